@@ -1,0 +1,3 @@
+module github.com/sessionctl/sessionctl
+
+go 1.26.8
