@@ -1,0 +1,291 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+)
+
+// Directory is Ktor's DirectoryStorage: one file per session under a root
+// directory, in Ktor's layout (see the package documentation). It is safe for
+// concurrent use, also by several processes sharing the root.
+type Directory struct {
+	root  string // cleaned
+	store string // "directory ROOT", for errors
+}
+
+// NewDirectory opens (and creates, as Ktor does) the storage rooted at root.
+func NewDirectory(root string) (*Directory, error) {
+	store := "directory " + root
+	if root == "" {
+		return nil, &Error{Store: "directory", Op: "open", Err: errors.Join(ErrConfig, errors.New("the root directory is empty"))}
+	}
+	root = filepath.Clean(root)
+	if err := os.MkdirAll(root, 0o777); err != nil {
+		return nil, &Error{Store: store, Op: "open", Err: err}
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, &Error{Store: store, Op: "open", Err: err}
+	}
+	if !fi.IsDir() {
+		return nil, &Error{Store: store, Op: "open", Err: errors.Join(ErrConfig, errors.New("path is not a directory"))}
+	}
+	return &Directory{root: root, store: store}, nil
+}
+
+// NewDirectoryCached is Ktor's directorySessionStorage(root, cached = true): the
+// directory storage behind a Cache with Ktor's idle timeout of 60 seconds.
+func NewDirectoryCached(root string) (*Cache, error) {
+	d, err := NewDirectory(root)
+	if err != nil {
+		return nil, err
+	}
+	return NewCache(d, DefaultCacheIdle), nil
+}
+
+// Root returns the cleaned root directory.
+func (d *Directory) Root() string { return d.root }
+
+// ktorBad are the substrings Ktor's DirectoryStorage.requireId refuses
+// (id.indexOfAny(listOf("..", "/", "\\", "!", "?", ">", "<", "\u0000"))).
+var ktorBad = [...]string{"..", "/", "\\", "!", "?", ">", "<", "\x00"}
+
+// ValidateID reports why the directory storage refuses id, nil if it accepts it.
+// The error wraps ErrBadID. Besides Ktor's rule it refuses ids that are not
+// UTF-8 (no Java string maps to them) and ids whose cut into 2-character
+// pieces would split a character outside the Basic Multilingual Plane (Ktor
+// cuts UTF-16 code units and would write a '?' in its place).
+func ValidateID(id string) error {
+	if id == "" {
+		return &badIDError{"session id is empty"}
+	}
+	for _, s := range ktorBad {
+		if strings.Contains(id, s) {
+			return &badIDError{"contains " + quoteID(s)}
+		}
+	}
+	if !utf8.ValidString(id) {
+		return &badIDError{"not valid UTF-8"}
+	}
+	units := 0
+	for _, r := range id {
+		if r >= 0x10000 {
+			if units%2 == 1 {
+				return &badIDError{"a character outside the BMP would be cut in half"}
+			}
+			units += 2
+		} else {
+			units++
+		}
+	}
+	return nil
+}
+
+// Path returns the file that holds the session id: the id cut into pieces of
+// two UTF-16 code units, the last one with ".dat". The error wraps ErrBadID.
+func (d *Directory) Path(id string) (string, error) {
+	if err := ValidateID(id); err != nil {
+		return "", err
+	}
+	return d.root + string(filepath.Separator) + relPath(id), nil
+}
+
+// relPath cuts a valid id into Ktor's relative path.
+func relPath(id string) string {
+	var b strings.Builder
+	b.Grow(len(id) + len(id)/2 + 4)
+	units := 0
+	for _, r := range id {
+		if units == 2 {
+			b.WriteByte(filepath.Separator)
+			units = 0
+		}
+		b.WriteRune(r)
+		if r >= 0x10000 {
+			units += 2
+		} else {
+			units++
+		}
+	}
+	b.WriteString(".dat")
+	return b.String()
+}
+
+// pieceUnits counts the UTF-16 code units of a path piece, -1 if it is not UTF-8.
+func pieceUnits(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && w == 1 {
+			return -1
+		}
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += w
+	}
+	return n
+}
+
+// IDFromPath rebuilds the id from a path relative to the root, the inverse of
+// Path; ok is false when the path does not follow the layout.
+func IDFromPath(rel string) (id string, ok bool) {
+	rel = filepath.ToSlash(rel)
+	parts := strings.Split(rel, "/")
+	last := parts[len(parts)-1]
+	if !strings.HasSuffix(last, ".dat") {
+		return "", false
+	}
+	parts[len(parts)-1] = last[:len(last)-4]
+	for i, p := range parts {
+		u := pieceUnits(p)
+		if u == 2 || (i == len(parts)-1 && u == 1) {
+			continue
+		}
+		return "", false
+	}
+	id = strings.Join(parts, "")
+	if ValidateID(id) != nil {
+		return "", false
+	}
+	return id, true
+}
+
+func (d *Directory) err(op, id string, err error) error {
+	return &Error{Store: d.store, Op: op, ID: id, Err: err}
+}
+
+// Read returns the stored text. A missing file (or a directory where the file
+// should be, which Java reports as FileNotFoundException) is ErrNotFound; an
+// empty file is ErrEmpty, as in Ktor. Unlike Ktor, it creates no directories.
+func (d *Directory) Read(ctx context.Context, id string) (string, error) {
+	p, err := d.Path(id)
+	if err != nil {
+		return "", d.err("read", id, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", d.err("read", id, err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if notFound(err) {
+			return "", d.err("read", id, ErrNotFound)
+		}
+		return "", d.err("read", id, err)
+	}
+	if len(b) == 0 {
+		return "", d.err("read", id, ErrEmpty)
+	}
+	return string(b), nil
+}
+
+func notFound(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR)
+}
+
+// Write stores value atomically: it writes a temporary file next to the
+// session's file, syncs it and renames it into place. Concurrent writers of
+// one id each rename a whole file; the last rename wins.
+func (d *Directory) Write(ctx context.Context, id, value string) error {
+	p, err := d.Path(id)
+	if err != nil {
+		return d.err("write", id, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return d.err("write", id, err)
+	}
+	dir := filepath.Dir(p)
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	// ends in ".tmp", so a walk never takes it for a session
+	tmp := p + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+	var f *os.File
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o777); err != nil {
+			return d.err("write", id, err)
+		}
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		// a concurrent Invalidate may prune the directory between the two calls
+		if err != nil && errors.Is(err, fs.ErrNotExist) && attempt < 8 {
+			continue
+		}
+		if err != nil {
+			return d.err("write", id, err)
+		}
+		break
+	}
+	_, werr := f.WriteString(value)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, p)
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return d.err("write", id, werr)
+	}
+	return nil
+}
+
+// Invalidate deletes the session's file, then each parent directory that is
+// left empty, up to but not including the root. A missing id succeeds, as in
+// Ktor (whose File.delete() also hides other failures; this one reports them).
+func (d *Directory) Invalidate(ctx context.Context, id string) error {
+	p, err := d.Path(id)
+	if err != nil {
+		return d.err("invalidate", id, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return d.err("invalidate", id, err)
+	}
+	if _, err := d.remove(p); err != nil {
+		return d.err("invalidate", id, err)
+	}
+	return nil
+}
+
+// remove unlinks one session file and prunes its empty parents; removed
+// reports whether the file was there.
+func (d *Directory) remove(p string) (removed bool, err error) {
+	if err := syscall.Unlink(p); err != nil {
+		if !notFound(err) {
+			return false, &fs.PathError{Op: "unlink", Path: p, Err: err}
+		}
+	} else {
+		removed = true
+	}
+	d.prune(filepath.Dir(p))
+	return removed, nil
+}
+
+// prune removes dir and its parents while they are empty, stopping at the root.
+// rmdir only ever removes an empty directory, so a concurrent writer loses
+// nothing: it recreates the directory and retries.
+func (d *Directory) prune(dir string) {
+	for len(dir) > len(d.root) && strings.HasPrefix(dir, d.root) {
+		if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
+			return // not empty (ENOTEMPTY, EEXIST) or not ours to remove
+		}
+		dir = filepath.Dir(dir)
+	}
+}
