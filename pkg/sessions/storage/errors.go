@@ -63,5 +63,5 @@ func quoteID(id string) string {
 // badID builds the ErrBadID error with the reason, Ktor's wording first.
 type badIDError struct{ reason string }
 
-func (e *badIDError) Error() string { return "bad session id: " + e.reason }
+func (e *badIDError) Error() string        { return "bad session id: " + e.reason }
 func (e *badIDError) Is(target error) bool { return target == ErrBadID }
