@@ -1,0 +1,114 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Chain is Ktor's List<SessionTransportTransformer>: Write applies the
+// transformers left to right, Read undoes them right to left.
+type Chain []Transformer
+
+// Layer is what one transformer's read did, in unwrapping order.
+type Layer struct {
+	Step int // 1-based position of the transformer in the chain
+	ReadInfo
+	OK  bool
+	Err error
+}
+
+// Write applies every transformer in order.
+func (c Chain) Write(v string) (string, error) {
+	for _, t := range c {
+		var err error
+		if v, err = t.Write(v); err != nil {
+			return "", err
+		}
+	}
+	return v, nil
+}
+
+func stepErr(step int, kind string, err error) error {
+	if re, ok := err.(*ReadError); ok {
+		cp := *re
+		cp.Step = step
+		return &cp
+	}
+	return &ReadError{Step: step, Transform: kind, Err: ErrMalformed, Detail: err.Error()}
+}
+
+// Read undoes the transformers from the last to the first. Layers lists each
+// step tried, the last transformer first; on failure the last layer holds
+// the *ReadError, whose Step names the transformer.
+func (c Chain) Read(v string) (string, []Layer, error) {
+	layers := make([]Layer, 0, len(c))
+	for i := len(c) - 1; i >= 0; i-- {
+		p, info, err := c[i].Read(v)
+		if err != nil {
+			err = stepErr(i+1, c[i].Kind(), err)
+			return "", append(layers, Layer{Step: i + 1, ReadInfo: info, Err: err}), err
+		}
+		layers = append(layers, Layer{Step: i + 1, ReadInfo: info, OK: true})
+		v = p
+	}
+	return v, layers, nil
+}
+
+// ReadInListOrder is what Ktor 1.0.0's List.transformRead did: it applied the
+// reads in list order, not reversed, so it never read back its own chains of
+// two or more transformers (unless they commute).
+func (c Chain) ReadInListOrder(v string) (string, []Layer, error) {
+	layers := make([]Layer, 0, len(c))
+	for i := range c {
+		p, info, err := c[i].Read(v)
+		if err != nil {
+			err = stepErr(i+1, c[i].Kind(), err)
+			return "", append(layers, Layer{Step: i + 1, ReadInfo: info, Err: err}), err
+		}
+		layers = append(layers, Layer{Step: i + 1, ReadInfo: info, OK: true})
+		v = p
+	}
+	return v, layers, nil
+}
+
+// KtorCouldRead reports whether that Ktor version could read its own output
+// of this chain: Ktor 1.0.0 read chains of two or more in the wrong order.
+func (c Chain) KtorCouldRead(p Profile) bool {
+	return p.norm() != Profile10 || len(c) < 2
+}
+
+// Rotate reads v under any key and rewrites it under the current keys. A
+// single transformer that is a Rotator (MAC, Encrypt, Digest) shares the work
+// of the read and the write.
+func (c Chain) Rotate(v string) (payload, rewritten string, layers []Layer, err error) {
+	if len(c) == 1 {
+		if r, ok := c[0].(Rotator); ok {
+			p, w, info, err := r.Rotate(v)
+			if err != nil {
+				err = stepErr(1, c[0].Kind(), err)
+				return "", "", []Layer{{Step: 1, ReadInfo: info, Err: err}}, err
+			}
+			return p, w, []Layer{{Step: 1, ReadInfo: info, OK: true}}, nil
+		}
+	}
+	payload, layers, err = c.Read(v)
+	if err != nil {
+		return "", "", layers, err
+	}
+	rewritten, err = c.Write(payload)
+	return payload, rewritten, layers, err
+}
+
+// String lists the transformers in write order, e.g.
+// "encrypt(AES-128,HmacSHA256,current), mac(HmacSHA256)".
+func (c Chain) String() string {
+	s := make([]string, len(c))
+	for i, t := range c {
+		if st, ok := t.(fmt.Stringer); ok {
+			s[i] = st.String()
+		} else {
+			s[i] = t.Kind()
+		}
+	}
+	return strings.Join(s, ", ")
+}
