@@ -1,0 +1,139 @@
+package codec
+
+import (
+	"slices"
+	"strings"
+)
+
+// Found is one cookie value Extract located in pasted text.
+type Found struct {
+	Source    string     // "bare", "pair", "cookie" or "set-cookie"
+	Name      string     // the cookie name; "" for a bare value
+	Raw       string     // the value, undecoded (quotes removed as Ktor does)
+	SetCookie *SetCookie // the parsed line, for Source "set-cookie"
+	Line      int        // 1-based line of text it came from
+	Err       error      // a Cookie:/Set-Cookie: line that does not parse (an *Error)
+}
+
+// Extract finds the cookie values in what a user pasted: a bare value,
+// NAME=value, a Cookie: header, a Set-Cookie: line, or a whole HTTP response
+// (curl -i; every Set-Cookie of every response in it, bodies ignored).
+// Each line is read on its own:
+//   - a line starting with "Cookie:" or "Set-Cookie:" (any case, optionally
+//     after curl -v's "> " or "< ") is that header;
+//   - a line starting with "HTTP/" opens a response: its header lines up to
+//     the first blank line yield their Set-Cookie values, the body after it
+//     is skipped until the next "HTTP/" line;
+//   - "NAME=value" is a pair when NAME is one of names; when names is empty,
+//     when NAME is a cookie-name token, the value is not empty, not only
+//     '=' (base64 padding), does not start with "%23" or "#" and holds no
+//     '&' (a Ktor text payload such as a=%23i1&b=%23s2 is a bare value);
+//   - anything else is a bare value. Lines are trimmed of blanks.
+//
+// names does not filter: cookies of other names in a Cookie: header, a
+// Set-Cookie line or a response are returned too, and the caller picks. A
+// header line that does not parse is returned with Err set, so one row can
+// be shown for it; Extract itself fails only when text holds no value at all
+// (ErrEmpty).
+func Extract(text string, names []string) ([]Found, error) {
+	var out []Found
+	inHeaders, inBody := false, false
+	for n, line := range lines(text) {
+		ln := n + 1
+		line = strings.TrimSpace(line)
+		if l, ok := trimCurlMarker(line); ok {
+			line = l
+		}
+		if len(line) >= 5 && strings.EqualFold(line[:5], "HTTP/") {
+			inHeaders, inBody = true, false
+			continue
+		}
+		if inHeaders && line == "" {
+			inHeaders, inBody = false, true
+			continue
+		}
+		if inBody || line == "" {
+			continue
+		}
+		if rest, ok := trimPrefixFold(line, "Set-Cookie:"); ok {
+			out = append(out, setCookieFound(rest, ln))
+			continue
+		}
+		if inHeaders {
+			continue // another header of the response
+		}
+		if rest, ok := trimPrefixFold(line, "Cookie:"); ok {
+			cs, err := ParseCookieHeader(rest)
+			if err != nil {
+				out = append(out, Found{Source: "cookie", Line: ln, Err: err})
+				continue
+			}
+			for _, c := range cs {
+				out = append(out, Found{Source: "cookie", Name: c.Name, Raw: c.Raw, Line: ln})
+			}
+			continue
+		}
+		if name, value, ok := isPair(line, names); ok {
+			out = append(out, Found{Source: "pair", Name: name, Raw: value, Line: ln})
+			continue
+		}
+		out = append(out, Found{Source: "bare", Raw: line, Line: ln})
+	}
+	if len(out) == 0 {
+		return nil, newErr("extract", "", ErrEmpty, "the input is blank or holds only a response without Set-Cookie", "")
+	}
+	return out, nil
+}
+
+func setCookieFound(rest string, ln int) Found {
+	sc, err := ParseSetCookie(rest)
+	if err != nil {
+		return Found{Source: "set-cookie", Line: ln, Err: err}
+	}
+	return Found{Source: "set-cookie", Name: sc.Name, Raw: sc.Raw, SetCookie: &sc, Line: ln}
+}
+
+// lines splits on \n, dropping a \r before it.
+func lines(s string) []string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimSuffix(l, "\r")
+	}
+	return ls
+}
+
+func trimCurlMarker(l string) (string, bool) {
+	if len(l) >= 1 && (l[0] == '<' || l[0] == '>') && (len(l) == 1 || l[1] == ' ') {
+		return strings.TrimSpace(l[1:]), true
+	}
+	return l, false
+}
+
+func isPair(line string, names []string) (string, string, bool) {
+	name, value, ok := strings.Cut(line, "=")
+	if !ok {
+		return "", "", false
+	}
+	if len(names) > 0 {
+		return name, value, slices.Contains(names, name)
+	}
+	if !isToken(name) || strings.Trim(value, "=") == "" ||
+		strings.HasPrefix(value, "%23") || strings.HasPrefix(value, "#") || strings.Contains(value, "&") {
+		return "", "", false
+	}
+	return name, value, true
+}
+
+// isToken reports an RFC 7230 token (RFC 6265's cookie-name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
