@@ -29,13 +29,13 @@ type Rotator interface {
 
 // ReadInfo tells how a read went.
 type ReadInfo struct {
-	Transform string   `json:"transform"`            // "digest" | "mac" | "encrypt"
-	Algorithm string   `json:"algorithm"`            // "HmacSHA256", "SHA-256", "AES-128/HmacSHA256"
-	KeyID     string   `json:"key_id,omitempty"`     // mac: key that verified; encrypt: key that decrypted
+	Transform string   `json:"transform"`             // "digest" | "mac" | "encrypt"
+	Algorithm string   `json:"algorithm"`             // "HmacSHA256", "SHA-256", "AES-128/HmacSHA256"
+	KeyID     string   `json:"key_id,omitempty"`      // mac: key that verified; encrypt: key that decrypted
 	SignKeyID string   `json:"sign_key_id,omitempty"` // encrypt: sign key that verified
-	Format    string   `json:"format,omitempty"`     // encrypt: "current" | "legacy"
-	Quirks    []string `json:"quirks,omitempty"`     // accepted only through a Ktor quirk of this profile
-	Warnings  []string `json:"warnings,omitempty"`   // e.g. legacy format = padding oracle
+	Format    string   `json:"format,omitempty"`      // encrypt: "current" | "legacy"
+	Quirks    []string `json:"quirks,omitempty"`      // accepted only through a Ktor quirk of this profile
+	Warnings  []string `json:"warnings,omitempty"`    // e.g. legacy format = padding oracle
 }
 
 // str views b as a string without copying; b must not change afterwards.
