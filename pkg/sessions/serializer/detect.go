@@ -1,0 +1,195 @@
+package serializer
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+// Format names a session payload format.
+type Format string
+
+// Formats a session payload can be in.
+const (
+	FormatText   Format = "ktor-text" // Ktor's reflection / backward-compatible text format
+	FormatJSON   Format = "json"      // kotlinx.serialization Json (Ktor 3's default)
+	FormatID     Format = "id"        // a bare session id (SessionTrackerById)
+	FormatOpaque Format = "opaque"    // none of the above (still encrypted, foreign, corrupt)
+)
+
+// ParseFormat accepts a Format name ("ktor-text", "text", "json", "id",
+// "opaque"); "" and "auto" mean detect.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto", "detect":
+		return "", nil
+	case "ktor-text", "text", "reflection", "ktor":
+		return FormatText, nil
+	case "json", "kotlinx":
+		return FormatJSON, nil
+	case "id":
+		return FormatID, nil
+	case "opaque", "raw":
+		return FormatOpaque, nil
+	}
+	return "", &DecodeError{Offset: -1, Err: ErrArgument, Detail: "unknown format " + strconv.Quote(s) + " (want ktor-text, json, id or opaque)"}
+}
+
+// DefaultFormat is the serializer Ktor uses by default under profile p:
+// the reflection text format before Ktor 3, kotlinx JSON from Ktor 3 on.
+func DefaultFormat(p transform.Profile) Format {
+	if versionOf(p) == v3 {
+		return FormatJSON
+	}
+	return FormatText
+}
+
+// DetectFormat tells which format payload is in:
+//   - json: a JSON object or array (what kotlinx Json writes for a class);
+//   - id: 32 lower-case hex characters (Ktor 1.x–3.3 generateSessionId,
+//     two 16-character nonces) or 64 (Ktor 3.4+, generateNonceBlocking(64));
+//   - ktor-text: name=value pairs whose first value starts with '#' (or its
+//     escape %23): the reflection format;
+//   - opaque: anything else.
+func DetectFormat(payload string) Format {
+	t := strings.TrimLeft(payload, " \t\r\n")
+	if t != "" && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(payload)) {
+		return FormatJSON
+	}
+	if isSessionID(payload) {
+		return FormatID
+	}
+	if looksLikeText(payload) {
+		return FormatText
+	}
+	return FormatOpaque
+}
+
+func isSessionID(s string) bool {
+	if len(s) != 32 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func looksLikeText(s string) bool {
+	seg := s
+	if i := strings.IndexByte(s, '&'); i >= 0 {
+		seg = s[:i]
+	}
+	eq := strings.IndexByte(seg, '=')
+	if eq <= 0 || strings.TrimFunc(seg[:eq], isKotlinWhitespace) == "" {
+		return false
+	}
+	v := strings.TrimLeftFunc(seg[eq+1:], isKotlinWhitespace)
+	return strings.HasPrefix(v, "#") || strings.HasPrefix(v, "%23") || (seg[:eq] == typeTokenName && strings.Contains(s, "=%23"))
+}
+
+// Decode decodes payload in format f ("" = DetectFormat) under profile p and
+// says which format it used. A session id decodes to a String value; an
+// opaque payload is an error wrapping ErrSyntax, returned with the payload
+// as a String value.
+func Decode(payload string, f Format, p transform.Profile) (Format, Value, error) {
+	if f == "" {
+		f = DetectFormat(payload)
+	}
+	switch f {
+	case FormatText:
+		v, err := DecodeText(payload, p)
+		return f, v, err
+	case FormatJSON:
+		v, err := DecodeJSON(payload)
+		return f, v, err
+	case FormatID:
+		v := Value{Kind: KindString, Text: payload}
+		if !isSessionID(payload) {
+			v.Warnings = append(v.Warnings, "not in the form of an id Ktor generates (32 or 64 lower-case hex characters)")
+		}
+		return f, v, nil
+	case FormatOpaque:
+		return f, Value{Kind: KindString, Text: payload},
+			&DecodeError{Offset: -1, Err: ErrSyntax, Detail: "payload is neither Ktor text, JSON nor a session id (still transformed, or another serializer?)"}
+	}
+	return f, Value{}, &DecodeError{Offset: -1, Err: ErrArgument, Detail: "unknown format " + strconv.Quote(string(f))}
+}
+
+// Encode writes an object Value in format f (FormatText or FormatJSON).
+// Under FormatText the fields are sorted by name for profiles before 3 (as
+// Ktor's reflection serializer does) and kept in order for profile 3.
+func Encode(v Value, f Format, p transform.Profile) (string, error) {
+	switch f {
+	case FormatJSON:
+		b, err := v.MarshalJSON()
+		return string(b), err
+	case FormatText, "":
+		return EncodeFields(v.Fields, p)
+	}
+	return "", encErr("", ErrArgument, "cannot encode to format %q", f)
+}
+
+// EncodeFields builds a Ktor text payload from typed fields (see
+// ParseTypedField), sorted by name for profiles before 3 and in the given
+// order for profile 3.
+func EncodeFields(fields []Field, p transform.Profile) (string, error) {
+	e := textEncoder{ver: versionOf(p)}
+	fs := append([]Field(nil), fields...)
+	if e.ver != v3 {
+		sort.SliceStable(fs, func(i, j int) bool { return lessUTF16(fs[i].Name, fs[j].Name) })
+	}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Name == "" {
+			return "", encErr("", ErrArgument, "field without a name")
+		}
+		k := foldName(f.Name)
+		if seen[k] {
+			return "", encErr(f.Name, ErrArgument, "field given twice (Ktor's names are case-insensitive)")
+		}
+		seen[k] = true
+	}
+	return e.objectValue(Value{Kind: KindObject, Fields: fs}, "", 0)
+}
+
+// Serializer is a session serializer for Go structs.
+type Serializer interface {
+	Serialize(v any) (string, error)
+	Deserialize(s string, v any) error
+}
+
+// Text is Ktor's reflection text serializer (SessionSerializerReflection,
+// KotlinxBackwardCompatibleSessionSerializer) for Profile.
+type Text struct{ Profile transform.Profile }
+
+// Serialize is MarshalText(v, t.Profile).
+func (t Text) Serialize(v any) (string, error) { return MarshalText(v, t.Profile) }
+
+// Deserialize is UnmarshalText.
+func (t Text) Deserialize(s string, v any) error { return UnmarshalText(s, v) }
+
+// JSON is Ktor 3's default serializer (kotlinx.serialization Json).
+type JSON struct{}
+
+// Serialize is MarshalJSON(v).
+func (JSON) Serialize(v any) (string, error) { return MarshalJSON(v) }
+
+// Deserialize is UnmarshalJSON.
+func (JSON) Deserialize(s string, v any) error { return UnmarshalJSON(s, v) }
+
+// ForFormat returns the Serializer of a format (FormatText or FormatJSON).
+func ForFormat(f Format, p transform.Profile) (Serializer, error) {
+	switch f {
+	case FormatText:
+		return Text{Profile: p}, nil
+	case FormatJSON:
+		return JSON{}, nil
+	}
+	return nil, encErr("", ErrArgument, "format %q has no serializer", f)
+}

@@ -1,0 +1,313 @@
+package serializer
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Ports of ktor-http's Codecs.kt and Query.kt. They are byte-identical from
+// 1.0.0 to HEAD for what the session serializers use.
+
+func isAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// encodeURLParameter is Ktor's String.encodeURLParameter: keeps A-Z a-z 0-9
+// - . _ ~, optionally space as '+', percent-encodes every other UTF-8 byte.
+func encodeURLParameter(s string, spaceToPlus bool) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/2)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~':
+			b.WriteByte(c)
+		case spaceToPlus && c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// urlProtocolPart is Ktor's URL_PROTOCOL_PART: left alone by
+// encodeURLQueryComponent(encodeFull = false).
+func urlProtocolPart(c byte) bool {
+	return strings.IndexByte(":/?#[]@!$&'()*,;=-._~+", c) >= 0
+}
+
+// encodeURLQueryComponent is Ktor's String.encodeURLQueryComponent() with its
+// defaults (encodeFull = false, spaceToPlus = false), the encoding Ktor's
+// reflection serializer puts collection elements through. Note that it keeps
+// '&', '=', '#' and '+': only '%', space, controls and non-ASCII change.
+func encodeURLQueryComponent(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !urlProtocolPart(c) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ':
+			b.WriteString("%20")
+		case isAlnum(c) || urlProtocolPart(c):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// decodeURLQueryComponent is Ktor's String.decodeURLQueryComponent: runs of
+// %XX escapes are collected and decoded as UTF-8 together (malformed bytes
+// become U+FFFD the way Java's decoder replaces them), '+' becomes a space
+// only when plusIsSpace. A truncated or non-hex escape is an error, as in
+// Ktor (URLDecodeException).
+func decodeURLQueryComponent(s string, plusIsSpace bool) (string, error) {
+	i := 0
+	for ; i < len(s); i++ {
+		if s[i] == '%' || plusIsSpace && s[i] == '+' {
+			break
+		}
+	}
+	if i == len(s) {
+		return s, nil
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var buf []byte
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case plusIsSpace && c == '+':
+			b.WriteByte(' ')
+			i++
+		case c == '%':
+			buf = buf[:0]
+			for i < len(s) && s[i] == '%' {
+				if i+2 >= len(s) {
+					return "", decErr("", i, ErrSyntax, "incomplete trailing HEX escape %q", s[i:])
+				}
+				d1, d2 := hexVal(s[i+1]), hexVal(s[i+2])
+				if d1 < 0 || d2 < 0 {
+					return "", decErr("", i, ErrSyntax, "wrong HEX escape %q", s[i:i+3])
+				}
+				buf = append(buf, byte(d1<<4|d2))
+				i += 3
+			}
+			writeJavaUTF8(&b, buf)
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String(), nil
+}
+
+// writeJavaUTF8 appends p decoded as UTF-8 the way java.lang.String(bytes,
+// UTF_8) does: each maximal invalid subpart becomes one U+FFFD.
+func writeJavaUTF8(b *strings.Builder, p []byte) {
+	for len(p) > 0 {
+		if p[0] < utf8.RuneSelf {
+			b.WriteByte(p[0])
+			p = p[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(p)
+		if r != utf8.RuneError || n > 1 {
+			b.Write(p[:n])
+			p = p[n:]
+			continue
+		}
+		b.WriteRune(utf8.RuneError)
+		p = p[maximalSubpart(p):]
+	}
+}
+
+// maximalSubpart is the length of the longest prefix of p that starts a
+// well-formed UTF-8 sequence (at least 1), per Unicode's "maximal subpart"
+// replacement practice that Java follows.
+func maximalSubpart(p []byte) int {
+	c := p[0]
+	var need int
+	lo, hi := byte(0x80), byte(0xBF)
+	switch {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+		need = 2
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	default:
+		return 1
+	}
+	n := 1
+	for k := 0; k < need && n < len(p); k++ {
+		b := p[n]
+		if k == 0 {
+			if b < lo || b > hi {
+				return n
+			}
+		} else if b < 0x80 || b > 0xBF {
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// isKotlinWhitespace is Kotlin/JVM Char.isWhitespace():
+// Character.isWhitespace(c) || Character.isSpaceChar(c).
+func isKotlinWhitespace(r rune) bool {
+	if r <= 0x20 {
+		return r == ' ' || r >= 0x09 && r <= 0x0D || r >= 0x1C && r <= 0x1F
+	}
+	if r < 0x80 {
+		return false
+	}
+	return unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp)
+}
+
+func trimKotlin(s string) string {
+	return strings.TrimFunc(s, isKotlinWhitespace)
+}
+
+// queryParam is one name=value pair of a parsed query string. HasValue is
+// false for a segment without '=' (Ktor 1.x appends "" for it).
+type queryParam struct {
+	Name, Value string
+	HasValue    bool
+	Offset      int
+}
+
+// queryLimit is parseQueryString's default limit: pairs after the 1000th
+// '&'-separated segment are ignored.
+const queryLimit = 1000
+
+// parseQueryString is Ktor's parseQueryString(query) with decode = true:
+// '&'-separated segments (at most 1000), name up to the first '=', blanks
+// (Kotlin isWhitespace) trimmed around name and value, segments with an empty
+// name dropped, names decoded without and values with plusIsSpace.
+func parseQueryString(q string) ([]queryParam, error) {
+	var out []queryParam
+	count := 0
+	start := 0
+	for count < queryLimit {
+		end := strings.IndexByte(q[start:], '&')
+		last := end < 0
+		if last {
+			end = len(q)
+		} else {
+			end += start
+		}
+		seg := q[start:end]
+		if start < len(q) || !last || count > 0 {
+			p, ok, err := parseQuerySegment(seg, start)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, p)
+			}
+		}
+		if last {
+			break
+		}
+		count++
+		start = end + 1
+	}
+	return out, nil
+}
+
+func parseQuerySegment(seg string, off int) (queryParam, bool, error) {
+	eq := strings.IndexByte(seg, '=')
+	if eq < 0 {
+		name := trimKotlin(seg)
+		if name == "" {
+			return queryParam{}, false, nil
+		}
+		n, err := decodeURLQueryComponent(name, false)
+		if err != nil {
+			return queryParam{}, false, withOffset(err, off)
+		}
+		return queryParam{Name: n, Offset: off}, true, nil
+	}
+	name := trimKotlin(seg[:eq])
+	if name == "" {
+		return queryParam{}, false, nil
+	}
+	n, err := decodeURLQueryComponent(name, false)
+	if err != nil {
+		return queryParam{}, false, withOffset(err, off)
+	}
+	v, err := decodeURLQueryComponent(trimKotlin(seg[eq+1:]), true)
+	if err != nil {
+		return queryParam{}, false, withOffset(err, off+eq+1)
+	}
+	return queryParam{Name: n, Value: v, HasValue: true, Offset: off}, true, nil
+}
+
+func withOffset(err error, base int) error {
+	if de, ok := err.(*DecodeError); ok && de.Offset >= 0 {
+		c := *de
+		c.Offset += base
+		return &c
+	}
+	return err
+}
+
+// formURLEncode is Ktor's List<Pair<String,String>>.formUrlEncode().
+func formURLEncode(names, values []string) string {
+	var b strings.Builder
+	for i := range names {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(encodeURLParameter(names[i], true))
+		b.WriteByte('=')
+		b.WriteString(encodeURLParameter(values[i], true))
+	}
+	return b.String()
+}
+
+// foldName is the key Ktor's case-insensitive Parameters map uses.
+func foldName(s string) string {
+	return strings.ToLower(strings.ToUpper(s))
+}
