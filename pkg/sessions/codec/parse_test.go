@@ -69,14 +69,14 @@ func TestParseSetCookie(t *testing.T) {
 	}
 
 	for in, sentinel := range map[string]error{
-		"":                       ErrMalformed,
-		"$x-enc=RAW":             ErrMalformed,
-		"S=v; Max-Age=abc":       ErrMalformed,
-		"S=v; Max-Age=":          ErrMalformed,
-		"S=v; $x-enc=NOPE":       ErrEncoding,
-		"S=v; $x-enc=raw":        ErrEncoding,
-		"Set-Cookie: ":           ErrMalformed,
-		"S=v; max-age=1e3":       ErrMalformed,
+		"":                 ErrMalformed,
+		"$x-enc=RAW":       ErrMalformed,
+		"S=v; Max-Age=abc": ErrMalformed,
+		"S=v; Max-Age=":    ErrMalformed,
+		"S=v; $x-enc=NOPE": ErrEncoding,
+		"S=v; $x-enc=raw":  ErrEncoding,
+		"Set-Cookie: ":     ErrMalformed,
+		"S=v; max-age=1e3": ErrMalformed,
 		"S=v; Max-Age=9" + strings.Repeat("9", 30): ErrMalformed,
 	} {
 		var ce *Error
