@@ -121,16 +121,20 @@ func Decode(payload string, f Format, p transform.Profile) (Format, Value, error
 	return f, Value{}, &DecodeError{Offset: -1, Err: ErrArgument, Detail: "unknown format " + strconv.Quote(string(f))}
 }
 
-// Encode writes an object Value in format f (FormatText or FormatJSON).
-// Under FormatText the fields are sorted by name for profiles before 3 (as
-// Ktor's reflection serializer does) and kept in order for profile 3.
+// Encode writes an object Value in format f (FormatText or FormatJSON),
+// fields in the order they have (a decoded payload keeps its own order).
+// Under profile 3, Sets are written as Lists ("#cl"), as kotlinx does.
 func Encode(v Value, f Format, p transform.Profile) (string, error) {
 	switch f {
 	case FormatJSON:
 		b, err := v.MarshalJSON()
 		return string(b), err
 	case FormatText, "":
-		return EncodeFields(v.Fields, p)
+		if v.Kind != KindObject && v.Kind != KindJSONObject {
+			return "", encErr("", ErrArgument, "a session is an object, not %s", v.Kind)
+		}
+		e := textEncoder{ver: versionOf(p)}
+		return e.objectValue(v, "", 0)
 	}
 	return "", encErr("", ErrArgument, "cannot encode to format %q", f)
 }

@@ -70,6 +70,9 @@ func (d *textDecoder) object(s string, depth int, top bool) (Value, error) {
 				return Value{}, withPath(err, qp.Name)
 			}
 		}
+		if strings.Contains(qp.Name, " ") {
+			obj.Warnings = append(obj.Warnings, "property name "+strconv.Quote(qp.Name)+" holds a space: Ktor writes it as '+' and reads that back as '+'")
+		}
 		index[key] = len(obj.Fields)
 		obj.Fields = append(obj.Fields, Field{Name: qp.Name, Value: v})
 	}

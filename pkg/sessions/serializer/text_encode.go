@@ -157,13 +157,10 @@ func (e *textEncoder) value(v reflect.Value, f fieldInfo, path string, depth int
 		if t.Elem().Kind() == reflect.Uint8 {
 			return "", encErr(path, ErrUnsupported, "%s: Ktor has no byte array type", t)
 		}
-		if t.Kind() == reflect.Slice && v.IsNil() && !f.set && !t.Implements(typSet) {
-			return "#cl", nil
-		}
-		isSet := f.set || t.Implements(typSet)
 		if t.Implements(typOrderedMap) {
 			return e.orderedMap(v, path, depth)
 		}
+		isSet := f.set || t.Implements(typSet)
 		items := make([]string, v.Len())
 		for i := range items {
 			s, err := e.value(v.Index(i), fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1)
@@ -334,6 +331,9 @@ func (e *textEncoder) treeValue(v Value, path string, depth int) (string, error)
 		u, _ := firstUTF16(v.Text)
 		if v.Text == "" {
 			return "", encErr(path, ErrArgument, "empty Char")
+		}
+		if u >= 0xD800 && u <= 0xDFFF {
+			return "", encErr(path, ErrUnsupported, "Char U+%04X is a lone surrogate: it has no UTF-8 form", u)
 		}
 		return "#ch" + wtf8(u), nil
 	case KindString, KindJSONString:

@@ -58,6 +58,20 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 	case t.Kind() == reflect.Interface && t.NumMethod() == 0:
 		dst.Set(reflect.ValueOf(src))
 		return nil
+	case t.Implements(typOptional) && src.Kind != KindOptional:
+		// JSON: kotlinx has no Optional; null is empty, anything else present
+		dst.SetZero()
+		if isNull {
+			return nil
+		}
+		if !isJSONKind(src.Kind) {
+			return mismatch()
+		}
+		if err := assign(dst.FieldByName("Value"), src, fieldInfo{}, path, depth+1); err != nil {
+			return err
+		}
+		dst.FieldByName("Present").SetBool(true)
+		return nil
 	case isNull:
 		return decErr(path, -1, ErrNull, "null for non-nullable Go %s (use a pointer)", t)
 	case t == typBigInt:
@@ -259,6 +273,10 @@ func jsonKey(name string, kt reflect.Type) Value {
 		return Value{Kind: KindJSONNumber, Text: name}
 	}
 	return Value{Kind: KindJSONString, Text: name}
+}
+
+func isJSONKind(k Kind) bool {
+	return len(k) > 0 && k[0] == 'j'
 }
 
 func textOf(v Value, k Kind) (string, bool) {
