@@ -28,6 +28,9 @@ type Found struct {
 //     when NAME is a cookie-name token, the value is not empty, not only
 //     '=' (base64 padding), does not start with "%23" or "#" and holds no
 //     '&' (a Ktor text payload such as a=%23i1&b=%23s2 is a bare value);
+//   - a pair whose value goes on after a ';' is a header value pasted
+//     without its name: a Set-Cookie line when a Set-Cookie attribute
+//     (Path, Max-Age, SameSite...) follows, else a Cookie header;
 //   - anything else is a bare value. Lines are trimmed of blanks.
 //
 // names does not filter: cookies of other names in a Cookie: header, a
@@ -74,6 +77,14 @@ func Extract(text string, names []string) ([]Found, error) {
 			continue
 		}
 		if name, value, ok := isPair(line, names); ok {
+			if head, _, semi := strings.Cut(value, ";"); semi {
+				// A header value pasted without its name: a Set-Cookie value
+				// when an attribute follows, else a Cookie header.
+				if _, _, ok := isPair(name+"="+head, names); ok {
+					out = append(out, headerValue(line, ln)...)
+					continue
+				}
+			}
 			out = append(out, Found{Source: "pair", Name: name, Raw: value, Line: ln})
 			continue
 		}
@@ -91,6 +102,27 @@ func setCookieFound(rest string, ln int) Found {
 		return Found{Source: "set-cookie", Line: ln, Err: err}
 	}
 	return Found{Source: "set-cookie", Name: sc.Name, Raw: sc.Raw, SetCookie: &sc, Line: ln}
+}
+
+// headerValue reads "a=1; Path=/" as a Set-Cookie value when one of the
+// later parts is a Set-Cookie attribute, else "a=1; b=2" as a Cookie header.
+func headerValue(line string, ln int) []Found {
+	_, rest, _ := strings.Cut(line, ";")
+	for _, part := range strings.Split(rest, ";") {
+		attr, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+		if a := asciiLower(strings.TrimSpace(attr)); setCookieAttrs[a] || a == "samesite" || a == "partitioned" {
+			return []Found{setCookieFound(line, ln)}
+		}
+	}
+	var out []Found
+	cs, err := ParseCookieHeader(line)
+	if err != nil {
+		return []Found{{Source: "cookie", Line: ln, Err: err}}
+	}
+	for _, c := range cs {
+		out = append(out, Found{Source: "cookie", Name: c.Name, Raw: c.Raw, Line: ln})
+	}
+	return out
 }
 
 // lines splits on \n, dropping a \r before it.

@@ -193,7 +193,7 @@ func ParseSetCookie(line string) (SetCookie, error) {
 			order = append(order, p.name)
 		}
 		all[p.name] = e
-		lower[strings.ToLower(p.name)] = e
+		lower[asciiLower(p.name)] = e
 		return true
 	})
 	var sc SetCookie
@@ -236,7 +236,7 @@ func ParseSetCookie(line string) (SetCookie, error) {
 	_, sc.Secure = lower["secure"]
 	_, sc.HTTPOnly = lower["httponly"]
 	for _, n := range order {
-		if n == sc.Name || setCookieAttrs[strings.ToLower(n)] {
+		if n == sc.Name || setCookieAttrs[asciiLower(n)] {
 			continue
 		}
 		x := Extension{Name: n}
@@ -256,4 +256,20 @@ func clip(s string) string {
 		return strconv.Quote(s[:n]) + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// asciiLower is Ktor's toLowerCasePreservingASCIIRules: A-Z only.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

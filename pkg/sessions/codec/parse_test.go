@@ -144,6 +144,8 @@ func TestExtract(t *testing.T) {
 			{Source: "set-cookie", Name: "SESSION", Raw: "abc%2F1", Line: 3},
 			{Source: "set-cookie", Name: "OTHER", Raw: "x", Line: 7},
 			{Source: "set-cookie", Name: "broken", Raw: "", Line: 8}}},
+		{"set-cookie value", "SESSION=abc; Path=/; HttpOnly", nil, []Found{{Source: "set-cookie", Name: "SESSION", Raw: "abc", Line: 1}}},
+		{"cookie value", "a=1; SESSION=x", []string{"a"}, []Found{{Source: "cookie", Name: "a", Raw: "1", Line: 1}, {Source: "cookie", Name: "SESSION", Raw: "x", Line: 1}}},
 		{"lines", "one\n\ntwo=x\n", nil, []Found{{Source: "bare", Raw: "one", Line: 1}, {Source: "pair", Name: "two", Raw: "x", Line: 3}}},
 	}
 	for _, tc := range tests {
