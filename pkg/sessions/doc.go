@@ -1,0 +1,68 @@
+// Package sessions is Ktor's Sessions plugin for net/http: middleware that
+// reads and writes the same cookies, headers and stored sessions as a Ktor
+// service next to it, byte for byte.
+//
+// # From Ktor to Go
+//
+//	install(Sessions) {                                  s, err := sessions.New(
+//	    cookie<UserSession>("USER_SESSION") {                sessions.Cookie[UserSession]("USER_SESSION",
+//	        cookie.path = "/app"                                 sessions.WithCookie(func(c *codec.CookieConfig) {
+//	        cookie.extensions["SameSite"] = "lax"                    c.Path = "/app"; c.Extensions = ... }),
+//	        transform(SessionTransportTransformer                sessions.WithTransformers(mac),
+//	            MessageAuthentication(key))                      sessions.WithProfile("3")),
+//	    }
+//	    cookie<Cart>("CART", directorySessionStorage(dir))   sessions.Cookie[Cart]("CART", sessions.ByID(dirStorage)),
+//	    header<Api>("X-Api", storage) { identity { … } }     sessions.Header[Api]("X-Api", sessions.ByID(st),
+//	                                                             sessions.WithIDGenerator(gen)),
+//	    header<Token>("X-Token")                             sessions.Header[Token]("X-Token"),
+//	}                                                    )
+//	                                                     handler = s.Handler(mux)
+//
+//	call.sessions.get<UserSession>()                     sessions.Get[UserSession](r)   // (v, ok, err)
+//	call.sessions.set(UserSession(…))                    sessions.Set(r, UserSession{…})
+//	call.sessions.clear<UserSession>()                   sessions.Clear[UserSession](r)
+//	call.sessions.getOrSet { UserSession(…) }            sessions.GetOrSet(r, func() UserSession { … })
+//	call.sessions.get("NAME")                            sessions.GetNamed[T](r, "NAME")
+//	call.sessionId<Cart>()                               sessions.ID[Cart](r)
+//	serializer = …                                       sessions.WithSerializer(sessions.TextSerializer[T](p))
+//	sendOnlyIfModified = true                            sessions.SendOnlyIfModified()
+//
+// Transformers are package transform's (Digest, MAC, Encrypt), cookie
+// configurations package codec's, storages package storage's.
+//
+// # Profiles
+//
+// A provider reproduces one Ktor release, chosen with WithProfile ("1.0",
+// "1.6", "2", "3"; default "3"). The profile picks the cookie defaults
+// (codec.DefaultCookieConfig), the default serializer (reflection text before
+// 3, kotlinx JSON from 3), the id format (storage.DefaultIDGenerator), the
+// cookie encodings and Set-Cookie rendering, and when a session is sent:
+//   - 2 and 3 (SessionData with old and new values): a session is sent only
+//     when set; a session that came in and was cleared, or could not be read,
+//     is cleared off (expired cookie, stored session invalidated);
+//   - 1.0 and 1.6: the current session, read or set, is sent again on every
+//     response that looked at it (so a cookie's Expires slides); 1.0.0 clears
+//     off only a session it could read.
+//
+// # The request's sessions
+//
+// Sessions are read lazily, on the first Get, Set, Clear or ID of a provider:
+// a handler that never looks at a session costs nothing and changes nothing.
+// Changes are written once, before the first byte of the response: on the
+// first Write, WriteHeader or Flush of the wrapped http.ResponseWriter, or
+// when the handler returns having written nothing. After that, Set and Clear
+// fail with ErrTooLate.
+//
+// A session that cannot be read (a bad cookie encoding, a tampered or
+// undecodable value, an id no longer stored, an id the storage refuses) is no
+// session: never an error page. Ktor did the same for most of these; where it
+// threw (a stored session its class cannot read) this package drops the id
+// and leaves the stored data alone. The provider's error hook (WithErrorHook)
+// is told why; the library itself never logs. Storage failures (I/O) are
+// errors of Get and Set; a failure while writing a session at commit turns
+// the response into a 500, as an exception in Ktor's send pipeline does.
+//
+// Ktor's by-id trackers of 1.x kept an id they could not find and stored the
+// next session under it, a session fixation; this package drops such ids in
+// every profile, as Ktor 2 and later do.
+package sessions

@@ -1,0 +1,62 @@
+package sessions
+
+import (
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+// Serializer turns a session value into the text a tracker stores or sends
+// and back: Ktor's SessionSerializer<T>.
+type Serializer[T any] interface {
+	Serialize(v T) (string, error)
+	Deserialize(s string) (T, error)
+}
+
+// TextSerializer is Ktor's reflection text format (SessionSerializerReflection
+// in Ktor 1.x and 2.x, KotlinxBackwardCompatibleSessionSerializer in 3.x) as
+// written by the profile's release: `name=%23sBob&count=%23i1`. T is a struct;
+// see package serializer for how Go fields map to Kotlin properties.
+func TextSerializer[T any](p transform.Profile) Serializer[T] { return textSerializer[T]{p} }
+
+type textSerializer[T any] struct{ p transform.Profile }
+
+func (s textSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalText(v, s.p) }
+
+func (s textSerializer[T]) Deserialize(text string) (T, error) {
+	var v T
+	err := serializer.UnmarshalText(text, &v)
+	return v, err
+}
+
+// JSONSerializer is Ktor 3's default session serializer, kotlinx.serialization
+// Json in its default configuration: `{"name":"Bob","count":1}`.
+func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
+
+type jsonSerializer[T any] struct{}
+
+func (jsonSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalJSON(v) }
+
+func (jsonSerializer[T]) Deserialize(text string) (T, error) {
+	var v T
+	err := serializer.UnmarshalJSON(text, &v)
+	return v, err
+}
+
+// DefaultSerializer is the serializer Ktor's cookie<T>/header<T> builders use
+// by default in the profile's release: the reflection text format before 3,
+// kotlinx JSON from 3 on.
+func DefaultSerializer[T any](p transform.Profile) Serializer[T] {
+	if isV3(p) {
+		return JSONSerializer[T]()
+	}
+	return TextSerializer[T](p)
+}
+
+// isV3 reports whether p is a Ktor 3 profile.
+func isV3(p transform.Profile) bool {
+	switch p {
+	case transform.Profile10, transform.Profile16, transform.Profile2:
+		return false
+	}
+	return true
+}
