@@ -199,6 +199,9 @@ func (t *Target) hitSig(c *cand, a *hashAlg, role string) {
 		alg = a.digest
 	}
 	fk := c.foundKey(role, alg)
+	if role == "mac" && isZero(c.b) {
+		fk.Note = zeroNote
+	}
 	if role == "mac" {
 		fk.Allows = "forge sessions: sign any payload with this key and Ktor accepts it as genuine"
 		if t.sig.upper {
@@ -257,6 +260,9 @@ func (t *Target) hitSign(c *cand, a *hashAlg, format string) {
 	} else {
 		fk.Allows = "authenticate any plaintext: with the encryption key, forge sessions"
 	}
+	if isZero(c.b) {
+		fk.Note = zeroNote
+	}
 	if t.enc.tagUpper {
 		fk.Note = "the MAC is in upper-case hex, which Ktor rejects: this exact value never verified in Ktor"
 	}
@@ -266,6 +272,17 @@ func (t *Target) hitSign(c *cand, a *hashAlg, format string) {
 		t.enc.sign.best.Store(c.line)
 	}
 	t.mu.Unlock()
+}
+
+const zeroNote = "HMAC pads a key with zeros to its block size: the empty key and every all-zero key up to that size sign alike"
+
+func isZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func knownCand(k *KnownKey) cand {
