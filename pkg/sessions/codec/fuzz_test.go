@@ -109,8 +109,8 @@ func FuzzParseCookieHeader(f *testing.F) {
 			b.WriteString(c.Name + "=" + c.Raw)
 			safe = safe && safeValue(c.Raw)
 		}
-		if !safe {
-			return
+		if !safe || strings.HasPrefix(strings.ToLower(b.String()), "cookie:") {
+			return // a first cookie named "Cookie:..." reads back as the prefix
 		}
 		again, err := ParseCookieHeader(b.String())
 		if err != nil || len(again) != len(cs) {
