@@ -310,6 +310,9 @@ func hexForm(l, dst []byte) ([]byte, bool) {
 			return nil, false
 		}
 	}
+	if cap(dst) < len(l)/2 {
+		dst = make([]byte, 0, len(l)/2)
+	}
 	d := dst[:len(l)/2]
 	if _, err := hex.Decode(d, l); err != nil {
 		return nil, false
@@ -337,6 +340,9 @@ func base64Form(l, dst []byte) ([]byte, bool) {
 	}
 	if l[len(l)-1] != '=' && len(l)%4 != 0 {
 		enc = enc.WithPadding(base64.NoPadding)
+	}
+	if cap(dst) < enc.DecodedLen(len(l)) {
+		dst = make([]byte, 0, enc.DecodedLen(len(l)))
 	}
 	d := dst[:enc.DecodedLen(len(l))]
 	n, err := enc.Decode(d, l)
