@@ -3,6 +3,7 @@ package serializer
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
@@ -27,7 +28,18 @@ const typeTokenName = "$type"
 // carries a warning.
 func DecodeText(payload string, p transform.Profile) (Value, error) {
 	d := textDecoder{ver: versionOf(p)}
-	return d.object(payload, 0, true)
+	valid := utf8.ValidString(payload)
+	if !valid {
+		// Ktor sees a Java String: undecodable bytes are U+FFFD already
+		var b strings.Builder
+		writeJavaUTF8(&b, []byte(payload))
+		payload = b.String()
+	}
+	v, err := d.object(payload, 0, true)
+	if err == nil && !valid {
+		v.Warnings = append(v.Warnings, "payload is not valid UTF-8: invalid bytes read as U+FFFD")
+	}
+	return v, err
 }
 
 type textDecoder struct {
