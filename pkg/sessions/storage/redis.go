@@ -37,12 +37,24 @@ type Redis struct {
 }
 
 // NewRedis returns the storage on c; ttl is set on every write (0 = none).
+//
+// go-redis writes dial failures to stderr through a process-wide logger; as
+// this package never prints, and every failure reaches the caller as an
+// error, NewRedis replaces that logger (redis.SetLogger) with one that
+// discards. A program that wants go-redis's logs sets its own logger after.
 func NewRedis(c redis.UniversalClient, prefix string, ttl time.Duration) *Redis {
+	quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
 	return &Redis{c: c, prefix: prefix, ttl: ttl, store: "redis " + redisAddr(c), now: time.Now, BatchSize: 1000}
 }
 
 // Prefix returns the key prefix.
 func (r *Redis) Prefix() string { return r.prefix }
+
+var quietRedis sync.Once
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
 
 func redisAddr(c redis.UniversalClient) string {
 	switch c := c.(type) {
@@ -247,7 +259,7 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o 
 	if err != nil && !errors.Is(err, redis.Nil) && !strings.HasPrefix(err.Error(), "WRONGTYPE") && !strings.Contains(err.Error(), "idle time") {
 		return r.err("scan", "", err)
 	}
-	now := m.now
+	now := r.now()
 	for i, k := range keys {
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
