@@ -118,16 +118,17 @@ func strictHexDecode(s string, dst []byte) ([]byte, hexQuirks, bool) {
 	}
 	var q hexQuirks
 	out := grow(dst, len(s)/2)
-	for i := 0; i < len(out); i++ {
-		hi, ok1 := asciiHex(s[2*i])
-		lo, ok2 := asciiHex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return nil, 0, false
-		}
-		if isUpperHex(s[2*i]) || isUpperHex(s[2*i+1]) {
-			q |= qUpper
-		}
-		out[i] = hi<<4 | lo
+	var bad byte
+	for i := range out {
+		hi, lo := hexVal[s[2*i]], hexVal[s[2*i+1]]
+		bad |= (hi | lo) & 0xf0
+		out[i] = hi<<4 | lo&0x0f
+	}
+	if bad != 0 {
+		return nil, 0, false
+	}
+	if hasUpper(s) {
+		q |= qUpper
 	}
 	return out, q, true
 }
@@ -146,19 +147,36 @@ func isLowerHex(s string) bool {
 	return true
 }
 
-func asciiHex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
+// hexVal maps an ASCII hex digit to its value and every other byte to 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return t
+}()
+
+func asciiHex(c byte) (byte, bool) {
+	v := hexVal[c]
+	return v, v != 0xff
 }
 
 func isUpperHex(c byte) bool { return c >= 'A' && c <= 'F' }
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isUpperHex(s[i]) {
+			return true
+		}
+	}
+	return false
+}
 
 func grow(b []byte, n int) []byte {
 	if cap(b) >= n {

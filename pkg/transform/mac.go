@@ -100,6 +100,9 @@ func joinHex(value string, sep byte, tag []byte) string {
 const hexDigits = "0123456789abcdef"
 
 func encodeHex(dst, src []byte) {
+	if len(src) == 0 {
+		return
+	}
 	_ = dst[2*len(src)-1]
 	for i, v := range src {
 		dst[2*i] = hexDigits[v>>4]
