@@ -136,4 +136,6 @@ func mustHexT(t *testing.T, s string) []byte {
 	return b
 }
 
-func itoaT(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + func() string { b, _ := json.Marshal(i); return string(b) }()) }
+func itoaT(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + func() string { b, _ := json.Marshal(i); return string(b) }())
+}
