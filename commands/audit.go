@@ -50,6 +50,7 @@ EXIT STATUS:
 			jsonFlag(),
 			&cli.StringFlag{Name: flagHAR, Usage: "audit every cookie of a browser HAR export `FILE` (streamed)"},
 			&cli.StringFlag{Name: flagWordlist, Aliases: []string{"w"}, Usage: "also try every line of `FILE` as a key (text, hex or base64)"},
+			encodingFlag("how argument and stdin values are cookie-encoded: `uri|base64|dquotes|raw` (default: $x-enc, else uri when the value has a '%'; raw = the transport value itself)"),
 			&cli.IntFlag{Name: flagWorkers, Usage: "`N` goroutines for --wordlist (default: every core)"},
 			&cli.StringFlag{Name: flagNow, Usage: "the clock for Expires: RFC 3339 or Unix seconds (default: now)"},
 		},
@@ -60,6 +61,7 @@ EXIT STATUS:
 // auditSet holds the cookies to audit, deduplicated by value, in order of appearance.
 type auditSet struct {
 	opts    audit.Options
+	enc     codec.Encoding // --encoding for arguments and stdin
 	byValue map[string]*audit.Target
 	order   []*audit.Target
 	skipped int
@@ -97,7 +99,7 @@ func (s *auditSet) addText(text, where string, u *ui) {
 			u.warnf("%s: %v", where, f.Err)
 			continue
 		}
-		s.add(audit.Input{Name: f.Name, Value: f.Raw, Source: f.Source, Where: where, SetCookie: f.SetCookie})
+		s.add(audit.Input{Name: f.Name, Value: f.Raw, Source: f.Source, Where: where, SetCookie: f.SetCookie, Encoding: s.enc})
 	}
 }
 
@@ -109,7 +111,11 @@ func runAudit(c *cli.Context, env Env, u *ui) error {
 	if c.Int(flagWorkers) < 0 {
 		return usageErr("--%s %d: want a positive number", flagWorkers, c.Int(flagWorkers))
 	}
-	set := &auditSet{opts: audit.Options{Now: now}, byValue: map[string]*audit.Target{}}
+	enc, err := parseEncodingFlag(c)
+	if err != nil {
+		return err
+	}
+	set := &auditSet{opts: audit.Options{Now: now}, enc: enc, byValue: map[string]*audit.Target{}}
 	har := c.String(flagHAR)
 	args := c.Args().Slice()
 	if har != "" {

@@ -63,6 +63,7 @@ func TestAuditCLI(t *testing.T) {
 		{"stdin dedup", []string{"--json", "-"}, doc + "\n" + doc + "\nCookie: A=" + random + "\n", 1, []string{`"seen":2`}, nil, 2},
 		{"stdin without args", []string{"--json"}, random + "\n", 0, nil, nil, 1},
 		{"har", []string{"--json", "--har", "testdata/audit/several.har"}, "", 1, []string{"ktor-docs-sign", `"name":"CART"`}, nil, 4},
+		{"encoding raw", []string{"--json", "--encoding", "raw", macValue("a=%23i1", mustHexT(t, "6819b57a326945c1968f45236589"))}, "", 1, []string{"ktor-docs-sign"}, nil, 1},
 		{"human", []string{doc}, "", 1, []string{"KEY FOUND", "ktor-docs-sign", "hex 6819b57a326945c1968f45236589", "summary"}, nil, -1},
 	}
 	for _, tc := range tests {
