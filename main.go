@@ -2,11 +2,18 @@
 package main
 
 import (
+	_ "embed"
 	"os"
 
 	"github.com/sessionctl/sessionctl/commands"
 )
 
+// exampleKeyring is the default keyring of --example.
+//
+//go:embed keys.example.toml
+var exampleKeyring []byte
+
 func main() {
-	os.Exit(commands.Run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(commands.RunWith(commands.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		ExampleKeyring: exampleKeyring}))
 }

@@ -1,10 +1,175 @@
 // Package commands is the sessionctl command line: flag parsing, configuration and rendering over
-// pkg/transform and pkg/sessions.
+// pkg/transform and pkg/sessions. One file per command; exit.go names the exit statuses; config.go
+// reads the keyring strictly; render.go and styles.go hold all output.
 package commands
 
-import "io"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-// Run runs the sessionctl command line and returns the process exit status.
+	"github.com/urfave/cli/v2"
+)
+
+// Env is everything the command line touches outside itself, so tests run it into buffers.
+type Env struct {
+	Args           []string
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time
+	// ExampleKeyring is keys.example.toml, embedded by main: the default for --example.
+	ExampleKeyring []byte
+}
+
+// Run runs the command line with the process's environment and returns the exit status.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return 0
+	return RunWith(Env{Args: args, Stdin: stdin, Stdout: stdout, Stderr: stderr})
+}
+
+// RunWith runs the command line in env and returns the exit status.
+func RunWith(env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	ui := newUI(env)
+	app := newApp(env, ui)
+	err := app.Run(env.Args)
+	return ui.exit(err)
+}
+
+const exitHelp = `EXIT STATUS:
+   0  ok: every token verified, every check passed
+   1  an invalid token, a failed check or an audit finding
+   2  usage or configuration error (flags, keyring file)
+   3  storage or I/O error`
+
+func newApp(env Env, ui *ui) *cli.App {
+	app := &cli.App{
+		Name:  "sessionctl",
+		Usage: "inspect, verify, rotate and purge the session tokens of Ktor services",
+		Description: `sessionctl reads the session cookies and stored sessions of services built on Ktor's
+sessions plugin (and of Go services using github.com/sessionctl/sessionctl/pkg/sessions),
+byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
+
+   sessionctl inspect --example              the embedded example keyring and cookie
+   sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…'
+   sessionctl rotate --keys keys.toml tokens.txt > rotated.txt
+   sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
+
+` + exitHelp,
+		Reader:                 env.Stdin,
+		Writer:                 env.Stdout,
+		ErrWriter:              env.Stderr,
+		EnableBashCompletion:   true,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: false,
+		Suggest:                true,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
+			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", err)
+		},
+		Commands: []*cli.Command{
+			inspectCommand(env, ui),
+			verifyCommand(env, ui),
+			encodeCommand(env, ui),
+			rotateCommand(env, ui),
+			storageCommand(env, ui),
+			keysCommand(env, ui),
+			auditCommand(env, ui),
+			completionCommand(),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			ui.errorf("unknown command %q: see 'sessionctl --help'", name)
+			ui.status = ExitUsage
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = app.OnUsageError
+		for _, s := range c.Subcommands {
+			s.OnUsageError = app.OnUsageError
+		}
+	}
+	return app
+}
+
+func completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print a shell completion script (bash or zsh)",
+		ArgsUsage: "bash|zsh",
+		Action: func(c *cli.Context) error {
+			switch c.Args().First() {
+			case "bash", "":
+				fmt.Fprint(c.App.Writer, bashCompletion)
+			case "zsh":
+				fmt.Fprint(c.App.Writer, zshCompletion)
+			default:
+				return usageErr("completion: want bash or zsh, got %q", c.Args().First())
+			}
+			return nil
+		},
+	}
+}
+
+const bashCompletion = `# sessionctl bash completion: source <(sessionctl completion bash)
+_sessionctl_complete() {
+  local cur opts
+  COMPREPLY=()
+  cur="${COMP_WORDS[COMP_CWORD]}"
+  opts=$( "${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null )
+  COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+  return 0
+}
+complete -o bashdefault -o default -F _sessionctl_complete sessionctl
+`
+
+const zshCompletion = `#compdef sessionctl
+# sessionctl zsh completion: source <(sessionctl completion zsh)
+_sessionctl() {
+  local -a opts
+  opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
+  _describe 'values' opts
+}
+compdef _sessionctl sessionctl
+`
+
+// exit turns a command's error into a message and an exit status (the one place that does).
+func (u *ui) exit(err error) int {
+	if err == nil {
+		return u.status
+	}
+	var s silentExit
+	if errors.As(err, &s) {
+		return int(s)
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		u.errorf("%v", ee.err)
+		if ee.hint != "" {
+			u.hintf("%s", ee.hint)
+		}
+		return ee.code
+	}
+	var ce cli.ExitCoder
+	if errors.As(err, &ce) {
+		if msg := err.Error(); msg != "" {
+			u.errorf("%s", msg)
+		}
+		return ce.ExitCode()
+	}
+	u.errorf("%v", err)
+	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "flag needs an argument") {
+		return ExitUsage
+	}
+	return ExitUsage
 }

@@ -1,0 +1,437 @@
+package commands
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+// tokenResult is what inspect and verify report for one session token. Its JSON form is a contract
+// (README): name, ok, error, layers, payload, format, session.
+type tokenResult struct {
+	Line      int               `json:"line,omitempty"`
+	Name      string            `json:"name"`
+	Provider  string            `json:"provider,omitempty"`
+	Source    string            `json:"source"`
+	OK        bool              `json:"ok"`
+	Error     string            `json:"error,omitempty"`
+	Ktor      string            `json:"ktor,omitempty"`
+	Encoding  string            `json:"encoding,omitempty"`
+	Value     string            `json:"transport_value"`
+	Layers    []layerResult     `json:"layers"`
+	Verified  bool              `json:"verified"`
+	Payload   *string           `json:"payload,omitempty"`
+	Format    string            `json:"format,omitempty"`
+	Session   json.RawMessage   `json:"session,omitempty"`
+	Types     map[string]string `json:"types,omitempty"`
+	Fields    []fieldView       `json:"-"`
+	Stored    *storedView       `json:"stored,omitempty"`
+	Cookie    *cookieView       `json:"cookie,omitempty"`
+	Detected  []candidateView   `json:"detected,omitempty"`
+	Notes     []string          `json:"notes,omitempty"`
+	errKind   string
+	keyIDs    []string
+	encFormat string
+}
+
+type layerResult struct {
+	Step      int      `json:"step"`
+	Transform string   `json:"transform"`
+	Algorithm string   `json:"algorithm,omitempty"`
+	OK        bool     `json:"ok"`
+	Key       string   `json:"key,omitempty"`
+	SignKey   string   `json:"sign_key,omitempty"`
+	Format    string   `json:"format,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	Quirks    []string `json:"quirks,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+type fieldView struct {
+	Name, Type, Value string
+	Warnings          []string
+}
+
+type storedView struct {
+	Storage string          `json:"storage"`
+	Found   bool            `json:"found"`
+	Value   string          `json:"value,omitempty"`
+	Format  string          `json:"format,omitempty"`
+	Session json.RawMessage `json:"session,omitempty"`
+	Error   string          `json:"error,omitempty"`
+}
+
+type cookieView struct {
+	MaxAge    *int64            `json:"max_age,omitempty"`
+	Expires   string            `json:"expires,omitempty"`
+	ExpiresIn string            `json:"expires_in,omitempty"`
+	Domain    string            `json:"domain,omitempty"`
+	Path      string            `json:"path,omitempty"`
+	Secure    bool              `json:"secure,omitempty"`
+	HTTPOnly  bool              `json:"http_only,omitempty"`
+	Ext       map[string]string `json:"extensions,omitempty"`
+}
+
+type candidateView struct {
+	Chain       string `json:"chain"`
+	Description string `json:"description"`
+}
+
+// analyzer turns input text into token results for one keyring and provider choice.
+type analyzer struct {
+	kr       *keyring
+	provider string // --provider, "" = choose by cookie name or try all
+	bare     bool
+	encoding codec.Encoding // --encoding, "" = per source
+	now      time.Time
+	store    func(p *provider) (storeReader, error)
+}
+
+type storeReader interface {
+	read(id string) (string, error)
+	describe() string
+}
+
+// candidates: the providers a token may belong to.
+func (a *analyzer) candidates(name string) ([]*provider, error) {
+	if a.kr == nil {
+		return nil, nil
+	}
+	if a.provider != "" {
+		p, err := a.kr.provider(a.provider)
+		if err != nil {
+			return nil, err
+		}
+		return []*provider{p}, nil
+	}
+	if name != "" {
+		if _, ok := a.kr.cfg.Providers[name]; ok {
+			p, err := a.kr.provider(name)
+			if err != nil {
+				return nil, err
+			}
+			return []*provider{p}, nil
+		}
+	}
+	var out []*provider
+	for _, n := range a.kr.providerNames() {
+		p, err := a.kr.provider(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// names the keyring knows as cookie or header names.
+func (a *analyzer) names() []string {
+	if a.kr == nil {
+		return nil
+	}
+	if a.provider != "" {
+		return []string{a.provider}
+	}
+	return a.kr.providerNames()
+}
+
+// found extracts the tokens of one input (a line for verify, the whole text for inspect).
+func (a *analyzer) found(text string) ([]codec.Found, error) {
+	if a.bare {
+		return []codec.Found{{Source: "bare", Raw: text}}, nil
+	}
+	return codec.Extract(text, a.names())
+}
+
+// analyze one found token: every candidate provider is tried, the first that verifies wins.
+func (a *analyzer) analyze(f codec.Found) (tokenResult, error) {
+	provs, err := a.candidates(f.Name)
+	if err != nil {
+		return tokenResult{}, err
+	}
+	if len(provs) == 0 {
+		return a.analyzeWith(nil, f), nil
+	}
+	var first tokenResult
+	for i, p := range provs {
+		r := a.analyzeWith(p, f)
+		if r.OK {
+			return r, nil
+		}
+		if i == 0 {
+			first = r
+		}
+	}
+	if len(provs) > 1 {
+		first.Notes = append(first.Notes, fmt.Sprintf("no provider of the keyring reads it (tried %d); shown: %s", len(provs), first.Provider))
+	}
+	return first, nil
+}
+
+func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
+	r := tokenResult{Name: f.Name, Source: f.Source, Layers: []layerResult{}}
+	if f.Err != nil {
+		r.Value = f.Raw
+		r.fail("malformed", f.Err.Error())
+		return r
+	}
+	prof := transform.Profile("3")
+	if p != nil {
+		r.Provider, prof, r.Ktor = p.Name, p.Profile, string(p.Profile)
+		if r.Name == "" {
+			r.Name = p.Name
+		}
+	}
+	// 1. the cookie encoding
+	enc := a.encoding
+	if f.SetCookie != nil && f.SetCookie.Encoding != "" {
+		enc = f.SetCookie.Encoding
+	}
+	if enc == "" {
+		switch {
+		case p != nil && p.Transport == "header":
+			enc = codec.Raw
+		case p != nil:
+			enc = p.Cookie.Encoding
+		case f.Source == "bare":
+			enc = codec.Raw
+		default:
+			enc = codec.DefaultCookieConfig(prof).Encoding
+		}
+	}
+	r.Encoding = string(enc)
+	if f.SetCookie != nil {
+		r.Cookie = a.cookieView(f.SetCookie)
+	}
+	value, err := codec.Decode(f.Raw, enc, prof)
+	if err != nil {
+		r.fail("encoding", fmt.Sprintf("cookie value does not decode as %s: %v", enc, err))
+		r.Value = f.Raw
+		return r
+	}
+	r.Value = value
+	if f.SetCookie != nil && f.Raw == "" {
+		r.fail("empty", "empty value: this Set-Cookie clears the session")
+		return r
+	}
+	// 2. the transformers
+	payload := value
+	if p == nil || len(p.Chain) == 0 {
+		if p == nil {
+			for _, c := range transform.Detect(value) {
+				r.Detected = append(r.Detected, candidateView{Chain: c.Chain, Description: c.Description})
+			}
+			if len(r.Detected) > 0 && r.Detected[0].Chain != "plain" {
+				r.Notes = append(r.Notes, "no keys given: the structure is guessed from its shape and nothing is verified")
+				payload = unverifiedPayload(value)
+			}
+		}
+		r.Verified = p != nil
+	} else {
+		out, layers, err := p.Chain.Read(value)
+		for _, l := range layers {
+			lr := layerResult{Step: l.Step, Transform: l.Transform, Algorithm: l.Algorithm, OK: l.OK, Key: l.KeyID,
+				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}
+			if l.Err != nil {
+				lr.Error = l.Err.Error()
+			}
+			if l.OK {
+				for _, id := range []string{l.KeyID, l.SignKeyID} {
+					if id != "" {
+						r.keyIDs = append(r.keyIDs, id)
+					}
+				}
+				if l.Format != "" {
+					r.encFormat = l.Format
+				}
+			}
+			r.Layers = append(r.Layers, lr)
+		}
+		if err != nil {
+			r.fail(errKind(err), err.Error())
+			return r
+		}
+		payload = out
+		r.Verified = true
+	}
+	r.Payload = &payload
+	// 3. the serializer, or the storage for tracker = id
+	if p != nil && p.Tracker == "id" {
+		r.Format = "id"
+		a.lookupStored(p, payload, &r)
+		if !r.OK && r.Error != "" {
+			return r
+		}
+		r.OK = r.Verified
+		return r
+	}
+	format := serializer.Format("")
+	if p != nil {
+		format = p.serializerFormat()
+	}
+	got, v, err := serializer.Decode(payload, format, prof)
+	r.Format = string(got)
+	if err != nil {
+		if format != "" {
+			r.fail("serializer", fmt.Sprintf("payload does not decode as %s: %v", format, err))
+			return r
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("payload looks like %s but does not decode: %v", got, err))
+		r.Format = string(serializer.FormatOpaque)
+	} else {
+		r.setSession(v)
+	}
+	r.OK = r.Verified || p != nil
+	return r
+}
+
+func (r *tokenResult) setSession(v serializer.Value) {
+	if v.Kind != serializer.KindObject && v.Kind != serializer.KindJSONObject {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		r.Notes = append(r.Notes, "session fields: "+err.Error())
+		return
+	}
+	r.Session = b
+	r.Types = map[string]string{}
+	for _, f := range v.Fields {
+		r.Types[f.Name] = f.Value.KtorType()
+		fb, _ := json.Marshal(f.Value)
+		r.Fields = append(r.Fields, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
+		for _, w := range f.Value.Warnings {
+			r.Notes = append(r.Notes, f.Name+": "+w)
+		}
+	}
+}
+
+func (r *tokenResult) fail(kind, msg string) {
+	r.OK = false
+	r.errKind = kind
+	r.Error = msg
+}
+
+func errKind(err error) string {
+	switch {
+	case errors.Is(err, transform.ErrSignatureCase):
+		return "signature-case"
+	case errors.Is(err, transform.ErrSignature):
+		return "signature"
+	case errors.Is(err, transform.ErrOtherFormat):
+		return "other-format"
+	case errors.Is(err, transform.ErrDecrypt):
+		return "decrypt"
+	case errors.Is(err, transform.ErrMalformed):
+		return "malformed"
+	}
+	return "other"
+}
+
+// unverifiedPayload strips what looks like a signature, for showing a MAC'd or digested payload
+// without keys: everything before the last '/' when what follows is hex.
+func unverifiedPayload(v string) string {
+	i := strings.LastIndexByte(v, '/')
+	if i < 0 {
+		return v
+	}
+	for _, c := range v[i+1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return v
+		}
+	}
+	if strings.Contains(v[i+1:], ":") {
+		return v
+	}
+	return v[:i]
+}
+
+func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
+	if a.store == nil || p.Storage == "" {
+		r.Notes = append(r.Notes, "tracker = id: the value is a session id; give the provider a storage to see the session")
+		return
+	}
+	st, err := a.store(p)
+	if err != nil {
+		r.Stored = &storedView{Storage: p.Storage, Error: err.Error()}
+		return
+	}
+	sv := &storedView{Storage: st.describe()}
+	r.Stored = sv
+	val, err := st.read(id)
+	if err != nil {
+		sv.Error = err.Error()
+		r.fail("not-stored", fmt.Sprintf("session id %s: %v (Ktor treats this as no session)", id, err))
+		return
+	}
+	sv.Found, sv.Value = true, val
+	got, v, err := serializer.Decode(val, p.serializerFormat(), p.Profile)
+	sv.Format = string(got)
+	if err == nil {
+		if b, err := json.Marshal(v); err == nil && (v.Kind == serializer.KindObject || v.Kind == serializer.KindJSONObject) {
+			sv.Session = b
+			r.Session = b
+		}
+	} else {
+		sv.Error = err.Error()
+	}
+}
+
+func (a *analyzer) cookieView(sc *codec.SetCookie) *cookieView {
+	cv := &cookieView{MaxAge: sc.MaxAge, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure, HTTPOnly: sc.HTTPOnly}
+	switch {
+	case sc.MaxAge != nil:
+		// Max-Age wins over Expires (RFC 6265); it counts from when the line was received: now
+		t := a.now.Add(time.Duration(*sc.MaxAge) * time.Second)
+		if *sc.MaxAge <= 0 {
+			t = time.Unix(0, 0).UTC()
+		}
+		cv.Expires = t.UTC().Format(time.RFC3339)
+		cv.ExpiresIn = humanUntil(a.now, t) + " (Max-Age, counted from now)"
+	case sc.Expires != nil:
+		cv.Expires = sc.Expires.UTC().Format(time.RFC3339)
+		cv.ExpiresIn = humanUntil(a.now, *sc.Expires)
+	}
+	for _, e := range sc.Extensions {
+		if cv.Ext == nil {
+			cv.Ext = map[string]string{}
+		}
+		if e.Value != nil {
+			cv.Ext[e.Name] = *e.Value
+		} else {
+			cv.Ext[e.Name] = ""
+		}
+	}
+	return cv
+}
+
+// humanUntil: "expires in 6d 23h", "expired 2h 5m ago".
+func humanUntil(now, t time.Time) string {
+	d := t.Sub(now)
+	if d <= 0 {
+		return "expired " + humanDuration(-d) + " ago"
+	}
+	return "expires in " + humanDuration(d)
+}
+
+func humanDuration(d time.Duration) string {
+	s := int64(d / time.Second)
+	days, s := s/86400, s%86400
+	h, s := s/3600, s%3600
+	m, s := s/60, s%60
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm %ds", m, s)
+	}
+	return fmt.Sprintf("%ds", s)
+}

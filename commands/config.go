@@ -1,0 +1,313 @@
+package commands
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+// The keyring file: [keys.ID] key material, [providers.NAME] session providers. Strict: an unknown
+// key anywhere is an error that names it.
+
+type keySpec struct {
+	Hex    *string `toml:"hex"`
+	Base64 *string `toml:"base64"`
+	Text   *string `toml:"text"`
+	Env    *string `toml:"env"`
+	File   *string `toml:"file"`
+}
+
+// profileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
+type profileValue string
+
+func (p *profileValue) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case string:
+		*p = profileValue(x)
+	case int64:
+		*p = profileValue(fmt.Sprint(x))
+	case float64:
+		*p = profileValue(fmt.Sprint(x))
+	default:
+		return fmt.Errorf("ktor: want a version such as \"3\", got %v", v)
+	}
+	return nil
+}
+
+type transformSpec struct {
+	Type                   string   `toml:"type"`
+	Keys                   []string `toml:"keys"`
+	SignKeys               []string `toml:"sign_keys"`
+	Format                 string   `toml:"format"`
+	BackwardCompatibleRead *bool    `toml:"backward_compatible_read"`
+	Algorithm              string   `toml:"algorithm"`
+	SignAlgorithm          string   `toml:"sign_algorithm"`
+	Salt                   *string  `toml:"salt"`
+}
+
+type cookieSpec struct {
+	MaxAge     *int64         `toml:"max_age"`
+	Encoding   string         `toml:"encoding"`
+	Domain     *string        `toml:"domain"`
+	Path       *string        `toml:"path"`
+	Secure     *bool          `toml:"secure"`
+	HTTPOnly   *bool          `toml:"http_only"`
+	Extensions map[string]any `toml:"extensions"`
+}
+
+type providerSpec struct {
+	Transport  string          `toml:"transport"`
+	Tracker    string          `toml:"tracker"`
+	Ktor       profileValue    `toml:"ktor"`
+	Serializer string          `toml:"serializer"`
+	Storage    string          `toml:"storage"`
+	Transform  []transformSpec `toml:"transform"`
+	Cookie     *cookieSpec     `toml:"cookie"`
+}
+
+type fileConfig struct {
+	Keys      map[string]keySpec      `toml:"keys"`
+	Providers map[string]providerSpec `toml:"providers"`
+}
+
+// keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
+// while another provider's env key is absent; `keys check` resolves everything.
+type keyring struct {
+	path      string
+	cfg       fileConfig
+	order     []string            // provider names in file order
+	extOrder  map[string][]string // provider -> extension names in file order
+	resolved  map[string][]byte
+	getenv    func(string) string
+	readFile  func(string) ([]byte, error)
+	warnings  []string
+	providers map[string]*provider
+	iv        transform.IVSource // --iv: a fixed IV for encrypt writes
+}
+
+func parseKeyring(path string, data []byte, getenv func(string) string) (*keyring, error) {
+	var cfg fileConfig
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		names := make([]string, 0, len(und))
+		for _, k := range und {
+			names = append(names, k.String())
+		}
+		hint := ""
+		if len(und) == 1 {
+			hint = suggestKey(und[0])
+		}
+		return nil, fmt.Errorf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)
+	}
+	kr := &keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: getenv, readFile: os.ReadFile,
+		extOrder: map[string][]string{}, providers: map[string]*provider{}}
+	seen := map[string]bool{}
+	for _, k := range md.Keys() {
+		if len(k) >= 2 && k[0] == "providers" && !seen[k[1]] {
+			seen[k[1]] = true
+			kr.order = append(kr.order, k[1])
+		}
+		if len(k) == 5 && k[0] == "providers" && k[2] == "cookie" && k[3] == "extensions" {
+			kr.extOrder[k[1]] = append(kr.extOrder[k[1]], k[4])
+		}
+	}
+	for id, ks := range cfg.Keys {
+		n := 0
+		for _, p := range []*string{ks.Hex, ks.Base64, ks.Text, ks.Env, ks.File} {
+			if p != nil {
+				n++
+			}
+		}
+		if n != 1 {
+			return nil, fmt.Errorf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)
+		}
+	}
+	return kr, nil
+}
+
+// suggestKey names the known key a misspelt one was probably meant to be.
+func suggestKey(k toml.Key) string {
+	known := map[string][]string{
+		"keys":      {"hex", "base64", "text", "env", "file"},
+		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie"},
+		"transform": {"type", "keys", "sign_keys", "format", "backward_compatible_read", "algorithm", "sign_algorithm", "salt"},
+		"cookie":    {"max_age", "encoding", "domain", "path", "secure", "http_only", "extensions"},
+	}
+	last := k[len(k)-1]
+	var set []string
+	switch {
+	case len(k) == 1:
+		set = []string{"keys", "providers"}
+	case k[0] == "keys":
+		set = known["keys"]
+	case len(k) == 3:
+		set = known["providers"]
+	case len(k) == 4 && k[2] == "transform":
+		set = known["transform"]
+	case len(k) == 4 && k[2] == "cookie":
+		set = known["cookie"]
+	}
+	best, bestD := "", 3
+	for _, s := range set {
+		if d := editDistance(last, s); d < bestD {
+			best, bestD = s, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// keyBytes resolves one key id to its material.
+func (kr *keyring) keyBytes(id string) ([]byte, error) {
+	if b, ok := kr.resolved[id]; ok {
+		return b, nil
+	}
+	ks, ok := kr.cfg.Keys[id]
+	if !ok {
+		return nil, fmt.Errorf("%s: key id %q is not defined under [keys]", kr.path, id)
+	}
+	var b []byte
+	var err error
+	switch {
+	case ks.Hex != nil:
+		b, err = hex.DecodeString(strings.TrimSpace(*ks.Hex))
+		if err != nil {
+			err = fmt.Errorf("hex: %v", err)
+		}
+	case ks.Base64 != nil:
+		s := strings.TrimSpace(*ks.Base64)
+		b, err = base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			if b2, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "=")); err2 == nil {
+				b, err = b2, nil
+			} else {
+				err = fmt.Errorf("base64: %v", err)
+			}
+		}
+	case ks.Text != nil:
+		b = []byte(*ks.Text)
+	case ks.Env != nil:
+		v := kr.getenv(*ks.Env)
+		if v == "" {
+			err = fmt.Errorf("environment variable %s is not set or empty", *ks.Env)
+		} else {
+			b, err = decodeMaterial(v)
+		}
+	case ks.File != nil:
+		var data []byte
+		data, err = kr.readFile(*ks.File)
+		if err == nil {
+			b = []byte(strings.TrimRight(string(data), "\r\n"))
+			if !utf8.Valid(b) {
+				b = data
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: key %q: %v", kr.path, id, err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%s: key %q: empty key material", kr.path, id)
+	}
+	kr.resolved[id] = b
+	return b, nil
+}
+
+// decodeMaterial reads key material from an env var: "hex:…", "base64:…", "text:…"; a bare value is
+// hex when it is valid hex, else its UTF-8 bytes.
+func decodeMaterial(v string) ([]byte, error) {
+	switch {
+	case strings.HasPrefix(v, "hex:"):
+		return hex.DecodeString(v[4:])
+	case strings.HasPrefix(v, "base64:"):
+		return base64.StdEncoding.DecodeString(v[7:])
+	case strings.HasPrefix(v, "text:"):
+		return []byte(v[5:]), nil
+	}
+	if b, err := hex.DecodeString(v); err == nil && len(v) >= 2 {
+		return b, nil
+	}
+	return []byte(v), nil
+}
+
+func (kr *keyring) keys(ids []string) ([]transform.Key, error) {
+	out := make([]transform.Key, 0, len(ids))
+	for _, id := range ids {
+		b, err := kr.keyBytes(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, transform.Key{ID: id, Bytes: b})
+	}
+	return out, nil
+}
+
+// providerNames in file order.
+func (kr *keyring) providerNames() []string { return kr.order }
+
+func loadKeyringFile(path string, getenv func(string) string) (*keyring, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("keys file %s does not exist", path)
+		}
+		return nil, nil, err
+	}
+	var warns []string
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
+	}
+	kr, err := parseKeyring(path, data, getenv)
+	return kr, warns, err
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = codec.Encoding("")

@@ -1,0 +1,246 @@
+package commands
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+// Flag names and their environment variables, side by side.
+const (
+	flagKeys     = "keys"
+	envKeys      = "SESSIONCTL_KEYS"
+	flagProvider = "provider"
+	envProvider  = "SESSIONCTL_PROVIDER"
+	flagExample  = "example"
+	flagJSON     = "json"
+	flagEncoding = "encoding"
+	flagBare     = "bare"
+	flagKtor     = "ktor"
+	flagMACKey   = "mac-key"
+	flagMACAlg   = "mac-algorithm"
+	flagEncKey   = "encrypt-key"
+	flagSignKey  = "sign-key"
+	flagSignAlg  = "sign-algorithm"
+	flagFormat   = "encrypt-format"
+	flagCompat   = "backward-compatible-read"
+	flagDigest   = "digest-salt"
+	flagDigAlg   = "digest-algorithm"
+	flagName     = "name"
+	flagSerial   = "serializer"
+	flagStore    = "store"
+	flagNow      = "now"
+)
+
+// keyFlags: where the keys and the provider come from (a keyring file, the embedded example, or a
+// one-off chain from flags).
+func keyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagKeys, Aliases: []string{"k"}, EnvVars: []string{envKeys}, Usage: "keyring `FILE` (TOML; see keys.example.toml)"},
+		&cli.StringFlag{Name: flagProvider, Aliases: []string{"p"}, EnvVars: []string{envProvider}, Usage: "the provider (cookie or header `NAME`) of the keyring to use"},
+		&cli.BoolFlag{Name: flagExample, Usage: "use the embedded example keyring (keys.example.toml)"},
+		&cli.StringFlag{Name: flagKtor, Usage: "Ktor `VERSION` profile for a one-off chain: 1.0, 1.6, 2 or 3", Value: ""},
+		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX` (repeat: first = current)"},
+		&cli.StringFlag{Name: flagMACAlg, Usage: "one-off chain: MAC `ALGORITHM` (JCA name, default by profile)"},
+		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX` (repeat: first = current)"},
+		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX` (repeat)"},
+		&cli.StringFlag{Name: flagSignAlg, Usage: "one-off chain: encrypt's HMAC `ALGORITHM` (default HmacSHA256)"},
+		&cli.StringFlag{Name: flagFormat, Usage: "one-off chain: encrypt `FORMAT`, current (Ktor 3) or legacy (Ktor 1.x-2.x)"},
+		&cli.BoolFlag{Name: flagCompat, Usage: "one-off chain: encrypt reads the other format too (Ktor's backwardCompatibleRead)"},
+		&cli.StringFlag{Name: flagDigest, Usage: "one-off chain: digest with this `SALT` (Ktor 1.x)"},
+		&cli.StringFlag{Name: flagDigAlg, Usage: "one-off chain: digest `ALGORITHM` (JCA name, default by profile)"},
+		&cli.StringFlag{Name: flagName, Usage: "one-off chain: the cookie `NAME` (default SESSION)"},
+		&cli.StringFlag{Name: flagSerial, Usage: "one-off chain: serializer `auto|ktor-text|json`"},
+	}
+}
+
+func jsonFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagJSON, Usage: "print JSON for scripts (one object per line)"}
+}
+
+func encodingFlag(usage string) cli.Flag {
+	return &cli.StringFlag{Name: flagEncoding, Usage: usage}
+}
+
+// loadKeyring: --keys, or --example, or one-off chain flags, or nothing (no keys: structure only).
+// The provider name to use, when one is implied, is returned too.
+func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring, string, error) {
+	oneOff := c.IsSet(flagMACKey) || c.IsSet(flagEncKey) || c.IsSet(flagSignKey) || c.IsSet(flagDigest) || c.IsSet(flagDigAlg)
+	path := c.String(flagKeys)
+	provider := c.String(flagProvider)
+	switch {
+	case oneOff && (path != "" && c.IsSet(flagKeys) || c.Bool(flagExample)):
+		return nil, "", usageHint("give the chain either in a keyring file or with flags", "--%s/--%s and one-off chain flags do not mix", flagKeys, flagExample)
+	case c.Bool(flagExample):
+		kr, err := parseKeyring("keys.example.toml (embedded)", env.ExampleKeyring, env.Getenv)
+		if err != nil {
+			return nil, "", configErr(err)
+		}
+		return kr, provider, nil
+	case oneOff:
+		kr, name, err := oneOffKeyring(c)
+		if err != nil {
+			return nil, "", configErr(err)
+		}
+		return kr, name, nil
+	case path != "":
+		kr, warns, err := loadKeyringFile(path, env.Getenv)
+		for _, w := range warns {
+			u.warnf("%s", w)
+		}
+		if err != nil {
+			return nil, "", configErr(err)
+		}
+		if provider == "" && len(kr.providerNames()) == 1 {
+			provider = kr.providerNames()[0]
+		}
+		return kr, provider, nil
+	}
+	if provider != "" {
+		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS)", "--provider %s given without a keyring", provider)
+	}
+	return nil, "", nil
+}
+
+// oneOffKeyring builds a keyring with one provider from the chain flags, in Ktor's usual order:
+// encrypt, then mac, then digest.
+func oneOffKeyring(c *cli.Context) (*keyring, string, error) {
+	name := c.String(flagName)
+	if name == "" {
+		name = "SESSION"
+	}
+	kr := &keyring{path: "flags", resolved: map[string][]byte{}, providers: map[string]*provider{}, extOrder: map[string][]string{},
+		cfg: fileConfig{Keys: map[string]keySpec{}, Providers: map[string]providerSpec{}}, order: []string{name}}
+	addKeys := func(flag, prefix string) ([]string, error) {
+		var ids []string
+		for i, h := range c.StringSlice(flag) {
+			h = strings.TrimSpace(h)
+			b, err := hex.DecodeString(h)
+			if err != nil {
+				return nil, fmt.Errorf("--%s #%d: not hex: %v", flag, i+1, err)
+			}
+			id := fmt.Sprintf("%s-%d", prefix, i+1)
+			kr.resolved[id] = b
+			kr.cfg.Keys[id] = keySpec{Hex: &h}
+			ids = append(ids, id)
+		}
+		return ids, nil
+	}
+	spec := providerSpec{Ktor: profileValue(c.String(flagKtor)), Serializer: c.String(flagSerial)}
+	enc, err := addKeys(flagEncKey, "encrypt")
+	if err != nil {
+		return nil, "", err
+	}
+	sign, err := addKeys(flagSignKey, "sign")
+	if err != nil {
+		return nil, "", err
+	}
+	macs, err := addKeys(flagMACKey, "mac")
+	if err != nil {
+		return nil, "", err
+	}
+	if len(enc) > 0 || len(sign) > 0 {
+		t := transformSpec{Type: "encrypt", Keys: enc, SignKeys: sign, Format: c.String(flagFormat), SignAlgorithm: c.String(flagSignAlg)}
+		if c.IsSet(flagCompat) {
+			b := c.Bool(flagCompat)
+			t.BackwardCompatibleRead = &b
+		}
+		spec.Transform = append(spec.Transform, t)
+	}
+	if len(macs) > 0 {
+		spec.Transform = append(spec.Transform, transformSpec{Type: "mac", Keys: macs, Algorithm: c.String(flagMACAlg)})
+	}
+	if c.IsSet(flagDigest) || c.IsSet(flagDigAlg) {
+		t := transformSpec{Type: "digest", Algorithm: c.String(flagDigAlg)}
+		if c.IsSet(flagDigest) {
+			s := c.String(flagDigest)
+			t.Salt = &s
+		}
+		spec.Transform = append(spec.Transform, t)
+	}
+	kr.cfg.Providers[name] = spec
+	return kr, name, nil
+}
+
+func parseEncodingFlag(c *cli.Context) (codec.Encoding, error) {
+	s := c.String(flagEncoding)
+	if s == "" {
+		return "", nil
+	}
+	e, err := codec.ParseEncoding(s)
+	if err != nil {
+		return "", usageErr("--encoding %q: want uri, base64, dquotes or raw", s)
+	}
+	return e, nil
+}
+
+// parseNow: RFC 3339 or Unix seconds.
+func parseNow(s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return def, usageErr("--now %q: want RFC 3339 (2023-11-14T22:13:20Z) or Unix seconds", s)
+	}
+	return t, nil
+}
+
+// parseAge: Go durations plus d (days) and w (weeks): 30d, 12h, 1w2d, 90m.
+func parseAge(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	var total time.Duration
+	rest := s
+	for rest != "" {
+		i := 0
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
+			i++
+		}
+		if i == 0 {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", s)
+		}
+		j := i
+		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
+			j++
+		}
+		num, unit := rest[:i], rest[i:j]
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q: %v", s, err)
+		}
+		var u time.Duration
+		switch unit {
+		case "w":
+			u = 7 * 24 * time.Hour
+		case "d":
+			u = 24 * time.Hour
+		case "h":
+			u = time.Hour
+		case "m":
+			u = time.Minute
+		case "s":
+			u = time.Second
+		case "ms":
+			u = time.Millisecond
+		default:
+			return 0, fmt.Errorf("%q: unknown unit %q (use w, d, h, m, s)", s, unit)
+		}
+		total += time.Duration(f * float64(u))
+		rest = rest[j:]
+	}
+	return total, nil
+}
+
+var _ = transform.Profile("")

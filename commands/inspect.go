@@ -1,0 +1,162 @@
+package commands
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+//go:embed example_cookie.txt
+var exampleCookie string
+
+func inspectCommand(env Env, u *ui) *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show what is inside a session cookie: each layer unwrapped, the payload, the session fields, the expiry",
+		ArgsUsage: "[VALUE|-]",
+		Description: `Accepts a bare value, NAME=value, a Cookie: header, a Set-Cookie: line, or a pasted
+'curl -i' response (every session cookie in it), as an argument or on stdin ('-').
+
+How a bare value was cookie-encoded: --encoding; for a Set-Cookie line its $x-enc attribute,
+then the provider's setting. Without keys it still explains the structure from the shape of
+the value, shows a MAC'd or digested payload marked UNVERIFIED, and says what key material
+would be needed.
+
+EXAMPLES:
+   sessionctl inspect --example
+   sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…; Path=/; HttpOnly'
+   curl -si https://app.example.com/login | sessionctl inspect --keys keys.toml -
+   sessionctl inspect --mac-key 00112233… --ktor 2 'SESSION=a%3D%2523i1%2F…'
+   sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
+
+` + exitHelp,
+		Flags: append(keyFlags(), jsonFlag(),
+			&cli.BoolFlag{Name: flagBare, Usage: "the input is a bare value, never NAME=value or a header"},
+			encodingFlag("how a bare value is cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
+			&cli.StringFlag{Name: flagNow, Usage: "the clock for expiry, RFC 3339 or Unix seconds (default: now)"},
+			&cli.StringFlag{Name: flagStore, Usage: "storage for tracker = id sessions: dir:PATH or redis://… (default: the provider's)"},
+		),
+		Action: func(c *cli.Context) error { return runInspect(c, env, u) },
+	}
+}
+
+func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
+	kr, prov, err := loadKeyring(c, env, u)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := parseEncodingFlag(c)
+	if err != nil {
+		return nil, err
+	}
+	now, err := parseNow(c.String(flagNow), env.Now())
+	if err != nil {
+		return nil, err
+	}
+	a := &analyzer{kr: kr, provider: prov, bare: c.Bool(flagBare), encoding: enc, now: now}
+	if kr != nil && prov != "" {
+		if _, err := kr.provider(prov); err != nil {
+			return nil, configErr(err)
+		}
+	}
+	storeFlag := ""
+	if c.IsSet(flagStore) {
+		storeFlag = c.String(flagStore)
+	}
+	a.store = func(p *provider) (storeReader, error) {
+		url := p.Storage
+		if storeFlag != "" {
+			url = storeFlag
+		}
+		st, err := openStore(c.Context, url, env)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	return a, nil
+}
+
+func runInspect(c *cli.Context, env Env, u *ui) error {
+	a, err := newAnalyzer(c, env, u)
+	if err != nil {
+		return err
+	}
+	var text string
+	switch {
+	case c.Args().Len() > 1:
+		text = strings.Join(c.Args().Slice(), " ")
+	case c.Args().Len() == 1 && c.Args().First() != "-":
+		text = c.Args().First()
+	case c.Args().Len() == 0 && c.Bool(flagExample):
+		text = strings.TrimSpace(exampleCookie)
+	default:
+		in, _, err := openInput(c.Args().First(), env.Stdin)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(io.LimitReader(in, 64<<20))
+		in.Close()
+		if err != nil {
+			return ioErr(fmt.Errorf("reading input: %w", err))
+		}
+		text = string(b)
+	}
+	text = strings.TrimRight(text, "\r\n")
+	if strings.TrimSpace(text) == "" {
+		return usageErr("nothing to inspect: give a cookie value, a Cookie: or Set-Cookie: header, or '-' for stdin")
+	}
+	found, err := a.found(text)
+	if err != nil {
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("cannot read the input: %v", err)}
+	}
+	if !a.bare && a.kr != nil && a.provider != "" {
+		// a pasted response or header: keep the session cookies of the provider when there are any
+		var mine []int
+		for i, f := range found {
+			if f.Name == a.provider {
+				mine = append(mine, i)
+			}
+		}
+		if len(mine) > 0 && len(mine) < len(found) {
+			kept := found[:0:0]
+			for _, i := range mine {
+				kept = append(kept, found[i])
+			}
+			found = kept
+		}
+	}
+	if len(found) == 0 {
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("no cookie found in the input")}
+	}
+	bad := false
+	for i, f := range found {
+		r, err := a.analyze(f)
+		if err != nil {
+			return configErr(err)
+		}
+		if !r.OK {
+			bad = true
+		}
+		if c.Bool(flagJSON) {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(u.out, "%s\n", b)
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(u.out)
+		}
+		renderInspect(u.out, u, r, a.kr == nil)
+	}
+	if bad {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package commands
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// renderInspect: one token for people.
+func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
+	st := u.st
+	name := r.Name
+	if name == "" {
+		name = "(bare value)"
+	}
+	verdict := st.OK.Render("VALID")
+	switch {
+	case !r.OK:
+		verdict = st.Bad.Render("INVALID")
+	case !r.Verified:
+		verdict = st.Warn.Render("UNVERIFIED")
+	}
+	fmt.Fprintf(w, "%s  %s\n", st.Title.Render(name), verdict)
+	row := func(label, value string) {
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), value)
+	}
+	if r.Provider != "" {
+		row("provider", fmt.Sprintf("%s (Ktor %s profile)", r.Provider, r.Ktor))
+	}
+	row("source", r.Source)
+	if r.Encoding != "" {
+		row("encoding", r.Encoding)
+	}
+	if !r.OK && r.Error != "" {
+		row("error", st.Bad.Render(r.Error))
+	}
+	if len(r.Layers) > 0 {
+		fmt.Fprintf(w, "  %s\n", st.Label.Render("layers"))
+		for _, l := range r.Layers {
+			mark := st.OK.Render("✓")
+			if !l.OK {
+				mark = st.Bad.Render("✗")
+			}
+			desc := l.Transform
+			if l.Algorithm != "" {
+				desc += " " + l.Algorithm
+			}
+			if l.Format != "" {
+				desc += " (" + l.Format + " format)"
+			}
+			var keys []string
+			if l.Key != "" {
+				keys = append(keys, "key "+st.Key.Render(l.Key))
+			}
+			if l.SignKey != "" {
+				keys = append(keys, "sign key "+st.Key.Render(l.SignKey))
+			}
+			line := fmt.Sprintf("    %s %d. %s", mark, l.Step, desc)
+			if len(keys) > 0 {
+				line += "  " + strings.Join(keys, ", ")
+			}
+			if l.Error != "" {
+				line += "  " + st.Bad.Render(l.Error)
+			}
+			fmt.Fprintln(w, line)
+			for _, q := range l.Quirks {
+				fmt.Fprintf(w, "       %s\n", st.Warn.Render("quirk: "+q))
+			}
+			for _, q := range l.Warnings {
+				fmt.Fprintf(w, "       %s\n", st.Warn.Render("warning: "+q))
+			}
+		}
+	}
+	if len(r.Detected) > 0 {
+		fmt.Fprintf(w, "  %s\n", st.Label.Render("structure"))
+		for i, d := range r.Detected {
+			fmt.Fprintf(w, "    %d. %s  %s\n", i+1, st.Code.Render(d.Chain), st.Dim.Render(d.Description))
+		}
+	}
+	if r.Payload != nil {
+		p := *r.Payload
+		if !r.Verified {
+			p += "  " + st.Warn.Render("(UNVERIFIED)")
+		}
+		row("payload", p)
+	}
+	if r.Format != "" {
+		row("format", r.Format)
+	}
+	if len(r.Fields) > 0 {
+		fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
+		width := 0
+		for _, f := range r.Fields {
+			width = max(width, len(f.Name))
+		}
+		for _, f := range r.Fields {
+			fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-10s", f.Type)), f.Value)
+		}
+	}
+	if r.Stored != nil {
+		s := r.Stored
+		switch {
+		case s.Found:
+			row("stored", fmt.Sprintf("in %s: %s", s.Storage, s.Value))
+		case s.Error != "":
+			row("stored", st.Bad.Render(s.Error))
+		}
+	}
+	if c := r.Cookie; c != nil {
+		var attrs []string
+		if c.MaxAge != nil {
+			attrs = append(attrs, fmt.Sprintf("Max-Age=%d", *c.MaxAge))
+		}
+		if c.Domain != "" {
+			attrs = append(attrs, "Domain="+c.Domain)
+		}
+		if c.Path != "" {
+			attrs = append(attrs, "Path="+c.Path)
+		}
+		if c.Secure {
+			attrs = append(attrs, "Secure")
+		}
+		if c.HTTPOnly {
+			attrs = append(attrs, "HttpOnly")
+		}
+		for _, k := range sortedKeys(c.Ext) {
+			if c.Ext[k] == "" {
+				attrs = append(attrs, k)
+			} else {
+				attrs = append(attrs, k+"="+c.Ext[k])
+			}
+		}
+		if len(attrs) > 0 {
+			row("cookie", strings.Join(attrs, "; "))
+		}
+		if c.ExpiresIn != "" {
+			row("expiry", fmt.Sprintf("%s (%s)", c.ExpiresIn, c.Expires))
+		} else {
+			row("expiry", "session cookie (no Max-Age or Expires)")
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render("note"), st.Warn.Render(n))
+	}
+	if noKeys && len(r.Detected) > 0 {
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render("to verify"), "give the keys: --keys FILE --provider NAME, or --mac-key HEX / --encrypt-key HEX --sign-key HEX")
+	}
+}
+
+// renderVerifyLine: one token, terse.
+func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
+	st := u.st
+	where := fmt.Sprintf("line %d", r.Line)
+	if r.Name != "" {
+		where += " " + r.Name
+	}
+	if !r.OK {
+		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, r.Error)
+		return
+	}
+	var keys []string
+	for _, l := range r.Layers {
+		k := l.Transform
+		if l.Key != "" {
+			k += ":" + l.Key
+		}
+		if l.SignKey != "" {
+			k += "+" + l.SignKey
+		}
+		keys = append(keys, k)
+	}
+	extra := strings.Join(keys, " ")
+	if r.Format != "" {
+		extra += " format=" + r.Format
+	}
+	fmt.Fprintf(w, "%s   %s %s\n", st.OK.Render("VALID"), where, strings.TrimSpace(extra))
+}
+
+// renderSummary: the rotation-readiness summary of verify.
+func renderSummary(w io.Writer, u *ui, s *verifySummary) {
+	st := u.st
+	fmt.Fprintf(w, "\n%s %d tokens: %s, %s\n", st.Title.Render("summary"), s.Tokens,
+		st.OK.Render(fmt.Sprintf("%d valid", s.Valid)), st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
+	counts := func(label string, m map[string]int) {
+		if len(m) == 0 {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), strings.Join(parts, ", "))
+	}
+	counts("by key", s.ByKey)
+	counts("by format", s.ByFormat)
+	counts("serializer", s.BySerial)
+	counts("failures", s.Failures)
+	if len(s.UnusedKeys) > 0 {
+		fmt.Fprintf(w, "  %s %s verified no token: safe to drop from the keyring's reads\n", st.Label.Render("ready"), strings.Join(s.UnusedKeys, ", "))
+	}
+}

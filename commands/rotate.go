@@ -1,0 +1,518 @@
+package commands
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+func rotateCommand(env Env, u *ui) *cli.Command {
+	return &cli.Command{
+		Name:      "rotate",
+		Usage:     "re-sign / re-encrypt tokens from old keys to the current ones, streaming, in input order",
+		ArgsUsage: "[FILE|-]",
+		Description: `Reads one token per line (any form inspect takes), verifies each with any accepted key, and
+rewrites it with the current keys (the first of each list). The output keeps the input's order
+and form (a bare value stays bare, a Cookie: or Set-Cookie: line keeps its other parts).
+--to PROVIDER rewrites into another provider's chain, serializer and cookie encoding, e.g. Ktor 2
+legacy encrypt + text format into Ktor 3 current encrypt + JSON.
+
+Invalid tokens are reported on stderr with their line number and left out (kept unchanged with
+--keep-invalid); the exit status is then 1. Uses every core; memory does not grow with the input.
+
+EXAMPLES:
+   sessionctl rotate --keys keys.toml --provider USER_SESSION tokens.txt -o rotated.txt
+   sessionctl rotate --keys keys.toml --provider OLD --to NEW < ktor2.txt > ktor3.txt
+   sessionctl rotate --keys keys.toml --dry-run tokens.txt
+
+` + exitHelp,
+		Flags: append(keyFlags(), jsonFlag(),
+			&cli.BoolFlag{Name: flagBare, Usage: "every line is a bare value, never NAME=value or a header"},
+			encodingFlag("how bare values are cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
+			&cli.StringFlag{Name: "to", Usage: "rewrite into this `PROVIDER`'s chain and format (default: the same provider)"},
+			&cli.BoolFlag{Name: "keep-invalid", Usage: "keep invalid tokens unchanged in the output instead of leaving them out"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "verify and count only; write no tokens"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout"},
+			&cli.StringFlag{Name: "iv", Usage: "fix the encryption IV (`HEX`), for reproducible tests only"},
+			&cli.IntFlag{Name: "workers", Usage: "worker goroutines (default: every core)"},
+		),
+		Action: func(c *cli.Context) error { return runRotate(c, env, u) },
+	}
+}
+
+type rotateStats struct {
+	lines, rotated, invalid, kept int
+	byKey                         map[string]int
+	failures                      map[string]int
+}
+
+func (s *rotateStats) merge(o *rotateStats) {
+	s.lines += o.lines
+	s.rotated += o.rotated
+	s.invalid += o.invalid
+	s.kept += o.kept
+	for k, v := range o.byKey {
+		s.byKey[k] += v
+	}
+	for k, v := range o.failures {
+		s.failures[k] += v
+	}
+}
+
+func newRotateStats() *rotateStats {
+	return &rotateStats{byKey: map[string]int{}, failures: map[string]int{}}
+}
+
+type rotator struct {
+	a            *analyzer
+	src, dst     *provider
+	bare         bool
+	enc          codec.Encoding
+	keepInvalid  bool
+	dryRun, json bool
+	fast         bool // bare raw values, same provider: Chain.Rotate on the line itself
+	convert      bool // serializer formats differ
+}
+
+func runRotate(c *cli.Context, env Env, u *ui) error {
+	a, err := newAnalyzer(c, env, u)
+	if err != nil {
+		return err
+	}
+	if a.kr == nil {
+		return usageHint("give --keys FILE --provider NAME or chain flags such as --mac-key NEW --mac-key OLD", "rotate needs keys")
+	}
+	if s := c.String("iv"); s != "" {
+		iv, err := hexBytes(s)
+		if err != nil {
+			return usageErr("--iv: %v", err)
+		}
+		a.kr.iv = transform.FixedIV(iv)
+		a.kr.providers = map[string]*provider{}
+	}
+	if a.provider == "" {
+		return usageHint("the keyring has several providers: "+strings.Join(a.kr.providerNames(), ", "), "--provider is required")
+	}
+	src, err := a.kr.provider(a.provider)
+	if err != nil {
+		return configErr(err)
+	}
+	dst := src
+	if to := c.String("to"); to != "" {
+		if dst, err = a.kr.provider(to); err != nil {
+			return configErr(err)
+		}
+	}
+	if src.Tracker == "id" || dst.Tracker == "id" {
+		return usageErr("rotate rewrites by-value tokens; provider %s keeps sessions by id (its storage holds no keys to rotate)", src.Name)
+	}
+	r := &rotator{a: a, src: src, dst: dst, bare: a.bare, enc: a.encoding, keepInvalid: c.Bool("keep-invalid"),
+		dryRun: c.Bool("dry-run"), json: c.Bool(flagJSON)}
+	r.fast = r.bare && r.enc == codec.Raw && src == dst
+	r.convert = src != dst && src.serializerFormat() != dst.serializerFormat()
+
+	in, _, err := openInput(c.Args().First(), env.Stdin)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	var out io.Writer = u.out
+	var commit func() error
+	if o := c.String("output"); o != "" && !r.dryRun {
+		f, err := os.CreateTemp(filepath.Dir(o), "."+filepath.Base(o)+".tmp-*")
+		if err != nil {
+			return ioErr(fmt.Errorf("output: %w", err))
+		}
+		defer os.Remove(f.Name())
+		out = f
+		commit = func() error {
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			return os.Rename(f.Name(), o)
+		}
+	}
+	workers := c.Int("workers")
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	stats, err := r.run(in, bw, u.err, workers)
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return ioErr(fmt.Errorf("output: %w", err))
+	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			return ioErr(fmt.Errorf("output: %w", err))
+		}
+	}
+	msg := fmt.Sprintf("%d lines: %d rotated, %d invalid", stats.lines, stats.rotated, stats.invalid)
+	if stats.kept > 0 {
+		msg += fmt.Sprintf(" (%d kept unchanged)", stats.kept)
+	}
+	if len(stats.byKey) > 0 {
+		msg += "; verified by key: "
+		var parts []string
+		for _, k := range sortedKeys(stats.byKey) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, stats.byKey[k]))
+		}
+		msg += strings.Join(parts, ", ")
+	}
+	if r.dryRun {
+		msg = "dry run, nothing written: " + msg
+	}
+	if r.json && r.dryRun {
+		b, _ := json.Marshal(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
+			"invalid": stats.invalid, "by_key": stats.byKey, "failures": stats.failures}})
+		fmt.Fprintf(u.out, "%s\n", b)
+	}
+	if !r.json || r.dryRun || u.errTTY {
+		u.infof("%s", msg)
+	}
+	if stats.invalid > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+func hexBytes(s string) ([]byte, error) {
+	b := make([]byte, len(s)/2)
+	if len(s)%2 != 0 {
+		return nil, errors.New("odd number of hex digits")
+	}
+	for i := 0; i < len(b); i++ {
+		hi, lo := unhex(s[2*i]), unhex(s[2*i+1])
+		if hi > 15 || lo > 15 {
+			return nil, fmt.Errorf("not hex at %d", 2*i)
+		}
+		b[i] = hi<<4 | lo
+	}
+	return b, nil
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 255
+}
+
+const rotateBlock = 1 << 20
+
+type rotateJob struct {
+	data      []byte
+	firstLine int
+	done      chan rotateDone
+}
+
+type rotateDone struct {
+	out, msgs []byte
+	stats     *rotateStats
+}
+
+// run: a reader cuts the input into blocks of whole lines, workers rotate blocks, a writer writes
+// them in input order. At most 2*workers blocks are in flight: memory does not grow with the input.
+func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) (*rotateStats, error) {
+	jobs := make(chan rotateJob, workers)
+	order := make(chan chan rotateDone, 2*workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.done <- r.block(j.data, j.firstLine)
+			}
+		}()
+	}
+	total := newRotateStats()
+	var werr error
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for d := range order {
+			res := <-d
+			total.merge(res.stats)
+			if werr == nil && len(res.out) > 0 {
+				if _, err := out.Write(res.out); err != nil {
+					werr = err
+				}
+			}
+			if len(res.msgs) > 0 {
+				errw.Write(res.msgs)
+			}
+		}
+	}()
+	var rerr error
+	line := 1
+	var rest []byte
+	for {
+		buf := make([]byte, len(rest), rotateBlock+len(rest))
+		copy(buf, rest)
+		n, err := io.ReadFull(in, buf[len(rest):cap(buf)])
+		buf = buf[:len(rest)+n]
+		cut := bytes.LastIndexByte(buf, '\n') + 1
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			rerr = err
+			break
+		}
+		if eof || cut == 0 && len(buf) > maxLine {
+			cut = len(buf)
+		}
+		rest = append(rest[:0:0], buf[cut:]...)
+		if cut > 0 {
+			d := make(chan rotateDone, 1)
+			order <- d
+			jobs <- rotateJob{data: buf[:cut], firstLine: line, done: d}
+			line += bytes.Count(buf[:cut], []byte{'\n'})
+			if buf[cut-1] != '\n' {
+				line++
+			}
+		}
+		if eof {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(order)
+	<-writerDone
+	if rerr != nil {
+		return total, ioErr(fmt.Errorf("reading input: %w", rerr))
+	}
+	if werr != nil {
+		return total, ioErr(fmt.Errorf("writing output: %w", werr))
+	}
+	return total, nil
+}
+
+func (r *rotator) block(data []byte, line int) rotateDone {
+	st := newRotateStats()
+	out := make([]byte, 0, len(data)+len(data)/4)
+	var msgs []byte
+	for len(data) > 0 {
+		var l []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, nil
+		}
+		n := line
+		line++
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		st.lines++
+		var err error
+		var keys []string
+		before := len(out)
+		if r.fast {
+			out, keys, err = r.fastLine(out, l)
+		} else {
+			out, keys, err = r.line(out, string(l))
+		}
+		if err != nil {
+			out = out[:before]
+			st.invalid++
+			st.failures[errKind(err)]++
+			if r.json {
+				b, _ := json.Marshal(map[string]any{"line": n, "ok": false, "error": err.Error()})
+				out = append(append(out, b...), '\n')
+				if r.dryRun {
+					out = out[:before]
+				}
+			} else {
+				msgs = fmt.Appendf(msgs, "sessionctl: line %d: %v\n", n, err)
+			}
+			if r.keepInvalid && !r.json && !r.dryRun {
+				out = append(append(out, l...), '\n')
+				st.kept++
+			}
+			continue
+		}
+		st.rotated++
+		for _, k := range keys {
+			st.byKey[k]++
+		}
+		if r.dryRun {
+			out = out[:before]
+			continue
+		}
+		if r.json {
+			tok := string(out[before : len(out)-1])
+			out = out[:before]
+			b, _ := json.Marshal(map[string]any{"line": n, "ok": true, "keys": keys, "output": tok})
+			out = append(append(out, b...), '\n')
+		}
+	}
+	return rotateDone{out: out, msgs: msgs, stats: st}
+}
+
+// fastLine: the line is the transport value itself; the chain rotates it in one pass.
+func (r *rotator) fastLine(out, l []byte) ([]byte, []string, error) {
+	s := unsafe.String(unsafe.SliceData(l), len(l))
+	_, rewritten, layers, err := r.src.Chain.Rotate(s)
+	if err != nil {
+		return out, nil, err
+	}
+	out = append(out, rewritten...)
+	out = append(out, '\n')
+	return out, layerKeys(layers), nil
+}
+
+func layerKeys(layers []transform.Layer) []string {
+	if len(layers) == 1 {
+		if layers[0].SignKeyID == "" {
+			if layers[0].KeyID == "" {
+				return nil
+			}
+			return []string{layers[0].KeyID}
+		}
+	}
+	var keys []string
+	for _, l := range layers {
+		if l.KeyID != "" {
+			keys = append(keys, l.KeyID)
+		}
+		if l.SignKeyID != "" {
+			keys = append(keys, l.SignKeyID)
+		}
+	}
+	return keys
+}
+
+// line: any form inspect takes; the output keeps the form.
+func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
+	f := codec.Found{Source: "bare", Raw: text}
+	if !r.bare {
+		fs, err := r.a.found(text)
+		if err != nil {
+			return out, nil, fmt.Errorf("%w: %v", transform.ErrMalformed, err)
+		}
+		var ok bool
+		for _, x := range fs {
+			if x.Name == r.src.Name || x.Source == "bare" {
+				f, ok = x, true
+				break
+			}
+		}
+		if !ok {
+			return out, nil, fmt.Errorf("%w: no %s cookie in the line", transform.ErrMalformed, r.src.Name)
+		}
+	}
+	enc := r.enc
+	if f.SetCookie != nil && f.SetCookie.Encoding != "" {
+		enc = f.SetCookie.Encoding
+	}
+	if enc == "" {
+		enc = r.src.Cookie.Encoding
+		if r.src.Transport == "header" {
+			enc = codec.Raw
+		}
+	}
+	value, err := codec.Decode(f.Raw, enc, r.src.Profile)
+	if err != nil {
+		return out, nil, fmt.Errorf("%w: cookie value does not decode as %s: %v", transform.ErrMalformed, enc, err)
+	}
+	payload, rewritten, layers, err := r.src.Chain.Rotate(value)
+	if err != nil {
+		return out, nil, err
+	}
+	if r.dst != r.src {
+		if r.convert {
+			payload, err = convertPayload(payload, r.src, r.dst)
+			if err != nil {
+				return out, nil, err
+			}
+		}
+		if rewritten, err = r.dst.Chain.Write(payload); err != nil {
+			return out, nil, err
+		}
+	}
+	outEnc := enc
+	if r.dst != r.src {
+		outEnc = r.dst.Cookie.Encoding
+		if r.dst.Transport == "header" {
+			outEnc = codec.Raw
+		}
+	}
+	newRaw := rewritten
+	if !(f.Source == "bare" && outEnc == codec.Raw) {
+		if newRaw, err = codec.Encode(rewritten, outEnc, r.dst.Profile); err != nil {
+			return out, nil, fmt.Errorf("cookie encoding %s: %v", outEnc, err)
+		}
+	}
+	var line string
+	switch f.Source {
+	case "bare":
+		line = newRaw
+	case "set-cookie":
+		if r.dst != r.src {
+			line, err = codec.RenderSetCookie(r.dst.Name, rewritten, r.dst.Cookie, r.a.now, r.dst.Profile)
+			if err != nil {
+				return out, nil, err
+			}
+			if i := strings.Index(strings.ToLower(text), "set-cookie:"); i >= 0 {
+				line = text[:i+len("set-cookie:")] + " " + line
+			}
+			break
+		}
+		fallthrough
+	default:
+		old := f.Name + "=" + f.Raw
+		i := strings.Index(text, old)
+		if i < 0 {
+			return out, nil, fmt.Errorf("%w: cannot locate %s in the line", transform.ErrMalformed, f.Name)
+		}
+		line = text[:i] + r.dst.Name + "=" + newRaw + text[i+len(old):]
+	}
+	out = append(out, line...)
+	out = append(out, '\n')
+	return out, layerKeys(layers), nil
+}
+
+// convertPayload re-serializes a session from src's format into dst's (e.g. Ktor text into JSON).
+func convertPayload(payload string, src, dst *provider) (string, error) {
+	_, v, err := serializer.Decode(payload, src.serializerFormat(), src.Profile)
+	if err != nil {
+		return "", fmt.Errorf("%w: payload does not decode: %v", transform.ErrMalformed, err)
+	}
+	want := dst.serializerFormat()
+	if want == "" {
+		want = serializer.DefaultFormat(dst.Profile)
+	}
+	if want == serializer.FormatJSON {
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	return serializer.EncodeFields(v.Fields, dst.Profile)
+}

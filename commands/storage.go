@@ -1,0 +1,750 @@
+package commands
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/transform"
+)
+
+const envRedisPassword = "SESSIONCTL_REDIS_PASSWORD"
+
+// store is an opened storage: read/write/invalidate, plus walk and batch delete.
+type store struct {
+	storage.Storage
+	name  string
+	walk  storage.Walker
+	batch storage.BatchInvalidator
+	close func() error
+}
+
+func (s *store) read(id string) (string, error) { return s.Read(context.Background(), id) }
+func (s *store) describe() string               { return s.name }
+
+// openStore: dir:PATH (or a bare path) or redis://… / rediss://…
+func openStore(ctx context.Context, url string, env Env) (*store, error) {
+	switch {
+	case url == "":
+		return nil, usageHint("give --store dir:PATH or --store redis://host:port/0?prefix=…, or a provider with storage = …", "no storage")
+	case strings.HasPrefix(url, "redis://") || strings.HasPrefix(url, "rediss://"):
+		return openRedis(ctx, url, env)
+	case strings.HasPrefix(url, "dir:"):
+		url = strings.TrimPrefix(url, "dir:")
+	case strings.Contains(url, "://"):
+		return nil, usageErr("storage %q: want dir:PATH or redis://…", url)
+	}
+	d, err := storage.NewDirectory(url)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	return &store{Storage: d, name: "dir:" + url, walk: d, batch: d, close: func() error { return nil }}, nil
+}
+
+func storageFlags() []cli.Flag {
+	return append(keyFlags(),
+		&cli.StringFlag{Name: flagStore, Aliases: []string{"s"}, EnvVars: []string{"SESSIONCTL_STORE"}, Usage: "`dir:PATH` or redis://[user@]host:port/db?prefix=… (default: the provider's storage; Redis password from " + envRedisPassword + ")"},
+		jsonFlag(),
+	)
+}
+
+func filterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "older-than", Usage: "only sessions last modified more than `AGE` ago (30d, 12h, 90m)"},
+		&cli.StringFlag{Name: "newer-than", Usage: "only sessions last modified less than `AGE` ago"},
+		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches: `FIELD=VALUE` (repeat: all must match)"},
+		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
+		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
+		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
+	}
+}
+
+func storageCommand(env Env, u *ui) *cli.Command {
+	return &cli.Command{
+		Name:  "storage",
+		Usage: "list, show, invalidate and purge server-side sessions (Ktor directory storage, Redis)",
+		Description: `Works on --store dir:PATH (Ktor's directorySessionStorage layout), --store redis://…,
+or the storage of a keyring provider (--keys FILE --provider NAME).
+
+EXAMPLES:
+   sessionctl storage list --store dir:/var/lib/app/sessions --older-than 30d --json
+   sessionctl storage show --store dir:/var/lib/app/sessions 0123456789abcdef0123456789abcdef
+   sessionctl storage purge --store redis://10.0.0.5:6379/0?prefix=sess: --match admin=true --dry-run
+   sessionctl storage stats --keys keys.toml --provider CART
+
+` + exitHelp,
+		Subcommands: []*cli.Command{
+			{
+				Name:      "list",
+				Usage:     "stream the stored sessions: id, size, age (and fields with --fields)",
+				ArgsUsage: " ",
+				Flags: append(append(storageFlags(), filterFlags()...),
+					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
+					&cli.BoolFlag{Name: "sorted", Usage: "in id order (a little slower)"},
+				),
+				Action: func(c *cli.Context) error { return runStorageList(c, env, u) },
+			},
+			{
+				Name:      "show",
+				Usage:     "one stored session: its text and decoded fields",
+				ArgsUsage: "ID",
+				Flags:     storageFlags(),
+				Action:    func(c *cli.Context) error { return runStorageShow(c, env, u) },
+			},
+			{
+				Name:      "invalidate",
+				Usage:     "remove sessions by id (arguments, or one per line on stdin)",
+				ArgsUsage: "[ID...|-]",
+				Flags:     storageFlags(),
+				Action:    func(c *cli.Context) error { return runStorageInvalidate(c, env, u) },
+			},
+			{
+				Name:  "purge",
+				Usage: "remove every session that matches the filters; asks first on a terminal",
+				Flags: append(append(storageFlags(), filterFlags()...),
+					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
+					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
+				),
+				Action: func(c *cli.Context) error { return runStoragePurge(c, env, u) },
+			},
+			{
+				Name:   "stats",
+				Usage:  "counts, bytes and an age histogram",
+				Flags:  append(storageFlags(), filterFlags()...),
+				Action: func(c *cli.Context) error { return runStorageStats(c, env, u) },
+			},
+		},
+	}
+}
+
+// storeContext: the storage and the provider whose serializer decodes its sessions.
+type storeContext struct {
+	st      *store
+	profile transform.Profile
+	format  serializer.Format
+}
+
+func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
+	kr, prov, err := loadKeyring(c, env, u)
+	if err != nil {
+		return nil, err
+	}
+	sc := &storeContext{profile: "3"}
+	url := c.String(flagStore)
+	if kr != nil && prov != "" {
+		p, err := kr.provider(prov)
+		if err != nil {
+			return nil, configErr(err)
+		}
+		sc.profile, sc.format = p.Profile, p.serializerFormat()
+		if url == "" {
+			if p.Storage == "" {
+				return nil, usageErr("provider %s has no storage: give --store", p.Name)
+			}
+			url = p.Storage
+		}
+	}
+	st, err := openStore(c.Context, url, env)
+	if err != nil {
+		return nil, err
+	}
+	sc.st = st
+	return sc, nil
+}
+
+type entryView struct {
+	ID       string          `json:"id"`
+	Size     int64           `json:"size"`
+	Modified string          `json:"modified"`
+	Age      int64           `json:"age_seconds"`
+	TTL      *int64          `json:"ttl_seconds,omitempty"`
+	Value    *string         `json:"value,omitempty"`
+	Format   string          `json:"format,omitempty"`
+	Session  json.RawMessage `json:"session,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+type fieldMatch struct{ name, value string }
+
+func parseMatches(c *cli.Context) ([]fieldMatch, error) {
+	var ms []fieldMatch
+	for _, m := range c.StringSlice("match") {
+		i := strings.IndexByte(m, '=')
+		if i <= 0 {
+			return nil, usageErr("--match %q: want FIELD=VALUE", m)
+		}
+		ms = append(ms, fieldMatch{m[:i], m[i+1:]})
+	}
+	return ms, nil
+}
+
+func walkOptions(c *cli.Context, env Env) (storage.WalkOptions, error) {
+	o := storage.WalkOptions{IDPrefix: c.String("id-prefix"), Limit: c.Int("limit")}
+	var err error
+	if o.OlderThan, err = parseAge(c.String("older-than")); err != nil {
+		return o, usageErr("--older-than %v", err)
+	}
+	if o.NewerThan, err = parseAge(c.String("newer-than")); err != nil {
+		return o, usageErr("--newer-than %v", err)
+	}
+	if o.Limit < 0 {
+		return o, usageErr("--limit %d: want a count >= 0", o.Limit)
+	}
+	if o.Now, err = parseNow(c.String(flagNow), env.Now()); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// decodeEntry fills the session of a view from its stored text.
+func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value, bool) {
+	f, val, err := serializer.Decode(text, sc.format, sc.profile)
+	v.Format = string(f)
+	if err != nil {
+		v.Error = err.Error()
+		return val, false
+	}
+	if b, err := json.Marshal(val); err == nil {
+		v.Session = b
+	}
+	return val, true
+}
+
+func matches(val serializer.Value, ms []fieldMatch) bool {
+	for _, m := range ms {
+		ok := false
+		for _, f := range val.Fields {
+			if f.Name != m.name {
+				continue
+			}
+			b, err := json.Marshal(f.Value)
+			if err != nil {
+				break
+			}
+			s := string(b)
+			if len(s) >= 2 && s[0] == '"' {
+				var str string
+				if json.Unmarshal(b, &str) == nil {
+					s = str
+				}
+			}
+			ok = s == m.value
+			break
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// walkMatching walks with the filters, decoding values when fields are matched or asked for.
+func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions, ms []fieldMatch, decode bool,
+	fn func(storage.Entry, *entryView) error) error {
+	if sc.st.walk == nil {
+		return usageErr("storage %s cannot list its sessions", sc.st.name)
+	}
+	limit := o.Limit
+	if len(ms) > 0 {
+		o.Limit = 0 // the limit counts matches, not entries walked
+	}
+	o.WithValue = o.WithValue || decode || len(ms) > 0
+	n := 0
+	errStop := errors.New("limit")
+	err := sc.st.walk.Walk(ctx, o, func(e storage.Entry) error {
+		v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+		if e.TTL >= 0 {
+			t := int64(e.TTL / time.Second)
+			v.TTL = &t
+		}
+		if o.WithValue {
+			val, ok := sc.decodeEntry(v, e.Value)
+			if len(ms) > 0 && (!ok || !matches(val, ms)) {
+				return nil
+			}
+			if !decode {
+				v.Session, v.Format, v.Error = nil, "", ""
+			}
+		}
+		if err := fn(e, v); err != nil {
+			return err
+		}
+		n++
+		if limit > 0 && n >= limit {
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// progress prints a counter on stderr while a long run goes, when stderr is a terminal.
+type progress struct {
+	n    atomic.Int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startProgress(u *ui, what string) *progress {
+	p := &progress{stop: make(chan struct{}), done: make(chan struct{})}
+	if !u.errTTY {
+		close(p.done)
+		return p
+	}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				fmt.Fprintf(u.err, "\r\033[K")
+				return
+			case <-t.C:
+				fmt.Fprintf(u.err, "\r\033[Ksessionctl: %s %d", what, p.n.Load())
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) end() {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	<-p.done
+}
+
+func runStorageList(c *cli.Context, env Env, u *ui) error {
+	sc, err := openStoreFor(c, env, u)
+	if err != nil {
+		return err
+	}
+	defer sc.st.close()
+	o, err := walkOptions(c, env)
+	if err != nil {
+		return err
+	}
+	o.Sorted = c.Bool("sorted")
+	ms, err := parseMatches(c)
+	if err != nil {
+		return err
+	}
+	asJSON, fields := c.Bool(flagJSON), c.Bool("fields")
+	w := bufio.NewWriterSize(u.out, 256<<10)
+	defer w.Flush()
+	prog := startProgress(u, "sessions listed:")
+	var buf []byte
+	err = sc.walkMatching(c.Context, o, ms, fields, func(e storage.Entry, v *entryView) error {
+		prog.n.Add(1)
+		if asJSON {
+			buf = appendEntryJSON(buf[:0], v)
+			_, err := w.Write(buf)
+			return err
+		}
+		line := fmt.Sprintf("%s  %6d B  %s", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+		if fields {
+			if v.Session != nil {
+				line += "  " + string(v.Session)
+			} else if v.Error != "" {
+				line += "  " + u.st.Bad.Render(v.Error)
+			}
+		}
+		_, err := fmt.Fprintln(w, line)
+		return err
+	})
+	prog.end()
+	if err != nil {
+		return storageErr(err)
+	}
+	return nil
+}
+
+// appendEntryJSON is the hot path of list --json: id, size, modified, age without reflection.
+func appendEntryJSON(b []byte, v *entryView) []byte {
+	if v.Value != nil || v.Session != nil || v.TTL != nil || v.Error != "" || needsEscape(v.ID) {
+		j, _ := json.Marshal(v)
+		return append(j, '\n')
+	}
+	b = append(b, `{"id":"`...)
+	b = append(b, v.ID...)
+	b = append(b, `","size":`...)
+	b = fmt.Appendf(b, "%d", v.Size)
+	b = append(b, `,"modified":"`...)
+	b = append(b, v.Modified...)
+	b = append(b, `","age_seconds":`...)
+	b = fmt.Appendf(b, "%d", v.Age)
+	return append(b, "}\n"...)
+}
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			return true
+		}
+	}
+	return false
+}
+
+func ageString(d time.Duration) string {
+	if d < 0 {
+		return "in the future"
+	}
+	return humanDuration(d) + " old"
+}
+
+func storageErr(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	if errors.Is(err, storage.ErrBadID) {
+		return &exitError{code: ExitInvalid, err: err}
+	}
+	if errors.Is(err, storage.ErrConfig) {
+		return configErr(err)
+	}
+	return ioErr(err)
+}
+
+func runStorageShow(c *cli.Context, env Env, u *ui) error {
+	if c.Args().Len() != 1 {
+		return usageErr("storage show takes one session ID")
+	}
+	id := c.Args().First()
+	sc, err := openStoreFor(c, env, u)
+	if err != nil {
+		return err
+	}
+	defer sc.st.close()
+	text, err := sc.st.Read(c.Context, id)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return &exitError{code: ExitInvalid, err: err}
+		}
+		return storageErr(err)
+	}
+	v := &entryView{ID: id, Size: int64(len(text)), Value: &text}
+	now := env.Now()
+	if sc.st.walk != nil {
+		_ = sc.st.walk.Walk(c.Context, storage.WalkOptions{IDPrefix: id, Now: now}, func(e storage.Entry) error {
+			if e.ID == id {
+				v.Size, v.Modified, v.Age = e.Size, e.Modified.UTC().Format(time.RFC3339), int64(now.Sub(e.Modified)/time.Second)
+				if e.TTL >= 0 {
+					t := int64(e.TTL / time.Second)
+					v.TTL = &t
+				}
+				return io.EOF
+			}
+			return nil
+		})
+	}
+	val, ok := sc.decodeEntry(v, text)
+	if c.Bool(flagJSON) {
+		b, _ := json.Marshal(v)
+		fmt.Fprintf(u.out, "%s\n", b)
+		return nil
+	}
+	st := u.st
+	fmt.Fprintf(u.out, "%s  %s\n", st.Title.Render(id), st.Dim.Render(sc.st.name))
+	row := func(l, s string) { fmt.Fprintf(u.out, "  %s %s\n", st.Label.Render(l), s) }
+	row("size", fmt.Sprintf("%d bytes", v.Size))
+	if v.Modified != "" {
+		row("modified", fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second)))
+	}
+	if v.TTL != nil {
+		row("ttl", humanDuration(time.Duration(*v.TTL)*time.Second))
+	}
+	row("value", text)
+	row("format", v.Format)
+	if ok {
+		fmt.Fprintf(u.out, "  %s\n", st.Label.Render("session"))
+		for _, f := range val.Fields {
+			b, _ := json.Marshal(f.Value)
+			fmt.Fprintf(u.out, "    %s %s %s\n", f.Name, st.Dim.Render(fmt.Sprintf("%-10s", f.Value.KtorType())), b)
+		}
+	} else if v.Error != "" {
+		row("error", st.Bad.Render(v.Error))
+	}
+	return nil
+}
+
+func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
+	sc, err := openStoreFor(c, env, u)
+	if err != nil {
+		return err
+	}
+	defer sc.st.close()
+	ids := c.Args().Slice()
+	fromStdin := len(ids) == 0 || len(ids) == 1 && ids[0] == "-"
+	// arguments are all checked before anything is removed
+	if !fromStdin {
+		if _, ok := sc.st.Storage.(*storage.Directory); ok {
+			for _, id := range ids {
+				if err := storage.ValidateID(id); err != nil {
+					return &exitError{code: ExitInvalid, err: fmt.Errorf("invalidate %q: %v (nothing removed)", id, err)}
+				}
+			}
+		}
+	}
+	removed, bad := 0, 0
+	one := func(id string) error {
+		if err := sc.st.Invalidate(c.Context, id); err != nil {
+			if errors.Is(err, storage.ErrBadID) {
+				bad++
+				u.errorf("%v", err)
+				return nil
+			}
+			return storageErr(err)
+		}
+		removed++
+		return nil
+	}
+	if fromStdin {
+		in, _, err := openInput(c.Args().First(), env.Stdin)
+		if err != nil {
+			return err
+		}
+		lr := newLineReader(in)
+		for {
+			line, _, err := lr.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return ioErr(err)
+			}
+			id := strings.TrimSpace(string(line))
+			if id == "" && len(line) == 0 {
+				continue
+			}
+			if err := one(id); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, id := range ids {
+			if err := one(id); err != nil {
+				return err
+			}
+		}
+	}
+	if c.Bool(flagJSON) {
+		b, _ := json.Marshal(map[string]any{"invalidated": removed, "refused": bad})
+		fmt.Fprintf(u.out, "%s\n", b)
+	} else {
+		u.infof("invalidated %d session(s) in %s", removed, sc.st.name)
+	}
+	if bad > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+func runStoragePurge(c *cli.Context, env Env, u *ui) error {
+	sc, err := openStoreFor(c, env, u)
+	if err != nil {
+		return err
+	}
+	defer sc.st.close()
+	o, err := walkOptions(c, env)
+	if err != nil {
+		return err
+	}
+	ms, err := parseMatches(c)
+	if err != nil {
+		return err
+	}
+	if o.OlderThan == 0 && o.NewerThan == 0 && len(ms) == 0 && o.IDPrefix == "" && !c.IsSet("limit") && !c.Bool("yes") && !c.Bool("dry-run") {
+		return usageHint("to remove every session say so with --yes; add --dry-run to see what would go", "purge without a filter removes every session of %s", sc.st.name)
+	}
+	dry, asJSON := c.Bool("dry-run"), c.Bool(flagJSON)
+	if !dry && !c.Bool("yes") {
+		if !isTerminalReader(env.Stdin) || !u.errTTY {
+			return usageHint("add --yes to purge without a question, or --dry-run to see what would go", "purge asks for confirmation and stdin is not a terminal")
+		}
+		n := 0
+		if err := sc.walkMatching(c.Context, o, ms, false, func(storage.Entry, *entryView) error { n++; return nil }); err != nil {
+			return storageErr(err)
+		}
+		fmt.Fprintf(u.err, "sessionctl: remove %d session(s) from %s? [y/N] ", n, sc.st.name)
+		ans, _ := bufio.NewReader(env.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
+			return &exitError{code: ExitInvalid, err: errors.New("purge cancelled: nothing removed")}
+		}
+	}
+	w := bufio.NewWriter(u.out)
+	defer w.Flush()
+	var matched, removed int
+	var bytes int64
+	var batch []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var n int
+		var err error
+		if sc.st.batch != nil {
+			n, err = sc.st.batch.InvalidateMany(c.Context, batch)
+		} else {
+			for _, id := range batch {
+				if err = sc.st.Invalidate(c.Context, id); err != nil {
+					break
+				}
+				n++
+			}
+		}
+		removed += n
+		batch = batch[:0]
+		return err
+	}
+	prog := startProgress(u, "sessions purged:")
+	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
+		matched++
+		bytes += e.Size
+		prog.n.Store(int64(removed))
+		if dry {
+			if asJSON {
+				b, _ := json.Marshal(v)
+				w.Write(b)
+				w.WriteByte('\n')
+			} else {
+				fmt.Fprintf(w, "would remove %s  %d B  %s\n", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+			}
+			return nil
+		}
+		batch = append(batch, e.ID)
+		if len(batch) >= 1000 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil && !dry {
+		err = flush()
+	}
+	prog.end()
+	summary := map[string]any{"store": sc.st.name, "matched": matched, "removed": removed, "bytes": bytes, "dry_run": dry}
+	if err != nil {
+		summary["error"] = err.Error()
+	}
+	if asJSON && !dry {
+		b, _ := json.Marshal(summary)
+		fmt.Fprintf(w, "%s\n", b)
+	}
+	if err != nil {
+		w.Flush()
+		return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s): %w", removed, matched, err))
+	}
+	if dry {
+		u.infof("dry run: %d session(s), %d bytes would be removed from %s", matched, bytes, sc.st.name)
+	} else {
+		u.infof("purged %d session(s), %d bytes, from %s", removed, bytes, sc.st.name)
+	}
+	return nil
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func runStorageStats(c *cli.Context, env Env, u *ui) error {
+	sc, err := openStoreFor(c, env, u)
+	if err != nil {
+		return err
+	}
+	defer sc.st.close()
+	o, err := walkOptions(c, env)
+	if err != nil {
+		return err
+	}
+	ms, err := parseMatches(c)
+	if err != nil {
+		return err
+	}
+	buckets := []struct {
+		Label string        `json:"age"`
+		Max   time.Duration `json:"-"`
+		Count int           `json:"count"`
+		Bytes int64         `json:"bytes"`
+	}{{"< 1h", time.Hour, 0, 0}, {"1h-1d", 24 * time.Hour, 0, 0}, {"1d-7d", 7 * 24 * time.Hour, 0, 0},
+		{"7d-30d", 30 * 24 * time.Hour, 0, 0}, {"30d-90d", 90 * 24 * time.Hour, 0, 0}, {">= 90d", 1<<63 - 1, 0, 0}}
+	var count int
+	var total int64
+	var oldest, newest time.Time
+	prog := startProgress(u, "sessions counted:")
+	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
+		count++
+		total += e.Size
+		prog.n.Add(1)
+		if oldest.IsZero() || e.Modified.Before(oldest) {
+			oldest = e.Modified
+		}
+		if newest.IsZero() || e.Modified.After(newest) {
+			newest = e.Modified
+		}
+		age := o.Now.Sub(e.Modified)
+		for i := range buckets {
+			if age < buckets[i].Max {
+				buckets[i].Count++
+				buckets[i].Bytes += e.Size
+				break
+			}
+		}
+		return nil
+	})
+	prog.end()
+	if err != nil {
+		return storageErr(err)
+	}
+	if c.Bool(flagJSON) {
+		m := map[string]any{"store": sc.st.name, "sessions": count, "bytes": total, "histogram": buckets}
+		if count > 0 {
+			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
+		}
+		b, _ := json.Marshal(m)
+		fmt.Fprintf(u.out, "%s\n", b)
+		return nil
+	}
+	st := u.st
+	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), sc.st.name)
+	fmt.Fprintf(u.out, "  %s %d\n  %s %d bytes\n", st.Label.Render("sessions"), count, st.Label.Render("bytes"), total)
+	if count > 0 {
+		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))
+		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("newest"), newest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(newest)))
+	}
+	maxC := 1
+	for _, b := range buckets {
+		maxC = max(maxC, b.Count)
+	}
+	fmt.Fprintf(u.out, "  %s\n", st.Label.Render("ages"))
+	for _, b := range buckets {
+		bar := strings.Repeat("█", b.Count*30/maxC)
+		if b.Count > 0 && bar == "" {
+			bar = "▏"
+		}
+		fmt.Fprintf(u.out, "    %-8s %7d  %s\n", b.Label, b.Count, st.Key.Render(bar))
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package commands
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+func verifyCommand(env Env, u *ui) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check tokens tersely: one line (or JSON object) per token, exit status 0 only if all are valid",
+		ArgsUsage: "[VALUE...|-]",
+		Description: `Reads tokens from the arguments, or one per line from stdin ('-' or no argument).
+A token is a bare value, NAME=value, a Cookie: header or a Set-Cookie: line (see inspect).
+Over several tokens it ends with a rotation-readiness summary: how many tokens verified under
+each key id, encrypt format and serializer, and how many failed and why.
+
+EXAMPLES:
+   sessionctl verify --keys keys.toml --provider USER_SESSION < tokens.txt
+   sessionctl verify --keys keys.toml --json --bare --encoding raw - < values.txt | jq .ok
+
+` + exitHelp,
+		Flags: append(keyFlags(), jsonFlag(),
+			&cli.BoolFlag{Name: flagBare, Usage: "every input is a bare value, never NAME=value or a header"},
+			encodingFlag("how bare values are cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but the summary; the exit status tells"},
+		),
+		Action: func(c *cli.Context) error { return runVerify(c, env, u) },
+	}
+}
+
+type verifySummary struct {
+	Tokens     int            `json:"tokens"`
+	Valid      int            `json:"valid"`
+	Invalid    int            `json:"invalid"`
+	ByKey      map[string]int `json:"by_key"`
+	ByFormat   map[string]int `json:"by_encrypt_format,omitempty"`
+	BySerial   map[string]int `json:"by_serializer"`
+	Failures   map[string]int `json:"failures"`
+	UnusedKeys []string       `json:"unused_keys,omitempty"`
+}
+
+func newSummary() *verifySummary {
+	return &verifySummary{ByKey: map[string]int{}, ByFormat: map[string]int{}, BySerial: map[string]int{}, Failures: map[string]int{}}
+}
+
+func (s *verifySummary) add(r tokenResult) {
+	s.Tokens++
+	if !r.OK {
+		s.Invalid++
+		k := r.errKind
+		if k == "" {
+			k = "other"
+		}
+		s.Failures[k]++
+		return
+	}
+	s.Valid++
+	for _, k := range r.keyIDs {
+		s.ByKey[k]++
+	}
+	if r.encFormat != "" {
+		s.ByFormat[r.encFormat]++
+	}
+	if r.Format != "" {
+		s.BySerial[r.Format]++
+	}
+}
+
+func runVerify(c *cli.Context, env Env, u *ui) error {
+	a, err := newAnalyzer(c, env, u)
+	if err != nil {
+		return err
+	}
+	asJSON, quiet := c.Bool(flagJSON), c.Bool("quiet")
+	out := bufio.NewWriterSize(u.out, 64<<10)
+	defer out.Flush()
+	sum := newSummary()
+	emit := func(r tokenResult) error {
+		sum.add(r)
+		if quiet {
+			return nil
+		}
+		if asJSON {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			out.Write(b)
+			return out.WriteByte('\n')
+		}
+		renderVerifyLine(out, u, r)
+		return nil
+	}
+	one := func(text string, line int) error {
+		r, err := a.verifyOne(text)
+		if err != nil {
+			return configErr(err)
+		}
+		r.Line = line
+		return emit(r)
+	}
+	args := c.Args().Slice()
+	if len(args) > 0 && !(len(args) == 1 && args[0] == "-") {
+		for i, v := range args {
+			if err := one(v, i+1); err != nil {
+				return err
+			}
+		}
+	} else {
+		in, _, err := openInput(c.Args().First(), env.Stdin)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		lr := newLineReader(in)
+		for {
+			line, n, err := lr.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return ioErr(fmt.Errorf("reading input: %w", err))
+			}
+			if lr.long {
+				r := tokenResult{Line: n, Source: "bare", Layers: []layerResult{}}
+				r.fail("too-long", fmt.Sprintf("line %d is longer than %d bytes: skipped", n, maxLine))
+				if err := emit(r); err != nil {
+					return err
+				}
+				continue
+			}
+			if strings.TrimSpace(string(line)) == "" {
+				continue
+			}
+			if err := one(string(line), n); err != nil {
+				return err
+			}
+		}
+	}
+	if sum.Tokens == 0 {
+		return usageErr("no tokens in the input")
+	}
+	sum.UnusedKeys = a.unusedKeys(sum)
+	if asJSON {
+		b, _ := json.Marshal(map[string]any{"summary": sum})
+		out.Write(b)
+		out.WriteByte('\n')
+	} else if sum.Tokens > 1 || quiet {
+		renderSummary(out, u, sum)
+	}
+	if sum.Invalid > 0 {
+		return silentExit(ExitInvalid)
+	}
+	return nil
+}
+
+// verifyOne: the provider's token in one input (line or argument); exactly one result.
+func (a *analyzer) verifyOne(text string) (tokenResult, error) {
+	fs, err := a.found(text)
+	if err != nil || len(fs) == 0 {
+		r := tokenResult{Source: "bare", Layers: []layerResult{}}
+		if err != nil {
+			r.fail("malformed", err.Error())
+		} else {
+			r.fail("malformed", "no session cookie in the input")
+		}
+		return r, nil
+	}
+	pick := fs[0]
+	if names := a.names(); len(names) > 0 && len(fs) > 1 {
+		for _, f := range fs {
+			if containsString(names, f.Name) {
+				pick = f
+				break
+			}
+		}
+	}
+	return a.analyze(pick)
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// unusedKeys: key ids of the providers used that verified no token: safe to drop from reads.
+func (a *analyzer) unusedKeys(s *verifySummary) []string {
+	if a.kr == nil || s.Valid == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range a.kr.providers {
+		for i, st := range p.Steps {
+			ids := append(append([]string{}, st.Keys...), st.SignKeys...)
+			for j, id := range ids {
+				current := j == 0 || (len(st.Keys) > 0 && j == len(st.Keys))
+				if s.ByKey[id] == 0 && !current && !containsString(out, id) {
+					out = append(out, id)
+				}
+			}
+			_ = i
+		}
+	}
+	sort.Strings(out)
+	return out
+}
