@@ -227,7 +227,7 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 			for _, c := range transform.Detect(value) {
 				r.Detected = append(r.Detected, candidateView{Chain: c.Chain, Description: c.Description})
 			}
-			if len(r.Detected) > 0 && r.Detected[0].Chain != "plain" {
+			if len(r.Detected) > 0 && r.Detected[0].Chain != "" {
 				r.Notes = append(r.Notes, "no keys given: the structure is guessed from its shape and nothing is verified")
 				payload = unverifiedPayload(value)
 			}
@@ -287,7 +287,11 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 	} else {
 		r.setSession(v)
 	}
-	r.OK = r.Verified || p != nil
+	if p == nil {
+		r.fail("unverified", "no keys given: nothing verified")
+		return r
+	}
+	r.OK = true
 	return r
 }
 
@@ -295,7 +299,7 @@ func (r *tokenResult) setSession(v serializer.Value) {
 	if v.Kind != serializer.KindObject && v.Kind != serializer.KindJSONObject {
 		return
 	}
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		r.Notes = append(r.Notes, "session fields: "+err.Error())
 		return
@@ -304,7 +308,7 @@ func (r *tokenResult) setSession(v serializer.Value) {
 	r.Types = map[string]string{}
 	for _, f := range v.Fields {
 		r.Types[f.Name] = f.Value.KtorType()
-		fb, _ := json.Marshal(f.Value)
+		fb, _ := marshalJSON(f.Value)
 		r.Fields = append(r.Fields, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
 		for _, w := range f.Value.Warnings {
 			r.Notes = append(r.Notes, f.Name+": "+w)
@@ -374,7 +378,7 @@ func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
 	got, v, err := serializer.Decode(val, p.serializerFormat(), p.Profile)
 	sv.Format = string(got)
 	if err == nil {
-		if b, err := json.Marshal(v); err == nil && (v.Kind == serializer.KindObject || v.Kind == serializer.KindJSONObject) {
+		if b, err := marshalJSON(v); err == nil && (v.Kind == serializer.KindObject || v.Kind == serializer.KindJSONObject) {
 			sv.Session = b
 			r.Session = b
 		}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -116,7 +115,7 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 		out = cv
 	}
 	if c.Bool(flagJSON) {
-		b, _ := json.Marshal(res)
+		b, _ := marshalJSON(res)
 		fmt.Fprintf(u.out, "%s\n", b)
 		return nil
 	}
@@ -156,13 +155,13 @@ func encodePayload(c *cli.Context, p *provider) (string, error) {
 			return "", usageErr("--from-json: want a JSON object: %v", err)
 		}
 		if format == serializer.FormatJSON {
-			b, err := json.Marshal(v)
+			b, err := marshalJSON(v)
 			return string(b), err
 		}
 		fields = v.Fields
 	}
 	if format == serializer.FormatJSON {
-		b, err := json.Marshal(serializer.Value{Kind: serializer.KindObject, Fields: fields})
+		b, err := marshalJSON(serializer.Value{Kind: serializer.KindObject, Fields: fields})
 		return string(b), err
 	}
 	s, err := serializer.EncodeFields(fields, p.Profile)

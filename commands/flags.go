@@ -237,6 +237,9 @@ func parseAge(s string) (time.Duration, error) {
 		default:
 			return 0, fmt.Errorf("%q: unknown unit %q (use w, d, h, m, s)", s, unit)
 		}
+		if f*float64(u) > float64(200*365*24*time.Hour) || float64(total)+f*float64(u) > float64(200*365*24*time.Hour) {
+			return 0, fmt.Errorf("%q: longer than 200 years", s)
+		}
 		total += time.Duration(f * float64(u))
 		rest = rest[j:]
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -112,7 +111,7 @@ func runKeysGenerate(c *cli.Context, u *ui) error {
 		for _, k := range keys {
 			m[k.id] = k.hex
 		}
-		b, _ := json.Marshal(map[string]any{"keys": m})
+		b, _ := marshalJSON(map[string]any{"keys": m})
 		fmt.Fprintf(u.out, "%s\n", b)
 		return nil
 	}
@@ -234,7 +233,7 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		}
 	}
 	if c.Bool(flagJSON) {
-		b, _ := json.Marshal(map[string]any{"file": kr.path, "keys": len(kr.cfg.Keys), "providers": len(kr.cfg.Providers),
+		b, _ := marshalJSON(map[string]any{"file": kr.path, "keys": len(kr.cfg.Keys), "providers": len(kr.cfg.Providers),
 			"ok": errs == 0, "findings": append([]keyFinding{}, findings...)})
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {

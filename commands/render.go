@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -16,10 +18,10 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	verdict := st.OK.Render("VALID")
 	switch {
+	case r.errKind == "unverified" || r.OK && !r.Verified:
+		verdict = st.Warn.Render("UNVERIFIED")
 	case !r.OK:
 		verdict = st.Bad.Render("INVALID")
-	case !r.Verified:
-		verdict = st.Warn.Render("UNVERIFIED")
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.Title.Render(name), verdict)
 	row := func(label, value string) {
@@ -32,7 +34,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	if r.Encoding != "" {
 		row("encoding", r.Encoding)
 	}
-	if !r.OK && r.Error != "" {
+	if !r.OK && r.Error != "" && r.errKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
 	}
 	if len(r.Layers) > 0 {
@@ -75,7 +77,11 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	if len(r.Detected) > 0 {
 		fmt.Fprintf(w, "  %s\n", st.Label.Render("structure"))
 		for i, d := range r.Detected {
-			fmt.Fprintf(w, "    %d. %s  %s\n", i+1, st.Code.Render(d.Chain), st.Dim.Render(d.Description))
+			chain := d.Chain
+			if chain == "" {
+				chain = "(none)"
+			}
+			fmt.Fprintf(w, "    %d. %s  %s\n", i+1, st.Code.Render(chain), st.Dim.Render(d.Description))
 		}
 	}
 	if r.Payload != nil {
@@ -90,12 +96,12 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	if len(r.Fields) > 0 {
 		fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
-		width := 0
+		width, tw := 0, 0
 		for _, f := range r.Fields {
-			width = max(width, len(f.Name))
+			width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
 		}
 		for _, f := range r.Fields {
-			fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-10s", f.Type)), f.Value)
+			fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
 		}
 	}
 	if r.Stored != nil {
@@ -204,4 +210,15 @@ func renderSummary(w io.Writer, u *ui, s *verifySummary) {
 	if len(s.UnusedKeys) > 0 {
 		fmt.Fprintf(w, "  %s %s verified no token: safe to drop from the keyring's reads\n", st.Label.Render("ready"), strings.Join(s.UnusedKeys, ", "))
 	}
+}
+
+// marshalJSON is json.Marshal without HTML escaping: scripts read `&` and `<` as they are.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
 }

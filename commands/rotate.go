@@ -3,7 +3,6 @@ package commands
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -184,7 +183,7 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		msg = "dry run, nothing written: " + msg
 	}
 	if r.json && r.dryRun {
-		b, _ := json.Marshal(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
+		b, _ := marshalJSON(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
 			"invalid": stats.invalid, "by_key": stats.byKey, "failures": stats.failures}})
 		fmt.Fprintf(u.out, "%s\n", b)
 	}
@@ -345,7 +344,7 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 			st.invalid++
 			st.failures[errKind(err)]++
 			if r.json {
-				b, _ := json.Marshal(map[string]any{"line": n, "ok": false, "error": err.Error()})
+				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error()})
 				out = append(append(out, b...), '\n')
 				if r.dryRun {
 					out = out[:before]
@@ -370,7 +369,7 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 		if r.json {
 			tok := string(out[before : len(out)-1])
 			out = out[:before]
-			b, _ := json.Marshal(map[string]any{"line": n, "ok": true, "keys": keys, "output": tok})
+			b, _ := marshalJSON(map[string]any{"line": n, "ok": true, "keys": keys, "output": tok})
 			out = append(append(out, b...), '\n')
 		}
 	}
@@ -459,7 +458,7 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 		}
 	}
 	outEnc := enc
-	if r.dst != r.src {
+	if r.dst != r.src && !(r.enc != "" && (f.Source == "bare" || f.Source == "pair")) {
 		outEnc = r.dst.Cookie.Encoding
 		if r.dst.Transport == "header" {
 			outEnc = codec.Raw
@@ -511,7 +510,7 @@ func convertPayload(payload string, src, dst *provider) (string, error) {
 		want = serializer.DefaultFormat(dst.Profile)
 	}
 	if want == serializer.FormatJSON {
-		b, err := json.Marshal(v)
+		b, err := marshalJSON(v)
 		return string(b), err
 	}
 	return serializer.EncodeFields(v.Fields, dst.Profile)

@@ -215,7 +215,7 @@ func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value
 		v.Error = err.Error()
 		return val, false
 	}
-	if b, err := json.Marshal(val); err == nil {
+	if b, err := marshalJSON(val); err == nil {
 		v.Session = b
 	}
 	return val, true
@@ -228,7 +228,7 @@ func matches(val serializer.Value, ms []fieldMatch) bool {
 			if f.Name != m.name {
 				continue
 			}
-			b, err := json.Marshal(f.Value)
+			b, err := marshalJSON(f.Value)
 			if err != nil {
 				break
 			}
@@ -379,7 +379,7 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 // appendEntryJSON is the hot path of list --json: id, size, modified, age without reflection.
 func appendEntryJSON(b []byte, v *entryView) []byte {
 	if v.Value != nil || v.Session != nil || v.TTL != nil || v.Error != "" || needsEscape(v.ID) {
-		j, _ := json.Marshal(v)
+		j, _ := marshalJSON(v)
 		return append(j, '\n')
 	}
 	b = append(b, `{"id":"`...)
@@ -458,7 +458,7 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	}
 	val, ok := sc.decodeEntry(v, text)
 	if c.Bool(flagJSON) {
-		b, _ := json.Marshal(v)
+		b, _ := marshalJSON(v)
 		fmt.Fprintf(u.out, "%s\n", b)
 		return nil
 	}
@@ -477,7 +477,7 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	if ok {
 		fmt.Fprintf(u.out, "  %s\n", st.Label.Render("session"))
 		for _, f := range val.Fields {
-			b, _ := json.Marshal(f.Value)
+			b, _ := marshalJSON(f.Value)
 			fmt.Fprintf(u.out, "    %s %s %s\n", f.Name, st.Dim.Render(fmt.Sprintf("%-10s", f.Value.KtorType())), b)
 		}
 	} else if v.Error != "" {
@@ -547,7 +547,7 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 		}
 	}
 	if c.Bool(flagJSON) {
-		b, _ := json.Marshal(map[string]any{"invalidated": removed, "refused": bad})
+		b, _ := marshalJSON(map[string]any{"invalidated": removed, "refused": bad})
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
 		u.infof("invalidated %d session(s) in %s", removed, sc.st.name)
@@ -622,7 +622,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		prog.n.Store(int64(removed))
 		if dry {
 			if asJSON {
-				b, _ := json.Marshal(v)
+				b, _ := marshalJSON(v)
 				w.Write(b)
 				w.WriteByte('\n')
 			} else {
@@ -645,7 +645,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		summary["error"] = err.Error()
 	}
 	if asJSON && !dry {
-		b, _ := json.Marshal(summary)
+		b, _ := marshalJSON(summary)
 		fmt.Fprintf(w, "%s\n", b)
 	}
 	if err != nil {
@@ -723,7 +723,7 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		if count > 0 {
 			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
 		}
-		b, _ := json.Marshal(m)
+		b, _ := marshalJSON(m)
 		fmt.Fprintf(u.out, "%s\n", b)
 		return nil
 	}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -88,7 +87,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 			return nil
 		}
 		if asJSON {
-			b, err := json.Marshal(r)
+			b, err := marshalJSON(r)
 			if err != nil {
 				return err
 			}
@@ -149,7 +148,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	}
 	sum.UnusedKeys = a.unusedKeys(sum)
 	if asJSON {
-		b, _ := json.Marshal(map[string]any{"summary": sum})
+		b, _ := marshalJSON(map[string]any{"summary": sum})
 		out.Write(b)
 		out.WriteByte('\n')
 	} else if sum.Tokens > 1 || quiet {
