@@ -42,6 +42,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: false,
+		Cmds:                redisCmds(),
+		Condition:           redisCondition,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SESSIONCTL_REPO", repo)
 			e.Setenv("NO_COLOR", "1")

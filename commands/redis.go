@@ -20,8 +20,14 @@ func openRedis(ctx context.Context, url string, env Env) (*store, error) {
 	if opts.Password == "" {
 		opts.Password = env.Getenv(envRedisPassword)
 	}
+	redis.SetLogger(quietLogger{}) // go-redis logs dial retries to stderr; our errors say it once
 	client := redis.NewUniversalClient(opts)
 	r := storage.NewRedis(client, prefix, 0)
 	name := fmt.Sprintf("redis %s (prefix %q)", strings.Join(opts.Addrs, ","), prefix)
 	return &store{Storage: r, name: name, walk: r, batch: r, close: client.Close}, nil
 }
+
+// quietLogger drops go-redis's internal log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}

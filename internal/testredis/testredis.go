@@ -1,0 +1,99 @@
+// Package testredis starts a private redis-server on a free loopback port for tests, and stops it
+// when the test ends. Without the binary a test is skipped, unless SESSIONCTL_REQUIRE_REDIS=1 (CI),
+// where it fails.
+package testredis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	Addr string
+	cmd  *exec.Cmd
+}
+
+// TB is the part of testing.TB that Start needs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
+
+// ErrNoBinary: redis-server is not installed.
+var ErrNoBinary = errors.New("redis-server is not installed (apt-get install -y redis-server)")
+
+// Start starts a server for t (skipping t when there is no redis-server and CI does not require it).
+func Start(t TB) *Server {
+	t.Helper()
+	s, err := StartIn(t.TempDir())
+	if errors.Is(err, ErrNoBinary) {
+		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
+			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
+		}
+		t.Skip("skipping the Redis tests: ", err)
+	}
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// StartIn starts a server whose files go to dir; the caller kills it.
+func StartIn(dir string) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, ErrNoBinary
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+		err := c.Ping(context.Background()).Err()
+		c.Close()
+		if err == nil {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			return nil, fmt.Errorf("redis-server on %s did not start: %v", s.Addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Kill stops the server (idempotent).
+func (s *Server) Kill() {
+	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+}
+
+// Client is a client of the server.
+func (s *Server) Client() *redis.Client { return redis.NewClient(&redis.Options{Addr: s.Addr}) }
