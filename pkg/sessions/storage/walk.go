@@ -27,6 +27,7 @@ type rawEnt struct {
 type walkTask struct {
 	path string // the directory
 	id   string // the id so far: the directory names below the root
+	fd   int    // the directory already open (linux), or 0 = open path
 }
 
 // walker is the state of one Directory.Walk.
@@ -35,6 +36,9 @@ type walker struct {
 	o   WalkOptions
 	m   matcher
 	ctx context.Context
+
+	shortEOF bool
+	noAhead  bool // sorted walks open every directory by path
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -71,7 +75,7 @@ func (d *Directory) Walk(ctx context.Context, o WalkOptions, fn func(Entry) erro
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, out: make(chan []Entry, 2*workers)}
+	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, out: make(chan []Entry, 2*workers), shortEOF: fillsReaddir(d.root)}
 	w.cond = sync.NewCond(&w.mu)
 	w.stack = append(w.stack, walkTask{path: d.root})
 	w.pending = 1
@@ -191,6 +195,7 @@ const batchSize = 128
 // first subdirectory and leaves the others to whoever is free.
 func (w *walker) work() {
 	l := newLister()
+	l.shortEOF = w.shortEOF
 	var local WalkStats
 	var batch []Entry
 	var subs []walkTask
@@ -232,10 +237,12 @@ func (w *walker) work() {
 			batch, subs, err = w.readDir(l, t, batch, subs, &local)
 			if err != nil {
 				w.fail(err)
+				closeSubs(subs)
 				w.done()
 				return
 			}
 			if len(batch) >= batchSize && !flush() {
+				closeSubs(subs)
 				w.done()
 				return
 			}
@@ -247,6 +254,7 @@ func (w *walker) work() {
 				w.push(subs[1:])
 			}
 			if w.ctx.Err() != nil {
+				closeSubs(subs[:1])
 				break
 			}
 		}
@@ -270,7 +278,9 @@ func (w *walker) dirOK(id, name string) (string, bool) {
 // readDir reads the directory of t, appends the matching sessions to batch
 // and the subdirectories to walk to subs.
 func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, st *WalkStats) ([]Entry, []walkTask, error) {
-	if err := l.open(t.path); err != nil {
+	if t.fd > 0 {
+		l.adopt(t.fd)
+	} else if err := l.open(t.path); err != nil {
 		if vanished(err) && t.path != w.d.root {
 			st.Vanished++
 			return batch, subs, nil
@@ -319,7 +329,23 @@ func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, 
 			st.Skipped++
 		}
 	}
+	// the worker goes on into the first subdirectory: open it relative to
+	// this one while it is still open
+	if len(subs) > 0 && !w.noAhead {
+		if fd := l.openChild(subs[0].path[len(t.path)+1:]); fd > 0 {
+			subs[0].fd = fd
+		}
+	}
 	return batch, subs, nil
+}
+
+// closeSubs closes a directory opened ahead for a task that will not run.
+func closeSubs(subs []walkTask) {
+	for _, s := range subs {
+		if s.fd > 0 {
+			closeFD(s.fd)
+		}
+	}
 }
 
 // file turns one regular file into an Entry, if it is a session that matches.
@@ -376,8 +402,9 @@ func vanished(err error) bool {
 // walkSorted is the deterministic walk: one goroutine, depth first, entries
 // in id order (at each level a file "ab.dat" comes before the directory "ab").
 func (d *Directory) walkSorted(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
-	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx}
+	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, noAhead: true}
 	l := newLister()
+	l.shortEOF = fillsReaddir(d.root)
 	var matched int64
 	var stop = errors.New("stop")
 	var visit func(t walkTask) error
