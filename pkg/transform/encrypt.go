@@ -473,8 +473,15 @@ func (e *Encrypt) readCurrent(st *encScratch, value string) (string, ReadInfo, e
 			p, li, err := e.readLegacy(st, value, false)
 			if err == nil {
 				li.Quirks = append(li.Quirks, "legacy (Ktor 1.x-2.x) value read through backwardCompatibleRead")
+				return p, li, nil
 			}
-			return p, li, err
+			// neither format reads it: say first why the current one failed
+			why := err.Error()
+			if re, ok := err.(*ReadError); ok {
+				why = re.Detail
+			}
+			return "", info, readErr("encrypt", ErrSignature, "MAC over the ciphertext does not match under "+e.signKeysPhrase()+
+				" (tampered value, another key, or another sign algorithm than "+e.signAlg.mac+"); the legacy read of backward_compatible_read failed too: "+why)
 		}
 		if _, li, err := e.readLegacy(st, value, false); err == nil {
 			r := readErr("encrypt", ErrOtherFormat, "this is the Ktor 1.x/2.x legacy format (MAC over the plaintext); enable backward_compatible_read (Ktor 3's backwardCompatibleRead) or read it with format legacy")
