@@ -123,3 +123,17 @@ func BenchmarkDetect(b *testing.B) {
 		transform.Detect(w)
 	}
 }
+
+func BenchmarkMACAppendRotate(b *testing.B) {
+	old := benchMAC(b)
+	ring := must(transform.NewMAC([]transform.Key{key("new", 32, 5), key("k", 32, 1)}, "HmacSHA256", "3"))
+	w, _ := old.Write(benchValue)
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, _, err = ring.AppendRotate(buf[:0], w); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -189,6 +189,25 @@ func (m *MAC) Rotate(value string) (string, string, ReadInfo, error) {
 	return p, joinHex(p, '/', t0[:m.alg.size]), info, nil
 }
 
+// AppendRotate is Rotate appending the rewritten value to dst: no allocation.
+func (m *MAC) AppendRotate(dst []byte, value string) ([]byte, ReadInfo, error) {
+	var t0 [64]byte
+	p, sel, info, err := m.verify(value, &t0)
+	if err != nil {
+		return dst, info, err
+	}
+	if sel == 0 {
+		return append(dst, value...), info, nil
+	}
+	n := m.alg.size
+	dst = append(dst, p...)
+	dst = append(dst, '/')
+	l := len(dst)
+	dst = append(dst, make([]byte, 2*n)...)
+	encodeHex(dst[l:], t0[:n])
+	return dst, info, nil
+}
+
 func isHexString(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if _, ok := asciiHex(s[i]); !ok {

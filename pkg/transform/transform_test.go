@@ -216,6 +216,16 @@ func TestMACKeyring(t *testing.T) {
 	if _, rw2, _, _ := ring.Rotate(want); rw2 != want {
 		t.Errorf("rotate of current value changed it")
 	}
+	// AppendRotate: the same bytes after a prefix, for old and current values; errors leave dst alone
+	for _, in := range []string{v, want} {
+		got, ainfo, err := ring.AppendRotate([]byte("prefix:"), in)
+		if err != nil || string(got) != "prefix:"+want || ainfo.KeyID == "" {
+			t.Errorf("AppendRotate(%q) = %q %+v %v", in, got, ainfo, err)
+		}
+	}
+	if got, _, err := ring.AppendRotate([]byte("x"), "payload/00"); !errors.Is(err, transform.ErrMalformed) || string(got) != "x" {
+		t.Errorf("AppendRotate of a bad value: %q %v", got, err)
+	}
 	if _, _, err := must(transform.NewMAC([]transform.Key{key("x", 32, 9)}, "", "3")).Read(v); !errors.Is(err, transform.ErrSignature) {
 		t.Errorf("unknown key: %v", err)
 	}

@@ -27,6 +27,12 @@ type Rotator interface {
 	Rotate(value string) (payload, rewritten string, info ReadInfo, err error)
 }
 
+// AppendRotator is a Rotator that appends the rewritten value to dst instead of allocating it:
+// the allocation-free path of bulk rotation.
+type AppendRotator interface {
+	AppendRotate(dst []byte, value string) ([]byte, ReadInfo, error)
+}
+
 // ReadInfo tells how a read went.
 type ReadInfo struct {
 	Transform string   `json:"transform"`             // "digest" | "mac" | "encrypt"
