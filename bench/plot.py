@@ -48,7 +48,7 @@ def main():
         f = os.path.join(tmp, f'{i}.dat')
         with open(f, 'w') as out:
             for size, rate, rss in pts:
-                out.write(f'{size} {rate / 1e6} {rss}\n')
+                out.write(f'{size} {rate} {rss}\n')
         ours = tool == 'sessionctl'
         style = f'lc rgb "{colour[bench]}" lw 2 pt 7 dt {1 if ours else 2}'
         thr.append(f'"{f}" using 1:2 with linespoints {style} title "{bench} {tool}"')
@@ -64,10 +64,13 @@ set format x "10^{{%L}}"
 set grid
 set key outside bottom center horizontal maxrows 5 font ",8"
 set xlabel "input size (tokens, sessions, keys)"
-set ylabel "throughput (million items / s)"
-set yrange [0:*]
+set ylabel "throughput (items / s, log scale)"
+set logscale y
+set format y "10^{{%L}}"
 set title "throughput: flat = cost linear in the input (solid: sessionctl, dashed: reference)"
 plot {", ".join(thr)}
+unset logscale y
+set format y "%g"
 set ylabel "peak RSS (MB)"
 set yrange [0:80]
 set title "sessionctl peak RSS: flat = memory independent of the input; target < 64 MB"
