@@ -37,8 +37,7 @@ type walker struct {
 	m   matcher
 	ctx context.Context
 
-	shortEOF bool
-	noAhead  bool // sorted walks open every directory by path
+	noAhead bool // sorted walks open every directory by path
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -75,7 +74,7 @@ func (d *Directory) Walk(ctx context.Context, o WalkOptions, fn func(Entry) erro
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, out: make(chan []Entry, 2*workers), shortEOF: fillsReaddir(d.root)}
+	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, out: make(chan []Entry, 2*workers)}
 	w.cond = sync.NewCond(&w.mu)
 	w.stack = append(w.stack, walkTask{path: d.root})
 	w.pending = 1
@@ -195,7 +194,6 @@ const batchSize = 128
 // first subdirectory and leaves the others to whoever is free.
 func (w *walker) work() {
 	l := newLister()
-	l.shortEOF = w.shortEOF
 	var local WalkStats
 	var batch []Entry
 	var subs []walkTask
@@ -404,7 +402,6 @@ func vanished(err error) bool {
 func (d *Directory) walkSorted(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
 	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, noAhead: true}
 	l := newLister()
-	l.shortEOF = fillsReaddir(d.root)
 	var matched int64
 	var stop = errors.New("stop")
 	var visit func(t walkTask) error

@@ -16,31 +16,11 @@ type lister struct {
 	buf  []byte
 	ents []rawEnt
 	fd   int
-	// shortEOF is kept for the walker's bookkeeping but no longer ends a read
-	// early: ext4 returns short getdents replies before the end of a
-	// directory (seen: walks of a 8,000-session tree missing 1 to 14 sessions,
-	// a different number each run), so only a reply of 0 is the end.
-	shortEOF bool
 }
 
 const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC | unix.O_NOFOLLOW
 
 func newLister() *lister { return &lister{buf: make([]byte, 32<<10), fd: -1} }
-
-// fillsReaddir reports whether the file system under path is one whose
-// readdir fills the whole buffer (ext2/3/4, tmpfs, xfs, btrfs): local file
-// systems whose iterate_shared loops until dir_emit refuses an entry.
-func fillsReaddir(path string) bool {
-	var st unix.Statfs_t
-	if unix.Statfs(path, &st) != nil {
-		return false
-	}
-	switch uint32(st.Type) {
-	case unix.EXT4_SUPER_MAGIC, unix.TMPFS_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC:
-		return true
-	}
-	return false
-}
 
 // openChild opens a subdirectory of the open directory relative to it,
 // without resolving the whole path again; -1 if that fails.
@@ -115,7 +95,9 @@ func (l *lister) read() error {
 			}
 			l.ents = append(l.ents, rawEnt{name: string(name), kind: k})
 		}
-
+		// A short reply is not the end: ext4 returns short replies before
+		// the end of a directory now and then (walks lost sessions when one
+		// was taken for the end), so only a reply of 0 ends the listing.
 	}
 }
 
