@@ -378,10 +378,8 @@ func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
 	got, v, err := serializer.Decode(val, p.serializerFormat(), p.Profile)
 	sv.Format = string(got)
 	if err == nil {
-		if b, err := marshalJSON(v); err == nil && (v.Kind == serializer.KindObject || v.Kind == serializer.KindJSONObject) {
-			sv.Session = b
-			r.Session = b
-		}
+		r.setSession(v)
+		sv.Session = r.Session
 	} else {
 		sv.Error = err.Error()
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 )
 
 //go:embed example_cookie.txt
@@ -113,20 +115,23 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("cannot read the input: %v", err)}
 	}
-	if !a.bare && a.kr != nil && a.provider != "" {
-		// a pasted response or header: keep the session cookies of the provider when there are any
-		var mine []int
-		for i, f := range found {
-			if f.Name == a.provider {
-				mine = append(mine, i)
+	if names := a.names(); !a.bare && len(names) > 0 {
+		// a pasted response or header: keep the session cookies (the keyring's names) when there are
+		// any, and say what was left out
+		var mine []codec.Found
+		var others []string
+		for _, f := range found {
+			if f.Source == "bare" || containsString(names, f.Name) {
+				mine = append(mine, f)
+			} else {
+				others = append(others, f.Name)
 			}
 		}
-		if len(mine) > 0 && len(mine) < len(found) {
-			kept := found[:0:0]
-			for _, i := range mine {
-				kept = append(kept, found[i])
+		if len(mine) > 0 && len(others) > 0 {
+			found = mine
+			if !c.Bool(flagJSON) {
+				u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
 			}
-			found = kept
 		}
 	}
 	if len(found) == 0 {
