@@ -429,8 +429,13 @@ format = "current"
             t = time.perf_counter()
             fn()
             log(f'   ({time.perf_counter() - t:.0f} s)')
-        self.results['load_after'] = os.getloadavg()
+            self.save()  # after every step: an interrupted run keeps what it measured
         self.results['finished'] = time.strftime('%Y-%m-%dT%H:%M:%S%z')
+        self.save()
+
+    def save(self):
+        self.results['load_after'] = os.getloadavg()
+        self.results['targets'] = []
         self.judge()
         os.makedirs(self.a.outdir, exist_ok=True)
         with open(os.path.join(self.a.outdir, 'results.json'), 'w') as f:
