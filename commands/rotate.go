@@ -3,7 +3,7 @@ package commands
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -98,9 +98,9 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		return usageHint("give --keys FILE --provider NAME or chain flags such as --mac-key NEW --mac-key OLD", "rotate needs keys")
 	}
 	if s := c.String("iv"); s != "" {
-		iv, err := hexBytes(s)
+		iv, err := hex.DecodeString(s)
 		if err != nil {
-			return usageErr("--iv: %v", err)
+			return usageErr("--iv: not hex: %v", err)
 		}
 		a.kr.iv = transform.FixedIV(iv)
 		a.kr.providers = map[string]*provider{}
@@ -198,33 +198,6 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		return silentExit(ExitInvalid)
 	}
 	return nil
-}
-
-func hexBytes(s string) ([]byte, error) {
-	b := make([]byte, len(s)/2)
-	if len(s)%2 != 0 {
-		return nil, errors.New("odd number of hex digits")
-	}
-	for i := 0; i < len(b); i++ {
-		hi, lo := unhex(s[2*i]), unhex(s[2*i+1])
-		if hi > 15 || lo > 15 {
-			return nil, fmt.Errorf("not hex at %d", 2*i)
-		}
-		b[i] = hi<<4 | lo
-	}
-	return b, nil
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 255
 }
 
 const rotateBlock = 1 << 20

@@ -207,6 +207,20 @@ func walkOptions(c *cli.Context, env Env) (storage.WalkOptions, error) {
 	return o, nil
 }
 
+// openFiltered: the storage and the filters of list, purge and stats, checked before anything runs.
+func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOptions, []fieldMatch, error) {
+	o, err := walkOptions(c, env)
+	if err != nil {
+		return nil, o, nil, err
+	}
+	ms, err := parseMatches(c)
+	if err != nil {
+		return nil, o, nil, err
+	}
+	sc, err := openStoreFor(c, env, u)
+	return sc, o, ms, err
+}
+
 // decodeEntry fills the session of a view from its stored text.
 func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value, bool) {
 	f, val, err := serializer.Decode(text, sc.format, sc.profile)
@@ -332,20 +346,12 @@ func (p *progress) end() {
 }
 
 func runStorageList(c *cli.Context, env Env, u *ui) error {
-	sc, err := openStoreFor(c, env, u)
+	sc, o, ms, err := openFiltered(c, env, u)
 	if err != nil {
 		return err
 	}
 	defer sc.st.close()
-	o, err := walkOptions(c, env)
-	if err != nil {
-		return err
-	}
 	o.Sorted = c.Bool("sorted")
-	ms, err := parseMatches(c)
-	if err != nil {
-		return err
-	}
 	asJSON, fields := c.Bool(flagJSON), c.Bool("fields")
 	w := bufio.NewWriterSize(u.out, 256<<10)
 	defer w.Flush()
@@ -559,19 +565,11 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 }
 
 func runStoragePurge(c *cli.Context, env Env, u *ui) error {
-	sc, err := openStoreFor(c, env, u)
+	sc, o, ms, err := openFiltered(c, env, u)
 	if err != nil {
 		return err
 	}
 	defer sc.st.close()
-	o, err := walkOptions(c, env)
-	if err != nil {
-		return err
-	}
-	ms, err := parseMatches(c)
-	if err != nil {
-		return err
-	}
 	if o.OlderThan == 0 && o.NewerThan == 0 && len(ms) == 0 && o.IDPrefix == "" && !c.IsSet("limit") && !c.Bool("yes") && !c.Bool("dry-run") {
 		return usageHint("to remove every session say so with --yes; add --dry-run to see what would go", "purge without a filter removes every session of %s", sc.st.name)
 	}
@@ -670,19 +668,11 @@ func isTerminalReader(r io.Reader) bool {
 }
 
 func runStorageStats(c *cli.Context, env Env, u *ui) error {
-	sc, err := openStoreFor(c, env, u)
+	sc, o, ms, err := openFiltered(c, env, u)
 	if err != nil {
 		return err
 	}
 	defer sc.st.close()
-	o, err := walkOptions(c, env)
-	if err != nil {
-		return err
-	}
-	ms, err := parseMatches(c)
-	if err != nil {
-		return err
-	}
 	buckets := []struct {
 		Label string        `json:"age"`
 		Max   time.Duration `json:"-"`

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"hash"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -219,7 +220,7 @@ func (t *Target) hitSig(c *cand, a *hashAlg, role string) {
 }
 
 func (t *Target) hitEnc(w *worker, c *cand, pt []byte) {
-	fk := c.foundKey("encrypt", "AES-"+itoa(len(c.b)*8))
+	fk := c.foundKey("encrypt", "AES-"+strconv.Itoa(len(c.b)*8))
 	fk.Allows = "read sessions: decrypt every cookie this service encrypts with it"
 	if len(c.b) != len(t.enc.iv) {
 		fk.Format = "current" // Ktor 1.x-2.x used an IV as long as the key

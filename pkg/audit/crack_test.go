@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,7 +149,7 @@ func TestKtorVectors(t *testing.T) {
 				continue
 			}
 			c := c
-			t.Run(section+"/"+itoa(i), func(t *testing.T) {
+			t.Run(section+"/"+strconv.Itoa(i), func(t *testing.T) {
 				var known []KnownKey
 				var wantRole string
 				str := func(k string) string { s, _ := c.Params[k].(string); return s }

@@ -3,6 +3,7 @@ package audit
 import (
 	"crypto/subtle"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -104,12 +105,12 @@ var builtin = func() []KnownKey {
 		{ID: "empty", Source: "the empty key (Java's SecretKeySpec refuses it; other implementations accept it)", bytes: []byte{}},
 	}
 	for _, n := range []int{16, 20, 24, 32, 48, 64} {
-		ks = append(ks, KnownKey{ID: "zero-" + itoa(n), Source: "all-zero " + itoa(n) + "-byte key (ByteArray(" + itoa(n) + "), as in Ktor's own encrypt tests)", bytes: make([]byte, n)})
+		ks = append(ks, KnownKey{ID: "zero-" + strconv.Itoa(n), Source: "all-zero " + strconv.Itoa(n) + "-byte key (ByteArray(" + strconv.Itoa(n) + "), as in Ktor's own encrypt tests)", bytes: make([]byte, n)})
 	}
 	for _, n := range []int{16, 24, 32, 64} {
-		ks = append(ks, KnownKey{ID: "seq-" + itoa(n), Source: "counting " + itoa(n) + "-byte key 00 01 02 … (a placeholder)", bytes: seq(n, 0)},
-			KnownKey{ID: "seq1-" + itoa(n), Source: "counting " + itoa(n) + "-byte key 01 02 03 … (a placeholder)", bytes: seq(n, 1)},
-			KnownKey{ID: "ff-" + itoa(n), Source: "all-0xff " + itoa(n) + "-byte key", bytes: []byte(strings.Repeat("\xff", n))})
+		ks = append(ks, KnownKey{ID: "seq-" + strconv.Itoa(n), Source: "counting " + strconv.Itoa(n) + "-byte key 00 01 02 … (a placeholder)", bytes: seq(n, 0)},
+			KnownKey{ID: "seq1-" + strconv.Itoa(n), Source: "counting " + strconv.Itoa(n) + "-byte key 01 02 03 … (a placeholder)", bytes: seq(n, 1)},
+			KnownKey{ID: "ff-" + strconv.Itoa(n), Source: "all-0xff " + strconv.Itoa(n) + "-byte key", bytes: []byte(strings.Repeat("\xff", n))})
 	}
 	for _, t := range commonTexts {
 		ks = append(ks, textKey("text:"+t, t, "a common text secret \""+t+"\""))
@@ -148,26 +149,4 @@ func LookupKnownKey(b []byte) (KnownKey, bool) {
 var digestSalts = []KnownKey{
 	textKey("ktor-digest-default-salt", "ktor", "SessionTransportTransformerDigest's default salt \"ktor\""),
 	{ID: "empty-salt", Source: "the empty salt", bytes: []byte{}},
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -153,7 +154,7 @@ func (t *Target) Report() Report {
 			add("known-key", High, "the "+what+" is a well-known key: "+k.ID,
 				k.Source+"; it lets anyone "+k.Allows)
 		} else {
-			add("wordlist-key", High, "the "+what+" is in the wordlist (line "+itoa(k.Line)+")",
+			add("wordlist-key", High, "the "+what+" is in the wordlist (line "+strconv.Itoa(k.Line)+")",
 				"a guessable secret lets anyone "+k.Allows)
 		}
 	}
@@ -212,7 +213,7 @@ func (t *Target) exactShape(encFormat string) string {
 			if len(parts) == 0 {
 				return ""
 			}
-			parts = append(parts, "mac or digest("+itoa(len(s.sig)*8)+"-bit)")
+			parts = append(parts, "mac or digest("+strconv.Itoa(len(s.sig)*8)+"-bit)")
 		} else if h.Role == "mac" {
 			parts = append(parts, "mac("+h.Algorithm+")")
 		} else {
@@ -282,7 +283,7 @@ func (t *Target) formatFindings(add func(id, sev, title, why string), encFormat 
 		weakMAC(add, alg, "the encrypt MAC")
 		switch {
 		case len(e.iv) != 16:
-			add("encrypt-legacy-iv", High, "encrypt value with a "+itoa(len(e.iv))+"-byte IV: Ktor 1.x-2.x's legacy format with a long key",
+			add("encrypt-legacy-iv", High, "encrypt value with a "+strconv.Itoa(len(e.iv))+"-byte IV: Ktor 1.x-2.x's legacy format with a long key",
 				"the legacy format decrypts before it authenticates (a padding oracle), and AES/CBC refuses an IV that is not 16 bytes: no Ktor reads this")
 		case encFormat == "legacy":
 			add("encrypt-legacy-format", High, "legacy encrypt format (Ktor 1.x-2.x): the MAC covers the plaintext",
@@ -330,7 +331,7 @@ func (t *Target) cookieFindings(add func(id, sev, title, why string)) {
 		now = time.Now()
 	}
 	if sc.MaxAge != nil && time.Duration(*sc.MaxAge)*time.Second > maxAgeLimit {
-		add("long-max-age", Low, "the cookie lives "+days(time.Duration(*sc.MaxAge)*time.Second)+" (Max-Age="+itoa(int(*sc.MaxAge))+")",
+		add("long-max-age", Low, "the cookie lives "+days(time.Duration(*sc.MaxAge)*time.Second)+" (Max-Age="+strconv.Itoa(int(*sc.MaxAge))+")",
 			"a stolen session stays usable that long, and a by-value session cannot be revoked before it expires; Ktor's default is 7 days")
 	} else if sc.MaxAge == nil && sc.Expires != nil && sc.Expires.Sub(now) > maxAgeLimit {
 		add("long-max-age", Low, "the cookie expires in "+days(sc.Expires.Sub(now))+" (Expires="+sc.Expires.UTC().Format(time.RFC1123)+")",
@@ -361,7 +362,7 @@ func days(d time.Duration) string {
 	if n == 1 {
 		return "1 day"
 	}
-	return itoa(n) + " days"
+	return strconv.Itoa(n) + " days"
 }
 
 // sessionKind tells a by-value session payload from an id or other value.

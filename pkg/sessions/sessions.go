@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"strconv"
 	"sync"
 
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
@@ -31,7 +32,7 @@ func New(providers ...Provider) (*Sessions, error) {
 	for i, pv := range providers {
 		p := pv.p
 		if p == nil {
-			errs = append(errs, &Error{Op: "new", Kind: ErrConfig, Detail: "provider " + itoa(i+1) + " is the zero Provider"})
+			errs = append(errs, &Error{Op: "new", Kind: ErrConfig, Detail: "provider " + strconv.Itoa(i+1) + " is the zero Provider"})
 			continue
 		}
 		if p.err != nil {
@@ -376,25 +377,3 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
