@@ -86,8 +86,12 @@ EXAMPLES:
 ` + exitHelp,
 		Subcommands: []*cli.Command{
 			{
-				Name:      "list",
-				Usage:     "stream the stored sessions: id, size, age (and fields with --fields)",
+				Name:  "list",
+				Usage: "stream the stored sessions: id, size, age (and fields with --fields)",
+				Description: `EXAMPLES:
+   sessionctl storage list --store dir:/var/lib/app/sessions --older-than 30d
+   sessionctl storage list --store dir:/var/lib/app/sessions --json | jq -r .id
+   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42`,
 				ArgsUsage: " ",
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
@@ -96,15 +100,24 @@ EXAMPLES:
 				Action: func(c *cli.Context) error { return runStorageList(c, env, u) },
 			},
 			{
-				Name:      "show",
-				Usage:     "one stored session: its text and decoded fields",
+				Name:  "show",
+				Usage: "one stored session: its text and decoded fields",
+				Description: `EXAMPLES:
+   sessionctl storage show --store dir:/var/lib/app/sessions 0123456789abcdef0123456789abcdef
+   sessionctl storage show --store 'redis://127.0.0.1:6379/0?prefix=sess:' --json ID | jq .session`,
 				ArgsUsage: "ID",
 				Flags:     storageFlags(),
 				Action:    func(c *cli.Context) error { return runStorageShow(c, env, u) },
 			},
 			{
-				Name:      "invalidate",
-				Usage:     "remove sessions by id (arguments, or one per line on stdin)",
+				Name:  "invalidate",
+				Usage: "remove sessions by id (arguments, or one per line on stdin)",
+				Description: `Ids that could leave the storage root (.., /, \, NUL, …) are refused; given as arguments,
+they are all checked before anything is removed.
+
+EXAMPLES:
+   sessionctl storage invalidate --store dir:/var/lib/app/sessions ID1 ID2
+   sessionctl storage list --store dir:/srv/s --match admin=true --json | jq -r .id | sessionctl storage invalidate --store dir:/srv/s -`,
 				ArgsUsage: "[ID...|-]",
 				Flags:     storageFlags(),
 				Action:    func(c *cli.Context) error { return runStorageInvalidate(c, env, u) },
@@ -112,6 +125,10 @@ EXAMPLES:
 			{
 				Name:  "purge",
 				Usage: "remove every session that matches the filters; asks first on a terminal",
+				Description: `EXAMPLES:
+   sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --dry-run
+   sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json`,
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
@@ -119,8 +136,11 @@ EXAMPLES:
 				Action: func(c *cli.Context) error { return runStoragePurge(c, env, u) },
 			},
 			{
-				Name:   "stats",
-				Usage:  "counts, bytes and an age histogram",
+				Name:  "stats",
+				Usage: "counts, bytes and an age histogram",
+				Description: `EXAMPLES:
+   sessionctl storage stats --store dir:/var/lib/app/sessions
+   sessionctl storage stats --keys keys.toml --provider CART --json`,
 				Flags:  append(storageFlags(), filterFlags()...),
 				Action: func(c *cli.Context) error { return runStorageStats(c, env, u) },
 			},
