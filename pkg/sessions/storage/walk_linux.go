@@ -18,6 +18,9 @@ type lister struct {
 	fd   int
 }
 
+// htreeEOF64 is ext4's end-of-directory position for 64-bit hash cookies.
+const htreeEOF64 = 1<<63 - 1
+
 const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC | unix.O_NOFOLLOW
 
 func newLister() *lister { return &lister{buf: make([]byte, 32<<10), fd: -1} }
@@ -67,11 +70,13 @@ func (l *lister) read() error {
 			return nil
 		}
 		b := l.buf[:n]
+		var lastOff uint64
 		for len(b) >= 19 {
 			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
 			if reclen < 19 || reclen > len(b) {
 				break
 			}
+			lastOff = binary.NativeEndian.Uint64(b[8:16])
 			typ := b[18]
 			name := b[19:reclen]
 			for i, c := range name {
@@ -97,7 +102,15 @@ func (l *lister) read() error {
 		}
 		// A short reply is not the end: ext4 returns short replies before
 		// the end of a directory now and then (walks lost sessions when one
-		// was taken for the end), so only a reply of 0 ends the listing.
+		// was taken for the end), so a reply of 0 ends the listing — or the
+		// kernel saying so: the d_off of a reply's last entry is the position
+		// after it, and ext4's hashed directories (every directory on a file
+		// system with dir_index, the default) put it at EXT4_HTREE_EOF_64BIT
+		// (2^63-1) once the directory is read to its end. That saves one
+		// getdents per directory, a quarter of a walk's system calls.
+		if lastOff == htreeEOF64 {
+			return nil
+		}
 	}
 }
 
