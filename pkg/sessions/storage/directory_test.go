@@ -521,6 +521,22 @@ func TestWalkFilters(t *testing.T) {
 			t.Errorf("walk after cancel: %v (%d entries)", err, n)
 		}
 	})
+	t.Run("root is a symbolic link", func(t *testing.T) {
+		link := filepath.Join(t.TempDir(), "link")
+		if err := os.Symlink(root, link); err != nil {
+			t.Skip(err)
+		}
+		dl, err := NewDirectory(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sorted := range []bool{false, true} {
+			n := 0
+			if err := dl.Walk(ctx, WalkOptions{Sorted: sorted}, func(Entry) error { n++; return nil }); err != nil || n != len(ids) {
+				t.Errorf("sorted=%v: %d of %d, %v", sorted, n, len(ids), err)
+			}
+		}
+	})
 	t.Run("missing root", func(t *testing.T) {
 		d2, _ := NewDirectory(filepath.Join(t.TempDir(), "r"))
 		os.Remove(d2.Root())

@@ -278,7 +278,7 @@ func (w *walker) dirOK(id, name string) (string, bool) {
 func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, st *WalkStats) ([]Entry, []walkTask, error) {
 	if t.fd > 0 {
 		l.adopt(t.fd)
-	} else if err := l.open(t.path); err != nil {
+	} else if err := l.open(t.path, t.path == w.d.root); err != nil {
 		if vanished(err) && t.path != w.d.root {
 			st.Vanished++
 			return batch, subs, nil

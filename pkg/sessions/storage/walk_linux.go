@@ -39,8 +39,14 @@ func (l *lister) adopt(fd int) { l.fd = fd }
 
 func closeFD(fd int) { unix.Close(fd) }
 
-func (l *lister) open(path string) error {
-	fd, err := unix.Open(path, dirFlags, 0)
+// open opens a directory by path; follow allows the last element to be a
+// symbolic link (the root may be one; directories inside it may not).
+func (l *lister) open(path string, follow bool) error {
+	flags := dirFlags
+	if follow {
+		flags &^= unix.O_NOFOLLOW
+	}
+	fd, err := unix.Open(path, flags, 0)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (l *lister) openChild(string) int { return -1 }
 func (l *lister) adopt(int)            {}
 func closeFD(int)                      {}
 
-func (l *lister) open(path string) error {
+func (l *lister) open(path string, _ bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
