@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +35,20 @@ type Redis struct {
 	// BatchSize is the SCAN COUNT hint and the size of pipelined batches
 	// (default 1000).
 	BatchSize int
+
+	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
+}
+
+// unknownCommand: the server does not know UNLINK.
+func unknownCommand(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "ERR unknown command")
+}
+
+func (r *Redis) unlink(ctx context.Context, c redis.Cmdable, key string) *redis.IntCmd {
+	if r.useDel.Load() {
+		return c.Del(ctx, key)
+	}
+	return c.Unlink(ctx, key)
 }
 
 // NewRedis returns the storage on c; ttl is set on every write (0 = none).
@@ -122,7 +137,11 @@ func (r *Redis) Invalidate(ctx context.Context, id string) error {
 	if id == "" {
 		return r.err("invalidate", id, &badIDError{"session id is empty"})
 	}
-	return r.err("invalidate", id, r.c.Unlink(ctx, r.prefix+id).Err())
+	err := r.unlink(ctx, r.c, r.prefix+id).Err()
+	if unknownCommand(err) && !r.useDel.Swap(true) {
+		err = r.c.Del(ctx, r.prefix+id).Err()
+	}
+	return r.err("invalidate", id, err)
 }
 
 // InvalidateMany unlinks the keys in pipelined batches and counts the keys
@@ -145,10 +164,14 @@ func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 		cmds = cmds[:0]
 		_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, id := range ids[lo:hi] {
-				cmds = append(cmds, p.Unlink(ctx, r.prefix+id))
+				cmds = append(cmds, r.unlink(ctx, p, r.prefix+id))
 			}
 			return nil
 		})
+		if unknownCommand(err) && !r.useDel.Swap(true) {
+			lo -= size // the same batch again, with DEL
+			continue
+		}
 		for _, c := range cmds {
 			if c.Err() == nil {
 				n += int(c.Val())

@@ -25,7 +25,7 @@ type redisServer struct {
 // startRedis starts a private redis-server and stops it when the test ends.
 // Without the binary the test is skipped, unless SESSIONCTL_REQUIRE_REDIS=1
 // (CI), where it fails.
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -42,6 +42,7 @@ func startRedis(t testing.TB) *redisServer {
 	l.Close()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir())
+	cmd.Args = append(cmd.Args, extra...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -354,6 +355,31 @@ func TestRedisKilledMidPurge(t *testing.T) {
 	}
 	if !strings.Contains(got.err.Error(), srv.addr) || !strings.Contains(got.err.Error(), "purge") {
 		t.Errorf("error %v", got.err)
+	}
+}
+
+// TestRedisWithoutUnlink: a server without UNLINK (Redis < 4, or renamed
+// away) gets DEL.
+func TestRedisWithoutUnlink(t *testing.T) {
+	srv := startRedis(t, "--rename-command", "UNLINK", "")
+	ctx := context.Background()
+	c := srv.client(t)
+	ids := fillRedis(t, c, "sess:", 50)
+	r := NewRedis(c, "sess:", 0)
+	r.BatchSize = 20
+	if err := r.Invalidate(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.InvalidateMany(ctx, ids); n != 49 || err != nil {
+		t.Errorf("InvalidateMany %d %v", n, err)
+	}
+	if n := c.DBSize(ctx).Val(); n != 0 {
+		t.Errorf("%d keys left", n)
+	}
+	r2 := NewRedis(c, "sess:", 0) // a fresh storage learns it from a purge too
+	ids = fillRedis(t, c, "sess:", 30)
+	if n, err := r2.InvalidateMany(ctx, ids); n != 30 || err != nil {
+		t.Errorf("fresh InvalidateMany %d %v", n, err)
 	}
 }
 
