@@ -50,11 +50,12 @@ type walker struct {
 	out chan []Entry
 }
 
-// defaultWorkers: directory reads block in the kernel, so a few more
-// goroutines than cores keep every core busy; past 16 they only contend.
+// defaultWorkers: directory reads block in the kernel (on disk when the
+// tree is cold), so more goroutines than cores keep every core and the disk
+// queue busy; warm, 4 to 16 workers on 2 cores measured the same.
 func defaultWorkers() int {
-	n := 2 * runtime.GOMAXPROCS(0)
-	return min(max(n, 4), 16)
+	n := 4 * runtime.GOMAXPROCS(0)
+	return min(max(n, 8), 32)
 }
 
 // Walk streams the sessions under the root. Directories are read by a
