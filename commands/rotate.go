@@ -202,6 +202,24 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 
 const rotateBlock = 1 << 20
 
+// bufPool recycles the input and output blocks of rotate, so that a run of any length lives in a
+// fixed set of buffers: memory does not grow with the input, and the collector has little to do.
+var bufPool sync.Pool
+
+func getBuf(n int) []byte {
+	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, max(n, rotateBlock+rotateBlock/4))
+}
+
+func putBuf(b []byte) {
+	if cap(b) >= rotateBlock && cap(b) <= 4*rotateBlock {
+		b = b[:0]
+		bufPool.Put(&b)
+	}
+}
+
 type rotateJob struct {
 	data      []byte
 	firstLine int
@@ -224,7 +242,9 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.done <- r.block(j.data, j.firstLine)
+				d := r.block(j.data, j.firstLine)
+				putBuf(j.data) // the input block is done with: no result refers to it
+				j.done <- d
 			}
 		}()
 	}
@@ -241,6 +261,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 					werr = err
 				}
 			}
+			putBuf(res.out)
 			if len(res.msgs) > 0 {
 				errw.Write(res.msgs)
 			}
@@ -250,7 +271,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 	line := 1
 	var rest []byte
 	for {
-		buf := make([]byte, len(rest), rotateBlock+len(rest))
+		buf := getBuf(rotateBlock + len(rest))[:len(rest)]
 		copy(buf, rest)
 		n, err := io.ReadFull(in, buf[len(rest):cap(buf)])
 		buf = buf[:len(rest)+n]
@@ -292,7 +313,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 
 func (r *rotator) block(data []byte, line int) rotateDone {
 	st := newRotateStats()
-	out := make([]byte, 0, len(data)+len(data)/4)
+	out := getBuf(len(data) + len(data)/4)
 	var msgs []byte
 	for len(data) > 0 {
 		var l []byte
