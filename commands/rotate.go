@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"unsafe"
@@ -154,6 +155,9 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			return os.Rename(f.Name(), o)
 		}
 	}
+	// a soft memory limit: when the output is slower than the workers (a throttled disk), the
+	// queues fill and the collector would let the heap double; past 48 MiB it collects harder
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(48 << 20))
 	workers := c.Int("workers")
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -202,24 +206,6 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 
 const rotateBlock = 1 << 20
 
-// bufPool recycles the input and output blocks of rotate, so that a run of any length lives in a
-// fixed set of buffers: memory does not grow with the input, and the collector has little to do.
-var bufPool sync.Pool
-
-func getBuf(n int) []byte {
-	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
-		return (*b)[:0]
-	}
-	return make([]byte, 0, max(n, rotateBlock+rotateBlock/4))
-}
-
-func putBuf(b []byte) {
-	if cap(b) >= rotateBlock && cap(b) <= 4*rotateBlock {
-		b = b[:0]
-		bufPool.Put(&b)
-	}
-}
-
 type rotateJob struct {
 	data      []byte
 	firstLine int
@@ -242,9 +228,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				d := r.block(j.data, j.firstLine)
-				putBuf(j.data) // the input block is done with: no result refers to it
-				j.done <- d
+				j.done <- r.block(j.data, j.firstLine)
 			}
 		}()
 	}
@@ -261,7 +245,6 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 					werr = err
 				}
 			}
-			putBuf(res.out)
 			if len(res.msgs) > 0 {
 				errw.Write(res.msgs)
 			}
@@ -271,7 +254,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 	line := 1
 	var rest []byte
 	for {
-		buf := getBuf(rotateBlock + len(rest))[:len(rest)]
+		buf := make([]byte, len(rest), rotateBlock+len(rest))
 		copy(buf, rest)
 		n, err := io.ReadFull(in, buf[len(rest):cap(buf)])
 		buf = buf[:len(rest)+n]
@@ -313,7 +296,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 
 func (r *rotator) block(data []byte, line int) rotateDone {
 	st := newRotateStats()
-	out := getBuf(len(data) + len(data)/4)
+	out := make([]byte, 0, len(data)+len(data)/4)
 	var msgs []byte
 	for len(data) > 0 {
 		var l []byte
