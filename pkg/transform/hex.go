@@ -118,16 +118,17 @@ func strictHexDecode(s string, dst []byte) ([]byte, hexQuirks, bool) {
 	}
 	var q hexQuirks
 	out := grow(dst, len(s)/2)
-	var bad byte
+	var bad, up byte
 	for i := range out {
-		hi, lo := hexVal[s[2*i]], hexVal[s[2*i+1]]
-		bad |= (hi | lo) & 0xf0
+		hi, lo := hexValCase[s[2*i]], hexValCase[s[2*i+1]]
+		bad |= (hi | lo) & 0xe0
+		up |= (hi | lo) & 0x10
 		out[i] = hi<<4 | lo&0x0f
 	}
 	if bad != 0 {
 		return nil, 0, false
 	}
-	if hasUpper(s) {
+	if up != 0 {
 		q |= qUpper
 	}
 	return out, q, true
@@ -146,6 +147,16 @@ func isLowerHex(s string) bool {
 	}
 	return true
 }
+
+// hexValCase is hexVal with 0x10 set for the upper-case digits A-F: one table look-up both
+// decodes and notes Ktor's upper-case quirk.
+var hexValCase = func() (t [256]byte) {
+	t = hexVal
+	for c := 'A'; c <= 'F'; c++ {
+		t[c] |= 0x10
+	}
+	return t
+}()
 
 // hexVal maps an ASCII hex digit to its value and every other byte to 0xff.
 var hexVal = func() (t [256]byte) {

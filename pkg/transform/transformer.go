@@ -1,6 +1,9 @@
 package transform
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Key is one keyring entry. Bytes are never printed or put in an error.
 type Key struct {
@@ -63,12 +66,20 @@ func bytesOf(s string) []byte {
 // splitLast is Kotlin's substringBeforeLast(sep) / substringAfterLast(sep, ""):
 // without sep, before is the whole string and after is "".
 func splitLast(s string, sep byte) (before, after string, found bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == sep {
+	// IndexByte is vectorised and LastIndexByte is not: the separators of Ktor's formats sit
+	// near the start (encrypt's IV) or the end (a signature), so find the first, then look for
+	// another after it.
+	i := strings.IndexByte(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	for {
+		j := strings.IndexByte(s[i+1:], sep)
+		if j < 0 {
 			return s[:i], s[i+1:], true
 		}
+		i += j + 1
 	}
-	return s, "", false
 }
 
 func copyKeys(kind string, keys []Key) ([]Key, error) { return copyKeysNamed(kind, "keys", keys) }
