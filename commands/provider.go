@@ -20,6 +20,9 @@ type provider struct {
 	Storage    string
 	Chain      transform.Chain
 	Steps      []stepInfo
+	specs      []transformSpec // as configured, to build single-key readers for bulk rotation
+	keys       func([]string) ([]transform.Key, error)
+	iv         transform.IVSource
 	Cookie     codec.CookieConfig
 }
 
@@ -110,12 +113,14 @@ func buildProvider(name string, spec providerSpec, extOrder []string, keys func(
 		}
 		p.Chain = append(p.Chain, tr)
 		p.Steps = append(p.Steps, info)
+		p.specs = append(p.specs, t)
 	}
 	cc, err := cookieConfig(spec.Cookie, extOrder, prof)
 	if err != nil {
 		return nil, fmt.Errorf("cookie: %w", err)
 	}
 	p.Cookie = cc
+	p.keys, p.iv = keys, iv
 	return p, nil
 }
 

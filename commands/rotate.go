@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -87,7 +88,8 @@ type rotator struct {
 	dryRun, json bool
 	fast         bool // bare raw values, same provider: Chain.Rotate on the line itself
 	appendRot    transform.AppendRotator
-	convert      bool // serializer formats differ
+	pairs        []pairReader // encrypt: one reader per (encryption key, sign key) pair
+	convert      bool         // serializer formats differ
 }
 
 func runRotate(c *cli.Context, env Env, u *ui) error {
@@ -127,6 +129,11 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	r.fast = r.bare && r.enc == codec.Raw && src == dst
 	if len(src.Chain) == 1 {
 		r.appendRot, _ = src.Chain[0].(transform.AppendRotator)
+		if r.appendRot == nil && src.Chain[0].Kind() == "encrypt" {
+			if r.pairs, err = encryptPairs(src); err != nil {
+				return configErr(err)
+			}
+		}
 	}
 	r.convert = src != dst && src.serializerFormat() != dst.serializerFormat()
 
@@ -296,6 +303,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 
 func (r *rotator) block(data []byte, line int) rotateDone {
 	st := newRotateStats()
+	lastPair := -1
 	out := make([]byte, 0, len(data)+len(data)/4)
 	var msgs []byte
 	for len(data) > 0 {
@@ -317,7 +325,11 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 		var k1, k2 string
 		before := len(out)
 		if r.fast {
-			out, k1, k2, err = r.fastLine(out, l)
+			if r.pairs != nil {
+				out, k1, k2, err = r.fastEncrypt(out, l, &lastPair)
+			} else {
+				out, k1, k2, err = r.fastLine(out, l)
+			}
 		} else {
 			out, keys, err = r.line(out, string(l))
 		}
@@ -391,6 +403,64 @@ func (r *rotator) fastLine(out, l []byte) ([]byte, string, string, error) {
 	}
 	keys := layerKeys(layers)
 	return out, strings.Join(keys, "+"), "", nil
+}
+
+// pairReader reads with one (encryption key, sign key) pair of an encrypt transformer.
+type pairReader struct {
+	enc, sign string
+	t         transform.Transformer
+}
+
+// encryptPairs: for bulk rotation of a one-encrypt chain, a reader for each pair of keys. A keyring
+// read checks every sign key and decrypts with every encryption key (no early exit, so that a server's
+// timing says nothing of which key matched); a batch rotation on the operator's machine has no such
+// observer, so it tries first the pair that read the previous token, and falls back to the whole
+// keyring read when that pair does not verify. The tokens read and the keys reported are the same.
+func encryptPairs(p *provider) ([]pairReader, error) {
+	spec := p.specs[0]
+	var out []pairReader
+	for _, e := range spec.Keys {
+		for _, sk := range spec.SignKeys {
+			one := spec
+			one.Keys, one.SignKeys = []string{e}, []string{sk}
+			t, _, err := buildTransformer(one, p.Profile, p.keys, p.iv)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pairReader{enc: e, sign: sk, t: t})
+		}
+	}
+	return out, nil
+}
+
+// fastEncrypt rotates one encrypt token: read with the last pair that worked (else the whole
+// keyring), write with the current keys.
+func (r *rotator) fastEncrypt(out, l []byte, last *int) ([]byte, string, string, error) {
+	s := unsafe.String(unsafe.SliceData(l), len(l))
+	t := r.src.Chain[0]
+	var p string
+	var info transform.ReadInfo
+	err := errors.New("")
+	if *last >= 0 {
+		p, info, err = r.pairs[*last].t.Read(s)
+	}
+	if err != nil {
+		if p, info, err = t.Read(s); err != nil {
+			return out, "", "", err
+		}
+		*last = -1
+		for i, pr := range r.pairs {
+			if pr.enc == info.KeyID && pr.sign == info.SignKeyID {
+				*last = i
+			}
+		}
+	}
+	w, err := t.Write(p)
+	if err != nil {
+		return out, "", "", err
+	}
+	out = append(out, w...)
+	return append(out, '\n'), info.KeyID, info.SignKeyID, nil
 }
 
 func layerKeys(layers []transform.Layer) []string {
