@@ -58,6 +58,7 @@ type EncryptOptions struct {
 // Encrypt is Ktor's SessionTransportTransformerEncrypt:
 // lowerhex(iv) + "/" + lowerhex(AES-CBC-PKCS5(key, iv, value)) + ":" + lowerhex(mac).
 type Encrypt struct {
+	algName string // "AES-128/HmacSHA256", for ReadInfo
 	enc     []encKey
 	sign    []macKey
 	signAlg hashAlg
@@ -192,6 +193,7 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 			"InvalidAlgorithmParameterException: Wrong IV length: must be 16 bytes long. A Ktor app with this key only ran with a custom " +
 			"ivGenerator returning 16 bytes; reading works, writing needs an IV source (Ktor 3.5.2 fixed this)"}
 	}
+	e.algName = "AES-" + itoa(e.enc[0].size*8) + "/" + e.signAlg.mac
 	return e, nil
 }
 
@@ -202,9 +204,7 @@ func (e *Encrypt) Kind() string { return "encrypt" }
 func (e *Encrypt) Format() Format { return e.format }
 
 // Algorithm is e.g. "AES-128/HmacSHA256" (the writing key's size).
-func (e *Encrypt) Algorithm() string {
-	return "AES-" + itoa(e.enc[0].size*8) + "/" + e.signAlg.mac
-}
+func (e *Encrypt) Algorithm() string { return e.algName }
 
 // String describes the transformer without secrets.
 func (e *Encrypt) String() string {

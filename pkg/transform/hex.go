@@ -118,17 +118,17 @@ func strictHexDecode(s string, dst []byte) ([]byte, hexQuirks, bool) {
 	}
 	var q hexQuirks
 	out := grow(dst, len(s)/2)
-	var bad, up byte
+	var flags uint16
+	s = s[:2*len(out)]
 	for i := range out {
-		hi, lo := hexValCase[s[2*i]], hexValCase[s[2*i+1]]
-		bad |= (hi | lo) & 0xe0
-		up |= (hi | lo) & 0x10
-		out[i] = hi<<4 | lo&0x0f
+		v := hexPair[uint16(s[2*i])|uint16(s[2*i+1])<<8]
+		flags |= v
+		out[i] = byte(v)
 	}
-	if bad != 0 {
+	if flags&pairBad != 0 {
 		return nil, 0, false
 	}
-	if up != 0 {
+	if flags&pairUpper != 0 {
 		q |= qUpper
 	}
 	return out, q, true
@@ -147,6 +147,31 @@ func isLowerHex(s string) bool {
 	}
 	return true
 }
+
+// hexPair decodes two hex digits (the first in the low byte) with one look-up: the byte's value,
+// pairBad when either is not an ASCII hex digit, pairUpper when either is one of A-F.
+const (
+	pairBad   = 0x100
+	pairUpper = 0x200
+)
+
+var hexPair = func() *[1 << 16]uint16 {
+	var t [1 << 16]uint16
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			hi, lo := hexValCase[a], hexValCase[b]
+			v := uint16(hi<<4 | lo&0x0f)
+			if (hi|lo)&0xe0 != 0 {
+				v |= pairBad
+			}
+			if (hi|lo)&0x10 != 0 {
+				v |= pairUpper
+			}
+			t[a|b<<8] = v
+		}
+	}
+	return &t
+}()
 
 // hexValCase is hexVal with 0x10 set for the upper-case digits A-F: one table look-up both
 // decodes and notes Ktor's upper-case quirk.

@@ -99,14 +99,22 @@ func joinHex(value string, sep byte, tag []byte) string {
 
 const hexDigits = "0123456789abcdef"
 
+// hexByte is the two lower-case hex digits of each byte.
+var hexByte = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0x0f]}
+	}
+	return t
+}()
+
 func encodeHex(dst, src []byte) {
 	if len(src) == 0 {
 		return
 	}
-	_ = dst[2*len(src)-1]
+	dst = dst[:2*len(src)]
 	for i, v := range src {
-		dst[2*i] = hexDigits[v>>4]
-		dst[2*i+1] = hexDigits[v&0x0f]
+		p := hexByte[v]
+		dst[2*i], dst[2*i+1] = p[0], p[1]
 	}
 }
 
