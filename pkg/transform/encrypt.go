@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/subtle"
+	"github.com/sessionctl/sessionctl/internal/javautf8"
 	"strings"
 	"sync"
 )
@@ -432,7 +433,7 @@ func validUTF8(b []byte) bool {
 func javaUTF8Check(b []byte) (int, bool) {
 	for i := 0; i < len(b); i++ {
 		if b[i] >= 0x80 {
-			s, ok := javaUTF8(b)
+			s, ok := javautf8.String(b)
 			return len(s), ok
 		}
 	}
@@ -523,7 +524,7 @@ func (e *Encrypt) readCurrent(st *encScratch, value string) (string, ReadInfo, e
 		}
 	}
 	info.KeyID = e.enc[dsel].id
-	s, okUTF := javaUTF8(pt)
+	s, okUTF := javautf8.String(pt)
 	if !okUTF {
 		info.Quirks = append(info.Quirks, "plaintext is not valid UTF-8: Ktor decodes it with U+FFFD replacements (a tampered IV does this: Ktor 3's format does not authenticate the IV)")
 	}
@@ -632,7 +633,7 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 	if pairs > 1 {
 		info.Warnings = append(append([]string(nil), info.Warnings...), "ambiguous: "+itoa(pairs)+" encryption keys decrypt and verify; took "+quote(info.KeyID))
 	}
-	s, okUTF := javaUTF8(pt)
+	s, okUTF := javautf8.String(pt)
 	if !okUTF {
 		info.Quirks = append(info.Quirks, "plaintext is not valid UTF-8: Ktor decodes it with U+FFFD replacements")
 	}

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/sessionctl/sessionctl/internal/javautf8"
 	"strconv"
 	"unicode/utf8"
 )
@@ -87,7 +88,7 @@ func base64DecodeLenient(v string, latin1 bool) string {
 		}
 		return string(out)
 	}
-	return string(appendJavaUTF8(nil, raw))
+	return string(javautf8.Append(nil, raw))
 }
 
 // base64DecodeStrict is Ktor 3.4+'s Base64.decode(value).decodeToString():
@@ -107,7 +108,7 @@ func base64DecodeStrict(v string) (string, error) {
 	if msg != "" {
 		return "", newErr("decode", Base64, ErrMalformed, msg, "java.lang.IllegalArgumentException: "+msg)
 	}
-	return string(appendJavaUTF8(nil, raw)), nil
+	return string(javautf8.Append(nil, raw)), nil
 }
 
 func kotlinBase64Decode(src []byte) ([]byte, string) {

@@ -1,6 +1,7 @@
 package serializer
 
 import (
+	"github.com/sessionctl/sessionctl/internal/javautf8"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,9 +32,7 @@ func DecodeText(payload string, p transform.Profile) (Value, error) {
 	valid := utf8.ValidString(payload)
 	if !valid {
 		// Ktor sees a Java String: undecodable bytes are U+FFFD already
-		var b strings.Builder
-		writeJavaUTF8(&b, []byte(payload))
-		payload = b.String()
+		payload, _ = javautf8.String([]byte(payload))
 	}
 	v, err := d.object(payload, 0, true)
 	if err == nil && !valid {

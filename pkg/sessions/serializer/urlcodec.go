@@ -1,9 +1,9 @@
 package serializer
 
 import (
+	"github.com/sessionctl/sessionctl/internal/javautf8"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Ports of ktor-http's Codecs.kt and Query.kt. They are byte-identical from
@@ -124,73 +124,13 @@ func decodeURLQueryComponent(s string, plusIsSpace bool) (string, error) {
 				buf = append(buf, byte(d1<<4|d2))
 				i += 3
 			}
-			writeJavaUTF8(&b, buf)
+			b.Write(javautf8.Append(nil, buf))
 		default:
 			b.WriteByte(c)
 			i++
 		}
 	}
 	return b.String(), nil
-}
-
-// writeJavaUTF8 appends p decoded as UTF-8 the way java.lang.String(bytes,
-// UTF_8) does: each maximal invalid subpart becomes one U+FFFD.
-func writeJavaUTF8(b *strings.Builder, p []byte) {
-	for len(p) > 0 {
-		if p[0] < utf8.RuneSelf {
-			b.WriteByte(p[0])
-			p = p[1:]
-			continue
-		}
-		r, n := utf8.DecodeRune(p)
-		if r != utf8.RuneError || n > 1 {
-			b.Write(p[:n])
-			p = p[n:]
-			continue
-		}
-		b.WriteRune(utf8.RuneError)
-		p = p[maximalSubpart(p):]
-	}
-}
-
-// maximalSubpart is the length of the longest prefix of p that starts a
-// well-formed UTF-8 sequence (at least 1), per Unicode's "maximal subpart"
-// replacement practice that Java follows.
-func maximalSubpart(p []byte) int {
-	c := p[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xBF)
-	switch {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
-		need = 2
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	default:
-		return 1
-	}
-	n := 1
-	for k := 0; k < need && n < len(p); k++ {
-		b := p[n]
-		if k == 0 {
-			if b < lo || b > hi {
-				return n
-			}
-		} else if b < 0x80 || b > 0xBF {
-			return n
-		}
-		n++
-	}
-	return n
 }
 
 // isKotlinWhitespace is Kotlin/JVM Char.isWhitespace():
