@@ -217,12 +217,13 @@ func (d *Directory) Write(ctx context.Context, id, value string) error {
 	tmp := p + "." + hex.EncodeToString(rnd[:]) + ".tmp"
 	var f *os.File
 	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return d.err("write", id, err)
+		// a concurrent Invalidate may prune an emptied directory at any moment until the temp file
+		// is in it: inside MkdirAll (between a parent and its child) or between the two calls
+		err = os.MkdirAll(dir, 0o777)
+		if err == nil {
+			f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		}
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		// a concurrent Invalidate may prune the directory between the two calls
-		if err != nil && errors.Is(err, fs.ErrNotExist) && attempt < 8 {
+		if err != nil && errors.Is(err, fs.ErrNotExist) && attempt < 32 {
 			continue
 		}
 		if err != nil {
