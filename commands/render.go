@@ -141,7 +141,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 			row("cookie", strings.Join(attrs, "; "))
 		}
 		if c.ExpiresIn != "" {
-			row("expiry", fmt.Sprintf("%s (%s)", c.ExpiresIn, c.Expires))
+			row("expiry", fmt.Sprintf("%s, at %s", c.ExpiresIn, c.Expires))
 		} else {
 			row("expiry", "session cookie (no Max-Age or Expires)")
 		}
