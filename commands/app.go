@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -55,8 +56,9 @@ const exitHelp = `EXIT STATUS:
 
 func newApp(env Env, ui *ui) *cli.App {
 	app := &cli.App{
-		Name:  "sessionctl",
-		Usage: "inspect, verify, rotate and purge the session tokens of Ktor services",
+		Name:    "sessionctl",
+		Version: version(),
+		Usage:   "inspect, verify, rotate and purge the session tokens of Ktor services",
 		Description: `sessionctl reads the session cookies and stored sessions of services built on Ktor's
 sessions plugin (and of Go services using github.com/sessionctl/sessionctl/pkg/sessions),
 byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
@@ -172,4 +174,23 @@ func (u *ui) exit(err error) int {
 		return ExitUsage
 	}
 	return ExitUsage
+}
+
+// version: the module version the binary was built from ("(devel)" for a checkout), with the VCS
+// revision when Go recorded one.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+		if s.Key == "vcs.modified" && s.Value == "true" {
+			v += "+dirty"
+		}
+	}
+	return v
 }

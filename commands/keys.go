@@ -118,7 +118,12 @@ func runKeysGenerate(c *cli.Context, u *ui) error {
 	for _, k := range keys {
 		fmt.Fprintf(u.out, "[keys.%s]  # %s\nhex = \"%s\"\n\n", k.id, k.comment, k.hex)
 	}
-	fmt.Fprintf(u.out, "# in your provider, current key first:\n%s", provider)
+	// the provider part is an example to adapt, so it is commented out: appending the snippet to
+	// a keyring adds keys, not a provider
+	fmt.Fprintf(u.out, "# in your provider's transform, current key first:\n")
+	for _, l := range strings.Split(strings.TrimRight(provider, "\n"), "\n") {
+		fmt.Fprintf(u.out, "#   %s\n", l)
+	}
 	return nil
 }
 
