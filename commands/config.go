@@ -13,7 +13,6 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -309,5 +308,3 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = codec.Encoding("")

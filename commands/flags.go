@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
-	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // Flag names and their environment variables, side by side.
@@ -245,5 +244,3 @@ func parseAge(s string) (time.Duration, error) {
 	}
 	return total, nil
 }
-
-var _ = transform.Profile("")
