@@ -65,6 +65,10 @@ def main():
     m = res['machine']
     print(f'{res["mode"]} run {res["started"]}: {m["nproc"]} cpu {m["cpu"]}, kernel {m["kernel"]}, {m["go"]}; '
           f'load average before {res["load_before"][0]:.1f}, after {res.get("load_after", [0])[0]:.1f}')
+    if m.get('damon'):
+        print(f'host memory reclaim (DAMON): {m["damon"]}')
+    for n, times in sorted((res.get('warmup') or {}).items(), key=lambda kv: int(kv[0])):
+        print(f'warm-up walks of the {int(n):,}-session tree before list-warm: ' + ', '.join(f'{t:.2f} s' for t in times))
     print()
     for title, (head, rows) in (('Targets (issue 7)', rows_targets(res)), ('Side by side (medians)', rows_runs(res)),
                                 ('Go benchmarks, ./pkg/transform/ (medians of -count runs)', rows_go(res))):
