@@ -182,8 +182,16 @@ format = "current"
 
     # ---- directory storage ---------------------------------------------------------------
 
-    def tree(self, n, root, old_every=0):
+    def drop_tree(self, root):
+        """Removes a session tree: `storage purge` with no filter first (2.8 million directories take
+        rm -rf about 15 minutes here, the parallel purge a third of that), then rm -rf of the rest."""
+        if os.path.exists(root):
+            sh([self.a.bin, 'storage', 'purge', '--store', 'dir:' + root, '--yes'], stdout=subprocess.DEVNULL,
+               stderr=subprocess.DEVNULL)
         rmtree(root)
+
+    def tree(self, n, root, old_every=0):
+        self.drop_tree(root)
         sh([self.a.gen, 'tree', '-n', str(n), '-root', root, '-old-every', str(old_every)])
 
     def drop_caches(self):
@@ -230,7 +238,7 @@ format = "current"
                                   prepare=lambda name: self.drop_caches())
             else:
                 self.results['notes'].append('cold storage list not measured: /proc/sys/vm/drop_caches is not writable')
-            rmtree(root)
+            self.drop_tree(root)
         if os.path.exists(out):
             os.remove(out)
 
@@ -242,18 +250,27 @@ format = "current"
             ref = ('find-delete', lambda: (['sh', '-c', 'find "$1" -name "*.dat" -mtime +30 -delete && '
                                             'find "$1" -mindepth 1 -type d -empty -delete', 'sh', root], None, None))
 
-            def prepare(name, n=n, root=root):
-                self.tree(n, root, old_every=2)
+            state = {'purged': False}
+
+            def prepare(name, n=n, root=root, state=state):
+                # after a checked purge the tree holds exactly the new half: writing the old half
+                # back restores it, in a fraction of the time of removing and regenerating it
+                if state['purged']:
+                    sh([self.a.gen, 'tree', '-n', str(n), '-root', root, '-old-every', '2', '-only-old'])
+                else:
+                    self.tree(n, root, old_every=2)
+                state['purged'] = False
                 os.sync()
 
-            def check(name, _, n=n, root=root):
+            def check(name, _, n=n, root=root, state=state):
                 kinds = subprocess.run(['find', root, '-mindepth', '1', '-printf', '%y\n'], capture_output=True).stdout
                 files, dirs = kinds.count(b'f'), kinds.count(b'd')
                 if files != n // 2:
                     raise SystemExit(f'bench: purge ({name}) left {files} sessions of {n}, want {n // 2}')
                 self.results.setdefault('purge_left', {})[f'{name}-{n}'] = {'files': files, 'dirs': dirs}
+                state['purged'] = True
             self.side_by_side('purge-half', n // 2, 'removed/s', ours, [ref], prepare=prepare, check=check)
-            rmtree(root)
+            self.drop_tree(root)
 
     # ---- Redis -------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 //
 //	gen mac     -n N -key HEX -out FILE
 //	gen encrypt -n N -enc HEX -sign HEX -out FILE
-//	gen tree    -n N -root DIR [-seed S] [-old-every K -old-age 40d]
+//	gen tree    -n N -root DIR [-seed S] [-old-every K -old-age 40d [-only-old]]
 //
 // Tokens reproduce Ktor's formats: MAC is value + "/" + lowerhex(HmacSHA256(key, value));
 // encrypt is Ktor 3's current format, lowerhex(iv) + "/" + lowerhex(AES-CBC-PKCS5(value)) +
@@ -188,9 +188,13 @@ func genTree(args []string) error {
 	oldEvery := fs.Int("old-every", 0, "make every K-th session old (0: none)")
 	oldAge := fs.Duration("old-age", 40*24*time.Hour, "how old the old sessions are")
 	workers := fs.Int("workers", 4, "goroutines creating files")
+	onlyOld := fs.Bool("only-old", false, "write only the old sessions (restores a tree a purge of the old ones emptied)")
 	fs.Parse(args)
 	if *root == "" {
 		return fmt.Errorf("-root is required")
+	}
+	if *onlyOld && *oldEvery <= 0 {
+		return fmt.Errorf("-only-old needs -old-every")
 	}
 	if err := os.MkdirAll(*root, 0o755); err != nil {
 		return err
@@ -244,6 +248,9 @@ func genTree(args []string) error {
 			for b := 0; b < 8; b++ {
 				id[k+b] = byte(v >> (8 * b))
 			}
+		}
+		if *onlyOld && i%*oldEvery != 0 {
+			continue
 		}
 		select {
 		case jobs <- job{i, id}:
