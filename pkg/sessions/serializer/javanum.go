@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sessionctl/sessionctl/internal/urlcodec"
 )
 
 // Number parsing and printing exactly as the JVM does it: Integer.parseInt,
@@ -173,13 +175,13 @@ func parseJavaHexDouble(orig, rest string, neg bool) (float64, error) {
 	}
 	j := 0
 	nd := 0
-	for j < len(rest) && hexVal(rest[j]) >= 0 {
+	for j < len(rest) && urlcodec.HexVal(rest[j]) >= 0 {
 		j++
 		nd++
 	}
 	if j < len(rest) && rest[j] == '.' {
 		j++
-		for j < len(rest) && hexVal(rest[j]) >= 0 {
+		for j < len(rest) && urlcodec.HexVal(rest[j]) >= 0 {
 			j++
 			nd++
 		}

@@ -1,45 +1,21 @@
 package serializer
 
 import (
-	"github.com/sessionctl/sessionctl/internal/javautf8"
+	"errors"
 	"strings"
 	"unicode"
+
+	"github.com/sessionctl/sessionctl/internal/urlcodec"
 )
 
-// Ports of ktor-http's Codecs.kt and Query.kt. They are byte-identical from
-// 1.0.0 to HEAD for what the session serializers use.
-
-func isAlnum(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
-}
-
-const upperHex = "0123456789ABCDEF"
+// Ports of ktor-http's Query.kt and the Codecs.kt functions (in
+// internal/urlcodec) the reflection serializer calls. They are byte-identical
+// from 1.0.0 to HEAD for what the session serializers use.
 
 // encodeURLParameter is Ktor's String.encodeURLParameter: keeps A-Z a-z 0-9
 // - . _ ~, optionally space as '+', percent-encodes every other UTF-8 byte.
 func encodeURLParameter(s string, spaceToPlus bool) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/2)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~':
-			b.WriteByte(c)
-		case spaceToPlus && c == ' ':
-			b.WriteByte('+')
-		default:
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		}
-	}
-	return b.String()
-}
-
-// urlProtocolPart is Ktor's URL_PROTOCOL_PART: left alone by
-// encodeURLQueryComponent(encodeFull = false).
-func urlProtocolPart(c byte) bool {
-	return strings.IndexByte(":/?#[]@!$&'()*,;=-._~+", c) >= 0
+	return urlcodec.EncodeParameter(s, spaceToPlus)
 }
 
 // encodeURLQueryComponent is Ktor's String.encodeURLQueryComponent() with its
@@ -47,90 +23,24 @@ func urlProtocolPart(c byte) bool {
 // reflection serializer puts collection elements through. Note that it keeps
 // '&', '=', '#' and '+': only '%', space, controls and non-ASCII change.
 func encodeURLQueryComponent(s string) string {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && !urlProtocolPart(c) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == ' ':
-			b.WriteString("%20")
-		case isAlnum(c) || urlProtocolPart(c):
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		}
-	}
-	return b.String()
-}
-
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
+	return urlcodec.EncodeQueryComponent(s, false, false)
 }
 
 // decodeURLQueryComponent is Ktor's String.decodeURLQueryComponent: runs of
-// %XX escapes are collected and decoded as UTF-8 together (malformed bytes
-// become U+FFFD the way Java's decoder replaces them), '+' becomes a space
-// only when plusIsSpace. A truncated or non-hex escape is an error, as in
-// Ktor (URLDecodeException).
+// %XX escapes are decoded as UTF-8 together (malformed bytes become U+FFFD
+// the way Java's decoder replaces them), '+' becomes a space only when
+// plusIsSpace. A truncated or non-hex escape is an error, as in Ktor
+// (URLDecodeException).
 func decodeURLQueryComponent(s string, plusIsSpace bool) (string, error) {
-	i := 0
-	for ; i < len(s); i++ {
-		if s[i] == '%' || plusIsSpace && s[i] == '+' {
-			break
+	out, err := urlcodec.DecodeQueryComponent(s, plusIsSpace)
+	if err != nil {
+		var ee *urlcodec.EscapeError
+		if errors.As(err, &ee) {
+			return "", decErr("", ee.Offset, ErrSyntax, "%s", ee.Reason())
 		}
+		return "", err
 	}
-	if i == len(s) {
-		return s, nil
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	var buf []byte
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case plusIsSpace && c == '+':
-			b.WriteByte(' ')
-			i++
-		case c == '%':
-			buf = buf[:0]
-			for i < len(s) && s[i] == '%' {
-				if i+2 >= len(s) {
-					return "", decErr("", i, ErrSyntax, "incomplete trailing HEX escape %q", s[i:])
-				}
-				d1, d2 := hexVal(s[i+1]), hexVal(s[i+2])
-				if d1 < 0 || d2 < 0 {
-					return "", decErr("", i, ErrSyntax, "wrong HEX escape %q", s[i:i+3])
-				}
-				buf = append(buf, byte(d1<<4|d2))
-				i += 3
-			}
-			b.Write(javautf8.Append(nil, buf))
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String(), nil
+	return out, nil
 }
 
 // isKotlinWhitespace is Kotlin/JVM Char.isWhitespace():
