@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/sessionctl/sessionctl/internal/fsutil"
 	"io"
 	"os"
 	"path/filepath"
@@ -159,7 +160,10 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			if err := f.Close(); err != nil {
 				return err
 			}
-			return os.Rename(f.Name(), o)
+			if err := os.Rename(f.Name(), o); err != nil {
+				return err
+			}
+			return fsutil.SyncDir(filepath.Dir(o))
 		}
 	}
 	// a soft memory limit: when the output is slower than the workers (a throttled disk), the

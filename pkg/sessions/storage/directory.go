@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/sessionctl/sessionctl/internal/fsutil"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -199,9 +200,10 @@ func notFound(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR)
 }
 
-// Write stores value atomically: it writes a temporary file next to the
-// session's file, syncs it and renames it into place. Concurrent writers of
-// one id each rename a whole file; the last rename wins.
+// Write stores value atomically and durably: it writes a temporary file next
+// to the session's file, syncs it, renames it into place and syncs the
+// directory. Concurrent writers of one id each rename a whole file; the last
+// rename wins.
 func (d *Directory) Write(ctx context.Context, id, value string) error {
 	p, err := d.Path(id)
 	if err != nil {
@@ -244,6 +246,11 @@ func (d *Directory) Write(ctx context.Context, id, value string) error {
 	if werr != nil {
 		_ = os.Remove(tmp)
 		return d.err("write", id, werr)
+	}
+	// the rename is only durable once the directory holding the new entry is synced; a directory
+	// gone by now was pruned by a concurrent Invalidate of this session, which came last and won
+	if err := fsutil.SyncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return d.err("write", id, err)
 	}
 	return nil
 }
