@@ -703,6 +703,8 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	var count int
 	var total int64
 	var oldest, newest time.Time
+	var ws storage.WalkStats
+	o.Stats = &ws
 	prog := startProgress(u, "sessions counted:")
 	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
 		count++
@@ -729,7 +731,8 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		return storageErr(err)
 	}
 	if c.Bool(flagJSON) {
-		m := map[string]any{"store": sc.st.name, "sessions": count, "bytes": total, "histogram": buckets}
+		m := map[string]any{"store": sc.st.name, "sessions": count, "bytes": total, "histogram": buckets,
+			"other_files": ws.Skipped}
 		if count > 0 {
 			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
 		}
@@ -743,6 +746,10 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	if count > 0 {
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("newest"), newest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(newest)))
+	}
+	if ws.Skipped > 0 {
+		fmt.Fprintf(u.out, "  %s %d (not sessions, left alone: temporary files of interrupted writes, stray names)\n",
+			st.Label.Render("other files"), ws.Skipped)
 	}
 	maxC := 1
 	for _, b := range buckets {
