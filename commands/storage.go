@@ -67,6 +67,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
+		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 4 per CPU, 8 to 32)"},
 	}
 }
 
@@ -220,6 +221,9 @@ func walkOptions(c *cli.Context, env Env) (storage.WalkOptions, error) {
 	}
 	if o.Limit < 0 {
 		return o, usageErr("--limit %d: want a count >= 0", o.Limit)
+	}
+	if o.Workers = c.Int("workers"); o.Workers < 0 || o.Workers > 1024 {
+		return o, usageErr("--workers %d: want 0 (the default) to 1024", o.Workers)
 	}
 	if o.Now, err = parseNow(c.String(flagNow), env.Now()); err != nil {
 		return o, err

@@ -6,9 +6,8 @@ import (
 	"sync/atomic"
 )
 
-// InvalidateMany removes many sessions in parallel (o.Workers of Walk's
-// default size): each file is unlinked and its emptied parents pruned, as
-// Invalidate does. It returns how many files it removed; ids that were not
+// InvalidateMany removes many sessions in parallel (purgeWorkers): each file
+// is unlinked and its emptied parents pruned, as Invalidate does. It returns how many files it removed; ids that were not
 // there are not counted. Bad ids are not skipped silently: the first one
 // stops the purge before anything is removed. On any other failure the
 // purge stops, and n says how many were removed before it.
@@ -36,7 +35,7 @@ func (d *Directory) InvalidateMany(ctx context.Context, ids []string) (int, erro
 		})
 	}
 	const chunk = 64
-	for range defaultWorkers() {
+	for range purgeWorkers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -62,7 +62,8 @@ type WalkOptions struct {
 	// little parallelism; Redis: buffers the ids of one SCAN batch only, so the
 	// order is sorted per batch, not overall).
 	Sorted bool
-	// Workers bounds the directory walk's parallelism; 0 = a default (8).
+	// Workers bounds the directory walk's parallelism; 0 = a default (32 per
+	// CPU, 32 to 256: reads of a cold tree wait on the disk).
 	Workers int
 	// Stats, when not nil, is filled with counters as the walk ends.
 	Stats *WalkStats
