@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import platform
 import re
 import shutil
@@ -203,6 +204,37 @@ format = "current"
         except OSError:
             return False
 
+    def damon_pause(self):
+        """BENCH_PAUSE_DAMON=1: stops the host's DAMON reclaim for the warm list only, so that "the
+        same warm tree" is warm: with it on, directory blocks idle for a minute are paged out and a
+        200,000-session tree, which takes find minutes, is never warm (see BENCHMARKS.md). It is
+        turned back on right after, also when the run is interrupted."""
+        base, stopped = '/sys/kernel/mm/damon/admin/kdamonds', []
+        try:
+            kds = sorted(d for d in os.listdir(base) if d.isdigit())
+        except OSError:
+            return stopped
+        for kd in kds:
+            st = os.path.join(base, kd, 'state')
+            try:
+                if open(st).read().strip() == 'on':
+                    with open(st, 'w') as f:
+                        f.write('off\n')
+                    stopped.append(st)
+            except OSError as e:
+                self.results['notes'].append(f'DAMON not paused ({st}: {e})')
+        if stopped:
+            self.results['damon_paused_for'] = 'list-warm'
+            log('  DAMON reclaim paused for list-warm')
+        return stopped
+
+    def damon_resume(self, stopped):
+        for st in stopped:
+            with open(st, 'w') as f:
+                f.write('on\n')
+        if stopped:
+            log('  DAMON reclaim back on')
+
     def warm(self, n, cmd, out):
         """Walks the tree until a walk is no more than 10% faster than the one before (at most 8).
         One walk is not enough on a host that reclaims idle page cache (the DAMON pageout scheme of
@@ -231,8 +263,12 @@ format = "current"
                 c = sum(1 for _ in open(path, 'rb'))
                 if c != n:
                     raise SystemExit(f'bench: storage list ({name}) printed {c} lines for {n} sessions')
-            self.warm(n, ours[1]()[0], out)
-            self.side_by_side('list-warm', n, 'entries/s', ours, [find], check=lines)
+            paused = self.damon_pause() if os.environ.get('BENCH_PAUSE_DAMON') == '1' else []
+            try:
+                self.warm(n, ours[1]()[0], out)
+                self.side_by_side('list-warm', n, 'entries/s', ours, [find], check=lines)
+            finally:
+                self.damon_resume(paused)
             if self.drop_caches():
                 self.side_by_side('list-cold', n, 'entries/s', ours, [find], check=lines,
                                   prepare=lambda name: self.drop_caches())
@@ -612,4 +648,6 @@ def main():
 
 
 if __name__ == '__main__':
+    # a TERM (bench/run interrupted) unwinds like an exception, so DAMON is turned back on
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main()

@@ -66,7 +66,8 @@ def main():
     print(f'{res["mode"]} run {res["started"]}: {m["nproc"]} cpu {m["cpu"]}, kernel {m["kernel"]}, {m["go"]}; '
           f'load average before {res["load_before"][0]:.1f}, after {res.get("load_after", [0])[0]:.1f}')
     if m.get('damon'):
-        print(f'host memory reclaim (DAMON): {m["damon"]}')
+        paused = res.get('damon_paused_for')
+        print(f'host memory reclaim (DAMON): {m["damon"]}' + (f'; paused for {paused} (BENCH_PAUSE_DAMON=1)' if paused else ''))
     for n, times in sorted((res.get('warmup') or {}).items(), key=lambda kv: int(kv[0])):
         print(f'warm-up walks of the {int(n):,}-session tree before list-warm: ' + ', '.join(f'{t:.2f} s' for t in times))
     print()
