@@ -65,6 +65,12 @@ def main():
     m = res['machine']
     print(f'{res["mode"]} run {res["started"]}: {m["nproc"]} cpu {m["cpu"]}, kernel {m["kernel"]}, {m["go"]}; '
           f'load average before {res["load_before"][0]:.1f}, after {res.get("load_after", [0])[0]:.1f}')
+    if res.get('sources'):
+        by_run = {}
+        for b, run in res['sources'].items():
+            by_run.setdefault(run, []).append(b)
+        for run, benches in by_run.items():
+            print(f'from the {run}: ' + ', '.join(sorted(benches)))
     if m.get('damon'):
         paused = res.get('damon_paused_for')
         print(f'host memory reclaim (DAMON): {m["damon"]}' + (f'; paused for {paused} (BENCH_PAUSE_DAMON=1)' if paused else ''))
