@@ -26,12 +26,16 @@ def rows_runs(res):
         med = r['median_s']
         out.append([r['bench'], f'{r["size"]:,}', r['tool'], f'{med * 1000:.1f} ms' if med < 1 else f'{med:.2f} s',
                     fmt_rate(r) + (f' {r["unit"]}' if r.get('rate') and r['unit'] != 'runs' else ''),
-                    f'{r["rss_mb"]:.1f}', ratio, str(len(r['times_s']))])
+                    f'{r["rss_mb"]:.1f}', ratio, str(r.get('n_runs') or len(r['times_s']))])
     return ['bench', 'size', 'tool', 'median', 'throughput', 'peak RSS MB', 'ref/ours time', 'runs'], out
 
 
 def rows_targets(res):
-    out = [[t['id'], t['what'], t['target'], t['measured'], 'MET' if t['met'] else 'MISSED'] for t in res['targets']]
+    def result(t):
+        if t.get('unmeasured'):
+            return f'NOT MEASURED ({t["detail"]}; the figure is at the largest size measured)'
+        return 'MET' if t['met'] else 'MISSED'
+    out = [[t['id'], t['what'], t['target'], t['measured'], result(t)] for t in res['targets']]
     return ['#', 'what', 'target', 'measured', 'result'], out
 
 
