@@ -67,7 +67,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
-		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 4 per CPU, 8 to 32)"},
+		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 32 per CPU, 32 to 256)"},
 	}
 }
 
