@@ -34,10 +34,11 @@ type TB interface {
 // ErrNoBinary: redis-server is not installed.
 var ErrNoBinary = errors.New("redis-server is not installed (apt-get install -y redis-server)")
 
-// Start starts a server for t (skipping t when there is no redis-server and CI does not require it).
-func Start(t TB) *Server {
+// Start starts a server for t (skipping t when there is no redis-server and CI does not require it);
+// extra are more redis-server arguments.
+func Start(t TB, extra ...string) *Server {
 	t.Helper()
-	s, err := StartIn(t.TempDir())
+	s, err := StartIn(t.TempDir(), extra...)
 	if errors.Is(err, ErrNoBinary) {
 		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
 			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
@@ -51,8 +52,8 @@ func Start(t TB) *Server {
 	return s
 }
 
-// StartIn starts a server whose files go to dir; the caller kills it.
-func StartIn(dir string) (*Server, error) {
+// StartIn starts a server whose files go to dir, with the extra arguments; the caller kills it.
+func StartIn(dir string, extra ...string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, ErrNoBinary
@@ -67,6 +68,7 @@ func StartIn(dir string) (*Server, error) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
+	cmd.Args = append(cmd.Args, extra...)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func BenchmarkInvalidateMany(b *testing.B) {
 // BenchmarkRedis lists and purges 100,000 sessions on a private redis-server.
 func BenchmarkRedis(b *testing.B) {
 	srv := startRedis(b)
-	c := redis.NewClient(&redis.Options{Addr: srv.addr})
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	defer c.Close()
 	ctx := context.Background()
 	const n = 100000

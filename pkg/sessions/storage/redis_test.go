@@ -4,74 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sessionctl/sessionctl/internal/testredis"
 )
 
-// redisServer is a redis-server the test started on a free loopback port.
-type redisServer struct {
-	addr string
-	cmd  *exec.Cmd
-}
-
-// startRedis starts a private redis-server and stops it when the test ends.
-// Without the binary the test is skipped, unless SESSIONCTL_REQUIRE_REDIS=1
-// (CI), where it fails.
-func startRedis(t testing.TB, extra ...string) *redisServer {
+// startRedis starts a private redis-server for t (internal/testredis), with
+// extra redis-server arguments.
+func startRedis(t testing.TB, extra ...string) *testredis.Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
-			t.Fatalf("redis-server not found and SESSIONCTL_REQUIRE_REDIS=1: %v", err)
-		}
-		t.Skip("redis-server not installed: skipping the Redis tests (apt-get install -y redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", t.TempDir())
-	cmd.Args = append(cmd.Args, extra...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &redisServer{addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
-	t.Cleanup(s.kill)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
-		err := c.Ping(context.Background()).Err()
-		c.Close()
-		if err == nil {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not start: %v", s.addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return testredis.Start(t, extra...)
 }
 
-func (s *redisServer) kill() {
-	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
-
-func (s *redisServer) client(t testing.TB) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.addr})
+// redisClient is a client of s, closed when the test ends.
+func redisClient(t testing.TB, s *testredis.Server) *redis.Client {
+	c := s.Client()
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -79,7 +31,7 @@ func (s *redisServer) client(t testing.TB) *redis.Client {
 func TestRedisReadWrite(t *testing.T) {
 	srv := startRedis(t)
 	ctx := context.Background()
-	c := srv.client(t)
+	c := redisClient(t, srv)
 	r := NewRedis(c, "sess:", time.Hour)
 	for _, v := range []string{"userId=%23su-1&admin=%23bof", "name=%23s%E6%97%A5", "é raw ünïcode \x00 bytes"} {
 		if err := r.Write(ctx, "abc", v); err != nil {
@@ -102,7 +54,7 @@ func TestRedisReadWrite(t *testing.T) {
 	}
 	var se *Error
 	_, err := r.Read(ctx, "nothere")
-	if !errors.Is(err, ErrNotFound) || !errors.As(err, &se) || se.Op != "read" || !strings.Contains(err.Error(), srv.addr) {
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &se) || se.Op != "read" || !strings.Contains(err.Error(), srv.Addr) {
 		t.Errorf("missing: %v", err)
 	}
 	c.HSet(ctx, "sess:h", "f", "v")
@@ -159,7 +111,7 @@ func fillRedis(t testing.TB, c *redis.Client, prefix string, n int) []string {
 func TestRedisWalk(t *testing.T) {
 	srv := startRedis(t)
 	ctx := context.Background()
-	c := srv.client(t)
+	c := redisClient(t, srv)
 	ids := fillRedis(t, c, "sess:", 2500)
 	c.Set(ctx, "other:keep", "not a session", 0)
 	c.HSet(ctx, "sess:hash", "f", "v")
@@ -293,9 +245,9 @@ func TestRedisWalk(t *testing.T) {
 
 func TestRedisServerGone(t *testing.T) {
 	srv := startRedis(t)
-	srv.kill()
+	srv.Kill()
 	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: srv.addr, MaxRetries: -1, DialTimeout: time.Second})
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialTimeout: time.Second})
 	defer c.Close()
 	r := NewRedis(c, "sess:", 0)
 	checks := map[string]func() error{
@@ -312,7 +264,7 @@ func TestRedisServerGone(t *testing.T) {
 			t.Errorf("%s: %v", op, err)
 			continue
 		}
-		want := "storage: redis " + srv.addr + ": " + op
+		want := "storage: redis " + srv.Addr + ": " + op
 		if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "refused") {
 			t.Errorf("%s: message %q, want prefix %q and the cause", op, err, want)
 		}
@@ -324,9 +276,9 @@ func TestRedisServerGone(t *testing.T) {
 func TestRedisKilledMidPurge(t *testing.T) {
 	srv := startRedis(t)
 	ctx := context.Background()
-	c := srv.client(t)
+	c := redisClient(t, srv)
 	ids := fillRedis(t, c, "sess:", 60000)
-	pc := redis.NewClient(&redis.Options{Addr: srv.addr, MaxRetries: -1})
+	pc := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
 	defer pc.Close()
 	r := NewRedis(pc, "sess:", 0)
 	r.BatchSize = 200
@@ -345,7 +297,7 @@ func TestRedisKilledMidPurge(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	srv.kill()
+	srv.Kill()
 	got := <-done
 	if got.err == nil {
 		t.Skipf("the purge finished (%d) before the server was killed", got.n)
@@ -353,7 +305,7 @@ func TestRedisKilledMidPurge(t *testing.T) {
 	if got.n < 5000 || got.n >= len(ids) {
 		t.Errorf("n = %d, want the deletions before the kill", got.n)
 	}
-	if !strings.Contains(got.err.Error(), srv.addr) || !strings.Contains(got.err.Error(), "purge") {
+	if !strings.Contains(got.err.Error(), srv.Addr) || !strings.Contains(got.err.Error(), "purge") {
 		t.Errorf("error %v", got.err)
 	}
 }
@@ -363,7 +315,7 @@ func TestRedisKilledMidPurge(t *testing.T) {
 func TestRedisWithoutUnlink(t *testing.T) {
 	srv := startRedis(t, "--rename-command", "UNLINK", "")
 	ctx := context.Background()
-	c := srv.client(t)
+	c := redisClient(t, srv)
 	ids := fillRedis(t, c, "sess:", 50)
 	r := NewRedis(c, "sess:", 0)
 	r.BatchSize = 20
