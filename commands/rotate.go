@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"github.com/sessionctl/sessionctl/internal/fsutil"
 	"io"
@@ -444,11 +443,13 @@ func (r *rotator) fastEncrypt(out, l []byte, last *int) ([]byte, string, string,
 	t := r.src.Chain[0]
 	var p string
 	var info transform.ReadInfo
-	err := errors.New("")
+	var err error
+	read := false
 	if *last >= 0 {
 		p, info, err = r.pairs[*last].t.Read(s)
+		read = err == nil
 	}
-	if err != nil {
+	if !read {
 		if p, info, err = t.Read(s); err != nil {
 			return out, "", "", err
 		}
@@ -456,6 +457,7 @@ func (r *rotator) fastEncrypt(out, l []byte, last *int) ([]byte, string, string,
 		for i, pr := range r.pairs {
 			if pr.enc == info.KeyID && pr.sign == info.SignKeyID {
 				*last = i
+				break
 			}
 		}
 	}

@@ -44,8 +44,8 @@ func unknownCommand(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "ERR unknown command")
 }
 
-func (r *Redis) unlink(ctx context.Context, c redis.Cmdable, key string) *redis.IntCmd {
-	if r.useDel.Load() {
+func unlink(ctx context.Context, c redis.Cmdable, key string, del bool) *redis.IntCmd {
+	if del {
 		return c.Del(ctx, key)
 	}
 	return c.Unlink(ctx, key)
@@ -137,8 +137,10 @@ func (r *Redis) Invalidate(ctx context.Context, id string) error {
 	if id == "" {
 		return r.err("invalidate", id, &badIDError{"session id is empty"})
 	}
-	err := r.unlink(ctx, r.c, r.prefix+id).Err()
-	if unknownCommand(err) && !r.useDel.Swap(true) {
+	del := r.useDel.Load()
+	err := unlink(ctx, r.c, r.prefix+id, del).Err()
+	if unknownCommand(err) && !del {
+		r.useDel.Store(true)
 		err = r.c.Del(ctx, r.prefix+id).Err()
 	}
 	return r.err("invalidate", id, err)
@@ -162,13 +164,15 @@ func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 		}
 		hi := min(lo+size, len(ids))
 		cmds = cmds[:0]
+		del := r.useDel.Load()
 		_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, id := range ids[lo:hi] {
-				cmds = append(cmds, r.unlink(ctx, p, r.prefix+id))
+				cmds = append(cmds, unlink(ctx, p, r.prefix+id, del))
 			}
 			return nil
 		})
-		if unknownCommand(err) && !r.useDel.Swap(true) {
+		if unknownCommand(err) && !del {
+			r.useDel.Store(true)
 			lo -= size // the same batch again, with DEL
 			continue
 		}
