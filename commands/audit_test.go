@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestAuditCLI(t *testing.T) {
 		if i == 4321 {
 			wl.WriteString("planted-secret\n")
 		} else {
-			wl.WriteString("word" + strings.Repeat("x", i%7) + itoaT(i) + "\n")
+			wl.WriteString("word" + strings.Repeat("x", i%7) + strconv.Itoa(i) + "\n")
 		}
 	}
 	if err := os.WriteFile(words, []byte(wl.String()), 0o600); err != nil {
@@ -135,8 +136,4 @@ func mustHexT(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func itoaT(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + func() string { b, _ := json.Marshal(i); return string(b) }())
 }

@@ -1,6 +1,9 @@
 package transform
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Candidate is one chain that could have produced a value.
 type Candidate struct {
@@ -106,7 +109,7 @@ func detect(v string, depth int, emit func(Candidate) bool) bool {
 					}
 					if len(inner) == 0 {
 						found = true
-						if !emit(Candidate{Chain: a.chain, Description: "payload + \"/\" + " + itoa(len(sig)) + " hex characters: " + a.why + note, Confidence: a.conf, Keys: a.keys}) {
+						if !emit(Candidate{Chain: a.chain, Description: "payload + \"/\" + " + strconv.Itoa(len(sig)) + " hex characters: " + a.why + note, Confidence: a.conf, Keys: a.keys}) {
 							return true
 						}
 						continue
@@ -155,7 +158,7 @@ func encryptShape(v string) ([]Candidate, bool) {
 	default:
 		return nil, false
 	}
-	blocks := itoa(len(ctHex) / 32)
+	blocks := strconv.Itoa(len(ctHex) / 32)
 	var out []Candidate
 	switch len(ivHex) {
 	case 32:
@@ -173,9 +176,9 @@ func encryptShape(v string) ([]Candidate, bool) {
 					Keys:        "a 16-byte AES key and an " + m + " sign key"})
 		}
 	case 48, 64:
-		out = append(out, Candidate{Chain: "encrypt(AES-" + itoa(len(ivHex)*4) + "," + macs[0] + ",legacy)", Confidence: "low",
-			Description: itoa(len(ivHex)/2) + "-byte IV: Ktor before 3.5.2 asked for a key-length IV, but AES/CBC refuses it: no Ktor could have written or read this",
-			Keys:        "an AES key of " + itoa(len(ivHex)/2) + " bytes and an " + macs[0] + " sign key"})
+		out = append(out, Candidate{Chain: "encrypt(AES-" + strconv.Itoa(len(ivHex)*4) + "," + macs[0] + ",legacy)", Confidence: "low",
+			Description: strconv.Itoa(len(ivHex)/2) + "-byte IV: Ktor before 3.5.2 asked for a key-length IV, but AES/CBC refuses it: no Ktor could have written or read this",
+			Keys:        "an AES key of " + strconv.Itoa(len(ivHex)/2) + " bytes and an " + macs[0] + " sign key"})
 	default:
 		return nil, false
 	}

@@ -3,6 +3,7 @@ package transform
 import (
 	"crypto/subtle"
 	"hash"
+	"strconv"
 	"sync"
 )
 
@@ -96,7 +97,7 @@ func (d *Digest) Read(value string) (string, ReadInfo, error) {
 	d.pool.Put(st)
 	if !eq {
 		if len(got) != d.alg.size {
-			return "", info, readErr("digest", ErrSignature, "digest is "+itoa(len(got))+" bytes, "+d.alg.digest+" gives "+itoa(d.alg.size))
+			return "", info, readErr("digest", ErrSignature, "digest is "+strconv.Itoa(len(got))+" bytes, "+d.alg.digest+" gives "+strconv.Itoa(d.alg.size))
 		}
 		return "", info, readErr("digest", ErrSignature, d.alg.digest+" of the salt and value does not match")
 	}

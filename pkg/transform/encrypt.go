@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"github.com/sessionctl/sessionctl/internal/javautf8"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -151,11 +152,11 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 		n := len(k.Bytes)
 		if n != 16 && n != 24 && n != 32 {
 			return nil, &ConfigError{Transform: "encrypt", Field: keyField("keys", i, k),
-				Detail: "AES key is " + itoa(n) + " bytes; AES takes 16, 24 or 32 (Java: InvalidKeyException: Invalid AES key length: " + itoa(n) + " bytes)"}
+				Detail: "AES key is " + strconv.Itoa(n) + " bytes; AES takes 16, 24 or 32 (Java: InvalidKeyException: Invalid AES key length: " + strconv.Itoa(n) + " bytes)"}
 		}
 		if want != 0 && n != want {
 			return nil, &ConfigError{Transform: "encrypt", Field: keyField("keys", i, k),
-				Detail: "AES key is " + itoa(n) + " bytes but the algorithm says AES-" + itoa(want*8)}
+				Detail: "AES key is " + strconv.Itoa(n) + " bytes but the algorithm says AES-" + strconv.Itoa(want*8)}
 		}
 		b, err := aes.NewCipher(k.Bytes)
 		if err != nil {
@@ -185,16 +186,16 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 			return nil, &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source failed: " + err.Error()}
 		}
 		if len(iv) != aes.BlockSize {
-			return nil, &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source returned " + itoa(len(iv)) +
+			return nil, &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source returned " + strconv.Itoa(len(iv)) +
 				" bytes; AES/CBC needs 16 (Java: InvalidAlgorithmParameterException: Wrong IV length: must be 16 bytes long)"}
 		}
 	} else if e.ivSize != aes.BlockSize {
 		e.ktorErr = &ConfigError{Transform: "encrypt", Field: "iv", Detail: "Ktor " + string(p) + " asks its default ivGenerator for " +
-			itoa(e.ivSize) + " bytes (the AES-" + itoa(e.ivSize*8) + " key length) but AES/CBC needs 16: its constructor throws " +
+			strconv.Itoa(e.ivSize) + " bytes (the AES-" + strconv.Itoa(e.ivSize*8) + " key length) but AES/CBC needs 16: its constructor throws " +
 			"InvalidAlgorithmParameterException: Wrong IV length: must be 16 bytes long. A Ktor app with this key only ran with a custom " +
 			"ivGenerator returning 16 bytes; reading works, writing needs an IV source (Ktor 3.5.2 fixed this)"}
 	}
-	e.algName = "AES-" + itoa(e.enc[0].size*8) + "/" + e.signAlg.mac
+	e.algName = "AES-" + strconv.Itoa(e.enc[0].size*8) + "/" + e.signAlg.mac
 	return e, nil
 }
 
@@ -209,7 +210,7 @@ func (e *Encrypt) Algorithm() string { return e.algName }
 
 // String describes the transformer without secrets.
 func (e *Encrypt) String() string {
-	return "encrypt(AES-" + itoa(e.enc[0].size*8) + "," + e.signAlg.mac + "," + string(e.format) + ")"
+	return "encrypt(AES-" + strconv.Itoa(e.enc[0].size*8) + "," + e.signAlg.mac + "," + string(e.format) + ")"
 }
 
 // KtorConstructError is what Ktor's constructor would have thrown for this
@@ -241,7 +242,7 @@ func (e *Encrypt) Write(value string) (string, error) {
 			return "", &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source failed: " + err.Error()}
 		}
 		if len(v) != aes.BlockSize {
-			return "", &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source returned " + itoa(len(v)) + " bytes; AES/CBC needs 16"}
+			return "", &ConfigError{Transform: "encrypt", Field: "iv", Detail: "IV source returned " + strconv.Itoa(len(v)) + " bytes; AES/CBC needs 16"}
 		}
 		copy(ivb[:], v)
 	} else {
@@ -326,9 +327,9 @@ func splitEnc(value string) (encParts, *ReadError) {
 func (e *Encrypt) macCheck(st *encScratch, macHex string, data []byte) (sel int, upper bool, rerr *ReadError) {
 	ms := e.signAlg.size
 	if len(macHex) != 2*ms {
-		d := "MAC is " + itoa(len(macHex)) + " characters, " + e.signAlg.mac + " gives " + itoa(2*ms)
+		d := "MAC is " + strconv.Itoa(len(macHex)) + " characters, " + e.signAlg.mac + " gives " + strconv.Itoa(2*ms)
 		if h := macByHexLen(len(macHex)); h != "" && isHexString(macHex) {
-			d += " (" + itoa(len(macHex)) + " hex characters fit " + h + ")"
+			d += " (" + strconv.Itoa(len(macHex)) + " hex characters fit " + h + ")"
 		}
 		return -1, false, readErr("encrypt", ErrMalformed, d)
 	}
@@ -503,10 +504,10 @@ func (e *Encrypt) readCurrent(st *encScratch, value string) (string, ReadInfo, e
 	}
 	st.iv = iv[:0]
 	if len(iv) != aes.BlockSize {
-		return "", info, readErr("encrypt", ErrMalformed, "IV is "+itoa(len(iv))+" bytes; AES/CBC needs 16")
+		return "", info, readErr("encrypt", ErrMalformed, "IV is "+strconv.Itoa(len(iv))+" bytes; AES/CBC needs 16")
 	}
 	if len(ct)%aes.BlockSize != 0 {
-		return "", info, readErr("encrypt", ErrMalformed, "ciphertext is "+itoa(len(ct))+" bytes, not a multiple of the 16-byte AES block")
+		return "", info, readErr("encrypt", ErrMalformed, "ciphertext is "+strconv.Itoa(len(ct))+" bytes, not a multiple of the 16-byte AES block")
 	}
 	dsel, pt, valid := e.decryptAll(st, iv, ct, func(int, []byte) bool { return true })
 	if dsel < 0 {
@@ -520,7 +521,7 @@ func (e *Encrypt) readCurrent(st *encScratch, value string) (string, ReadInfo, e
 		}
 		if uvalid != 1 {
 			info.Warnings = append(append([]string(nil), info.Warnings...),
-				"ambiguous: "+itoa(valid)+" encryption keys give valid padding (the current format's MAC does not identify the encryption key); took "+quote(e.enc[dsel].id))
+				"ambiguous: "+strconv.Itoa(valid)+" encryption keys give valid padding (the current format's MAC does not identify the encryption key); took "+quote(e.enc[dsel].id))
 		}
 	}
 	info.KeyID = e.enc[dsel].id
@@ -550,14 +551,14 @@ func (e *Encrypt) signKeysPhrase() string {
 	if len(e.sign) == 1 {
 		return "the sign key"
 	}
-	return "any of the " + itoa(len(e.sign)) + " sign keys"
+	return "any of the " + strconv.Itoa(len(e.sign)) + " sign keys"
 }
 
 func (e *Encrypt) encKeysPhrase() string {
 	if len(e.enc) == 1 {
 		return "the encryption key"
 	}
-	return "every one of the " + itoa(len(e.enc)) + " encryption keys"
+	return "every one of the " + strconv.Itoa(len(e.enc)) + " encryption keys"
 }
 
 // readLegacy is Ktor 1.x-2.x's read: hex IV, hex ciphertext, decrypt, then
@@ -587,10 +588,10 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 		}
 	}
 	if len(iv) != aes.BlockSize {
-		return "", info, readErr("encrypt", ErrMalformed, "IV is "+itoa(len(iv))+" bytes; AES/CBC needs 16")
+		return "", info, readErr("encrypt", ErrMalformed, "IV is "+strconv.Itoa(len(iv))+" bytes; AES/CBC needs 16")
 	}
 	if len(ct)%aes.BlockSize != 0 {
-		return "", info, readErr("encrypt", ErrMalformed, "ciphertext is "+itoa(len(ct))+" bytes, not a multiple of the 16-byte AES block")
+		return "", info, readErr("encrypt", ErrMalformed, "ciphertext is "+strconv.Itoa(len(ct))+" bytes, not a multiple of the 16-byte AES block")
 	}
 	got, mq, _ := strictHexDecode(parts.macHex, st.mac[:0])
 	signSel := -1
@@ -631,7 +632,7 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 		return "", info, r
 	}
 	if pairs > 1 {
-		info.Warnings = append(append([]string(nil), info.Warnings...), "ambiguous: "+itoa(pairs)+" encryption keys decrypt and verify; took "+quote(info.KeyID))
+		info.Warnings = append(append([]string(nil), info.Warnings...), "ambiguous: "+strconv.Itoa(pairs)+" encryption keys decrypt and verify; took "+quote(info.KeyID))
 	}
 	s, okUTF := javautf8.String(pt)
 	if !okUTF {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/subtle"
 	"hash"
+	"strconv"
 	"sync"
 )
 
@@ -131,11 +132,11 @@ func (m *MAC) verify(value string, tag0 *[64]byte) (payload string, sel int, inf
 	}
 	n := m.alg.size
 	if len(sig) != 2*n {
-		d := "signature is " + itoa(len(sig)) + " characters, " + m.alg.mac + " gives " + itoa(2*n) + " hex characters"
+		d := "signature is " + strconv.Itoa(len(sig)) + " characters, " + m.alg.mac + " gives " + strconv.Itoa(2*n) + " hex characters"
 		if len(sig) == 0 {
 			d = "empty signature after the last '/'"
 		} else if h := macByHexLen(len(sig)); h != "" && isHexString(sig) {
-			d += " (" + itoa(len(sig)) + " hex characters fit " + h + ")"
+			d += " (" + strconv.Itoa(len(sig)) + " hex characters fit " + h + ")"
 		}
 		return "", -1, info, readErr("mac", ErrMalformed, d)
 	}
@@ -162,7 +163,7 @@ func (m *MAC) verify(value string, tag0 *[64]byte) (payload string, sel int, inf
 		if len(m.keys) == 1 {
 			d += "the key"
 		} else {
-			d += "any of the " + itoa(len(m.keys)) + " keys"
+			d += "any of the " + strconv.Itoa(len(m.keys)) + " keys"
 		}
 		return "", -1, info, readErr("mac", ErrSignature, d+" (tampered value, another key or another algorithm than "+m.alg.mac+")")
 	}

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -105,31 +106,9 @@ func copyKeysNamed(kind, field string, keys []Key) ([]Key, error) {
 
 func keyField(field string, i int, k Key) string {
 	if k.ID != "" {
-		return field + "[" + itoa(i) + "] (id " + quote(k.ID) + ")"
+		return field + "[" + strconv.Itoa(i) + "] (id " + quote(k.ID) + ")"
 	}
-	return field + "[" + itoa(i) + "]"
+	return field + "[" + strconv.Itoa(i) + "]"
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
-}

@@ -221,7 +221,7 @@ func TestKtorSerializer100(t *testing.T) {
 		t.Fatal("no serializer_1_0_0 cases")
 	}
 	for i, c := range cases {
-		t.Run(c.Class+"/"+itoa(i), func(t *testing.T) {
+		t.Run(c.Class+"/"+strconv.Itoa(i), func(t *testing.T) {
 			var back string
 			_ = json.Unmarshal(c.DeserializeTo, &back)
 			if back != "" {
@@ -284,7 +284,7 @@ func TestKtorPipelinesSerialized(t *testing.T) {
 			if sec == "pipelines_head" {
 				p = "3"
 			}
-			t.Run(sec+"/"+itoa(i), func(t *testing.T) {
+			t.Run(sec+"/"+strconv.Itoa(i), func(t *testing.T) {
 				checkSessionJSON(t, c.Serialized, p, decl, c.ValueToString)
 				var u UserSession
 				if err := UnmarshalText(c.Serialized, &u); err != nil {
@@ -298,5 +298,3 @@ func TestKtorPipelinesSerialized(t *testing.T) {
 		}
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
