@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"encoding/hex"
 	"unicode"
 	"unicode/utf8"
 )
@@ -225,6 +224,6 @@ func grow(b []byte, n int) []byte {
 func appendHex(dst, b []byte) []byte {
 	n := len(dst)
 	dst = append(dst, make([]byte, 2*len(b))...)
-	hex.Encode(dst[n:], b)
+	encodeHex(dst[n:], b)
 	return dst
 }

@@ -208,13 +208,9 @@ func (m *MAC) AppendRotate(dst []byte, value string) ([]byte, ReadInfo, error) {
 	if sel == 0 {
 		return append(dst, value...), info, nil
 	}
-	n := m.alg.size
 	dst = append(dst, p...)
 	dst = append(dst, '/')
-	l := len(dst)
-	dst = append(dst, make([]byte, 2*n)...)
-	encodeHex(dst[l:], t0[:n])
-	return dst, info, nil
+	return appendHex(dst, t0[:m.alg.size]), info, nil
 }
 
 func isHexString(s string) bool {
