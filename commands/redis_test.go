@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,7 +23,14 @@ import (
 //	redis-kill                kill the server
 //	redis-count PATTERN WANT  the number of keys matching PATTERN
 func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	servers := map[*testscript.TestScript]*testredis.Server{}
+	var servers sync.Map // *testscript.TestScript -> *testredis.Server (scripts run in parallel)
+	server := func(ts *testscript.TestScript) *testredis.Server {
+		s, ok := servers.Load(ts)
+		if !ok {
+			ts.Fatalf("no redis-server: run redis-start first")
+		}
+		return s.(*testredis.Server)
+	}
 	client := func(ts *testscript.TestScript) *redis.Client {
 		return redis.NewClient(&redis.Options{Addr: ts.Getenv("REDIS_ADDR")})
 	}
@@ -33,7 +41,7 @@ func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []str
 				ts.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
 			}
 			ts.Check(err)
-			servers[ts] = s
+			servers.Store(ts, s)
 			ts.Defer(s.Kill)
 			ts.Setenv("REDIS_ADDR", s.Addr)
 			ts.Setenv("REDIS_URL", "redis://"+s.Addr+"/0?prefix=sess:")
@@ -77,9 +85,9 @@ func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []str
 				}
 				time.Sleep(2 * time.Millisecond)
 			}
-			servers[ts].Kill()
+			server(ts).Kill()
 		},
-		"redis-kill": func(ts *testscript.TestScript, neg bool, args []string) { servers[ts].Kill() },
+		"redis-kill": func(ts *testscript.TestScript, neg bool, args []string) { server(ts).Kill() },
 		"redis-count": func(ts *testscript.TestScript, neg bool, args []string) {
 			c := client(ts)
 			defer c.Close()
