@@ -211,13 +211,9 @@ format = "current"
         same warm tree" is warm: with it on, directory blocks idle for a minute are paged out and a
         200,000-session tree, which takes find minutes, is never warm (see BENCHMARKS.md). It is
         turned back on right after, also when the run is interrupted."""
-        base, stopped = '/sys/kernel/mm/damon/admin/kdamonds', []
-        try:
-            kds = sorted(d for d in os.listdir(base) if d.isdigit())
-        except OSError:
-            return stopped
-        for kd in kds:
-            st = os.path.join(base, kd, 'state')
+        stopped = []
+        for kd in kdamonds():
+            st = os.path.join(kd, 'state')
             try:
                 if open(st).read().strip() == 'on':
                     with open(st, 'w') as f:
@@ -595,24 +591,29 @@ def machine():
             'damon': damon()}
 
 
+def kdamonds():
+    """The directories of the DAMON worker threads (kdamonds) in sysfs, none without DAMON."""
+    base = '/sys/kernel/mm/damon/admin/kdamonds'
+    try:
+        return [os.path.join(base, d) for d in sorted(os.listdir(base)) if d.isdigit()]
+    except OSError:
+        return []
+
+
 def damon():
     """The running DAMON schemes (proactive reclaim set by the host), e.g. 'pageout of memory idle
     >= 60 s': page cache idle that long is dropped, so a tree is only warm for that long."""
-    base, found = '/sys/kernel/mm/damon/admin/kdamonds', []
+    found = []
 
     def rd(*p):
         try:
             return open(os.path.join(*p)).read().strip()
         except OSError:
             return ''
-    try:
-        kds = sorted(d for d in os.listdir(base) if d.isdigit())
-    except OSError:
-        return ''
-    for kd in kds:
-        if rd(base, kd, 'state') != 'on':
+    for kd in kdamonds():
+        if rd(kd, 'state') != 'on':
             continue
-        ctxs = os.path.join(base, kd, 'contexts')
+        ctxs = os.path.join(kd, 'contexts')
         for c in sorted(d for d in os.listdir(ctxs) if d.isdigit()):
             aggr = rd(ctxs, c, 'monitoring_attrs/intervals/aggr_us')
             sch = os.path.join(ctxs, c, 'schemes')
