@@ -47,6 +47,7 @@ class Bench:
         self.results = {'mode': 'quick' if a.quick else 'full', 'started': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
                         'machine': machine(), 'load_before': os.getloadavg(), 'runs': [], 'targets': [], 'notes': []}
         self.env = dict(os.environ, NO_COLOR='1')
+        self.last_io = None
 
     # ---- measurement -----------------------------------------------------------------------
 
@@ -58,12 +59,15 @@ class Bench:
         # time forks from a small process, so its %M is the command's own peak (children included)
         rss_file = os.path.join(self.tmp, 'rss')
         pre = ['/usr/bin/time', '-f', '%M', '-o', rss_file] if HAVE_TIME else []
+        io0 = disk_io(self.tmp)
         try:
             t = time.perf_counter()
             p = subprocess.Popen(pre + cmd, stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=env or self.env)
             err = p.stderr.read()
             _, status, ru = os.wait4(p.pid, 0)
             dt = time.perf_counter() - t
+            io1 = disk_io(self.tmp)
+            self.last_io = [b - a for a, b in zip(io0, io1)] if io0 and io1 else None
         finally:
             if stdin:
                 fin.close()
@@ -84,13 +88,15 @@ class Bench:
              'rate': size / statistics.median(times) if size else None}
         r.update(extra or {})
         self.results['runs'].append(r)
-        log(f'  {bench:<16} {size:>9} {tool:<12} median {r["median_s"]:.3f}s  RSS {r["rss_mb"]:.1f} MB')
+        d = r.get('disk')
+        io = f'  disk {d["reads"]} reads ({d["reads"] / r["median_s"]:.0f}/s), {d["writes"]} writes' if d else ''
+        log(f'  {bench:<16} {size:>9} {tool:<12} median {r["median_s"]:.3f}s  RSS {r["rss_mb"]:.1f} MB{io}')
         return r
 
     def side_by_side(self, bench, size, unit, ours, refs, prepare=None, check=None):
         """ours/refs: (name, fn() -> (cmd, stdin, stdout[, shell env])); runs alternate, ours first,
         prepare() before every single run (e.g. rebuild a tree a purge removes)."""
-        runs = {name: ([], []) for name, _ in [ours] + refs}
+        runs = {name: ([], [], []) for name, _ in [ours] + refs}
         for i in range(self.a.runs):
             order = [ours] + refs if i % 2 == 0 else refs + [ours]
             for name, fn in order:
@@ -104,7 +110,9 @@ class Bench:
                     check(name, stdout)
                 runs[name][0].append(dt)
                 runs[name][1].append(rss)
-        recs = {name: self.record(bench, size, name, t, r, unit) for name, (t, r) in runs.items()}
+                if self.last_io:
+                    runs[name][2].append(self.last_io)
+        recs = {name: self.record(bench, size, name, t, r, unit, disk_extra(io)) for name, (t, r, io) in runs.items()}
         self.save()  # after every comparison: an interrupted step keeps what it measured
         return recs
 
@@ -206,11 +214,16 @@ format = "current"
         except OSError:
             return False
 
-    def damon_pause(self):
-        """BENCH_PAUSE_DAMON=1: stops the host's DAMON reclaim for the warm list only, so that "the
-        same warm tree" is warm: with it on, directory blocks idle for a minute are paged out and a
-        200,000-session tree, which takes find minutes, is never warm (see BENCHMARKS.md). It is
-        turned back on right after, also when the run is interrupted."""
+    def damon_pause(self, bench):
+        """BENCH_PAUSE_DAMON=1: stops the host's DAMON reclaim for the warm list and the purge
+        only (nothing else), so that "the same warm tree" is warm: with it on, directory blocks idle
+        for a minute are paged out and a 200,000-session tree, which takes find minutes, is never
+        warm (see BENCHMARKS.md). The purge runs on the tree its restore left cached: with the
+        reclaim on, the half it keeps, untouched since the last round, is read back from a disk
+        that allows about a thousand reads a second here. The reclaim is turned back on right
+        after, also when the run is interrupted. Without the variable: nothing is paused."""
+        if os.environ.get('BENCH_PAUSE_DAMON') != '1':
+            return []
         stopped = []
         for kd in kdamonds():
             st = os.path.join(kd, 'state')
@@ -222,8 +235,10 @@ format = "current"
             except OSError as e:
                 self.results['notes'].append(f'DAMON not paused ({st}: {e})')
         if stopped:
-            self.results['damon_paused_for'] = 'list-warm'
-            log('  DAMON reclaim paused for list-warm')
+            paused = self.results.setdefault('damon_paused_for', [])
+            if bench not in paused:
+                paused.append(bench)
+            log(f'  DAMON reclaim paused for {bench}')
         return stopped
 
     def damon_resume(self, stopped):
@@ -261,7 +276,7 @@ format = "current"
                 c = sum(1 for _ in open(path, 'rb'))
                 if c != n:
                     raise SystemExit(f'bench: storage list ({name}) printed {c} lines for {n} sessions')
-            paused = self.damon_pause() if os.environ.get('BENCH_PAUSE_DAMON') == '1' else []
+            paused = self.damon_pause('list-warm')
             try:
                 self.warm(n, ours[1]()[0], out)
                 self.side_by_side('list-warm', n, 'entries/s', ours, [find], check=lines)
@@ -303,7 +318,11 @@ format = "current"
                     raise SystemExit(f'bench: purge ({name}) left {files} sessions of {n}, want {n // 2}')
                 self.results.setdefault('purge_left', {})[f'{name}-{n}'] = {'files': files, 'dirs': dirs}
                 state['purged'] = True
-            self.side_by_side('purge-half', n // 2, 'removed/s', ours, [ref], prepare=prepare, check=check)
+            paused = self.damon_pause('purge-half')
+            try:
+                self.side_by_side('purge-half', n // 2, 'removed/s', ours, [ref], prepare=prepare, check=check)
+            finally:
+                self.damon_resume(paused)
             self.drop_tree(root)
 
     # ---- Redis -------------------------------------------------------------------------------
@@ -574,6 +593,32 @@ GO_BENCH = {  # (kind, op) -> (ours, gorilla/securecookie with comparable protec
 def pick_bench(g, kind, op, ours):
     """The benchmark of our transformer (ours) or of gorilla/securecookie for kind/op."""
     return g.get(GO_BENCH[(kind, op)][0 if ours else 1])
+
+
+def disk_io(path):
+    """Reads completed, sectors read, writes completed and sectors written so far on the block
+    device holding path (/proc/diskstats), or None where that is not known."""
+    try:
+        dev = os.stat(path).st_dev
+        want = (os.major(dev), os.minor(dev))
+        for line in open('/proc/diskstats'):
+            f = line.split()
+            if (int(f[0]), int(f[1])) == want:
+                return [int(f[3]), int(f[5]), int(f[7]), int(f[9])]
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def disk_extra(io):
+    """The medians of the per-run disk counters of one tool, for its record: on a cold tree the
+    number of reads per entry says whether two tools did the same work, and reads per second
+    whether the disk, not the tool, set the pace."""
+    if not io:
+        return {}
+    med = lambda i: int(statistics.median(x[i] for x in io))
+    return {'disk': {'reads': med(0), 'read_mb': round(med(1) * 512 / 1e6, 1), 'writes': med(2),
+                     'write_mb': round(med(3) * 512 / 1e6, 1)}}
 
 
 def machine():

@@ -26,9 +26,17 @@ def main():
     if new.get('gobench'):
         out['gobench'], out['benchstat'] = new['gobench'], new.get('benchstat')
         out['sources']['gobench'] = f'{new["mode"]} run {new["started"]}'
-    for k in ('warmup', 'damon_paused_for', 'purge_left'):
+    for k in ('warmup', 'purge_left'):
         if k in new:
             out[k] = new[k]
+    # the benches the reclaim was paused for: the old run's that are kept, and the new run's
+    listed = lambda res: [res['damon_paused_for']] if isinstance(res.get('damon_paused_for'), str) \
+        else res.get('damon_paused_for') or []
+    paused = [b for b in listed(old) if b not in fresh] + listed(new)
+    if paused:
+        out['damon_paused_for'] = paused
+    else:
+        out.pop('damon_paused_for', None)
     out['machine'] = dict(old['machine'], **new['machine'])
     out['notes'] = old.get('notes', []) + [n for n in new.get('notes', []) if n not in old.get('notes', [])]
     out['merged'] = [f'{old["mode"]} run {old["started"]}', f'{new["mode"]} run {new["started"]}']

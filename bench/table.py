@@ -26,8 +26,19 @@ def rows_runs(res):
         med = r['median_s']
         out.append([r['bench'], f'{r["size"]:,}', r['tool'], f'{med * 1000:.1f} ms' if med < 1 else f'{med:.2f} s',
                     fmt_rate(r) + (f' {r["unit"]}' if r.get('rate') and r['unit'] != 'runs' else ''),
-                    f'{r["rss_mb"]:.1f}', ratio, str(r.get('n_runs') or len(r['times_s']))])
-    return ['bench', 'size', 'tool', 'median', 'throughput', 'peak RSS MB', 'ref/ours time', 'runs'], out
+                    f'{r["rss_mb"]:.1f}', ratio, str(r.get('n_runs') or len(r['times_s'])), disk(r)])
+    return ['bench', 'size', 'tool', 'median', 'throughput', 'peak RSS MB', 'ref/ours time', 'runs',
+            'disk reads (per entry, per s)'], out
+
+
+def disk(r):
+    """The median disk reads of a run, per entry and per second: only where a run read the disk
+    in earnest (a cold tree), where it says whether both tools did the same reads and whether the
+    disk set the pace."""
+    d = r.get('disk')
+    if not d or not r['size'] or d['reads'] < r['size'] / 10:
+        return ''
+    return f'{d["reads"]:,} ({d["reads"] / r["size"]:.1f}, {d["reads"] / r["median_s"]:,.0f}/s)'
 
 
 def rows_targets(res):
@@ -77,6 +88,7 @@ def main():
             print(f'from the {run}: ' + ', '.join(sorted(benches)))
     if m.get('damon'):
         paused = res.get('damon_paused_for')
+        paused = ', '.join([paused] if isinstance(paused, str) else paused or [])
         print(f'host memory reclaim (DAMON): {m["damon"]}' + (f'; paused for {paused} (BENCH_PAUSE_DAMON=1)' if paused else ''))
     for n, times in sorted((res.get('warmup') or {}).items(), key=lambda kv: int(kv[0])):
         print(f'warm-up walks of the {int(n):,}-session tree before list-warm: ' + ', '.join(f'{t:.2f} s' for t in times))
