@@ -8,6 +8,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/sessionctl/sessionctl/commands"
@@ -27,8 +29,24 @@ func main() {
 		os.Stderr.WriteString("prof: " + err.Error() + "\n")
 		os.Exit(3)
 	}
-	code := commands.RunWith(commands.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	code := commands.RunWith(commands.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		ExampleKeyring: exampleKeyring()})
 	pprof.StopCPUProfile()
 	f.Close()
 	os.Exit(code)
+}
+
+// exampleKeyring is the repository's keys.example.toml, for --example: go:embed cannot reach a
+// parent directory, and prof is only ever built from a checkout, so it reads the file beside the
+// source it was built from. Nil when that checkout is gone (--example then says so).
+func exampleKeyring() []byte {
+	_, src, _, ok := runtime.Caller(0)
+	if !ok {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(src), "..", "..", "keys.example.toml"))
+	if err != nil {
+		return nil
+	}
+	return b
 }
