@@ -44,7 +44,7 @@ func RunWith(env Env) int {
 	}
 	ui := newUI(env)
 	app := newApp(env, ui)
-	err := app.Run(env.Args)
+	err := app.Run(interspersed(app, env.Args))
 	return ui.exit(err)
 }
 
@@ -193,4 +193,78 @@ func version() string {
 		}
 	}
 	return v
+}
+
+// interspersed moves the flags a user typed after the positional arguments of a command in front
+// of them: urfave/cli v2 stops reading flags at the first positional argument, so
+// `sessionctl inspect 'Set-Cookie: …' --json` would otherwise take "--json" as more cookie text.
+// The command is found by its names (subcommands included); a flag takes the next argument as its
+// value unless it is a boolean or written --flag=value. "--" ends the flags as usual: it and
+// everything after it stay positional. Arguments that name no command, and a shell completion
+// request (its marker must stay last), are left as they are.
+func interspersed(app *cli.App, args []string) []string {
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
+		return args
+	}
+	var cmd *cli.Command
+	cmds, i := app.Commands, 1
+	for i < len(args) {
+		next := findCommand(cmds, args[i])
+		if next == nil {
+			break
+		}
+		cmd, cmds, i = next, next.Subcommands, i+1
+	}
+	if cmd == nil {
+		return args
+	}
+	var flags, pos, rest []string
+	for j := i; j < len(args); j++ {
+		a := args[j]
+		switch {
+		case a == "--":
+			rest = args[j:]
+			j = len(args)
+		case len(a) < 2 || a[0] != '-':
+			pos = append(pos, a)
+		default:
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && takesValue(cmd, strings.TrimLeft(a, "-")) && j+1 < len(args) {
+				j++
+				flags = append(flags, args[j])
+			}
+		}
+	}
+	if len(pos) == 0 {
+		return args
+	}
+	out := append(append([]string{}, args[:i]...), flags...)
+	if rest != nil {
+		// "--" first, so that positional arguments before it stay positional too
+		return append(append(append(out, "--"), pos...), rest[1:]...)
+	}
+	return append(out, pos...)
+}
+
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// takesValue: whether the flag called name of cmd reads the next argument (every flag but the
+// booleans; an unknown name is left for urfave/cli to report, without a value).
+func takesValue(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, isBool := f.(*cli.BoolFlag)
+				return !isBool
+			}
+		}
+	}
+	return false
 }
