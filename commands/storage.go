@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -44,6 +45,14 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 		url = strings.TrimPrefix(url, "dir:")
 	case strings.Contains(url, "://"):
 		return nil, usageErr("storage %q: want dir:PATH or redis://…", url)
+	}
+	// the library creates a missing root, as Ktor's storage does on start; the command line only
+	// reads and removes, so a mistyped path is an error instead of a new, empty store
+	if url != "" {
+		if _, err := os.Stat(url); errors.Is(err, fs.ErrNotExist) {
+			return nil, &exitError{code: ExitIO, err: fmt.Errorf("storage dir:%s: no such directory (nothing was created)", url),
+				hint: "check the path: it is the directory given to Ktor's directorySessionStorage"}
+		}
 	}
 	d, err := storage.NewDirectory(url)
 	if err != nil {
@@ -516,6 +525,10 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
+// invalidateBatch: how many ids invalidate hands the storage at once (memory stays flat however
+// many ids come on stdin; Redis pipelines them, the directory removes them in parallel).
+const invalidateBatch = 1024
+
 func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 	sc, err := openStoreFor(c, env, u)
 	if err != nil {
@@ -524,27 +537,50 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 	defer sc.st.close()
 	ids := c.Args().Slice()
 	fromStdin := len(ids) == 0 || len(ids) == 1 && ids[0] == "-"
+	_, isDir := sc.st.Storage.(*storage.Directory)
+	validate := func(id string) error {
+		if isDir {
+			return storage.ValidateID(id)
+		}
+		if id == "" {
+			return fmt.Errorf("session id is empty: %w", storage.ErrBadID)
+		}
+		return nil
+	}
 	// arguments are all checked before anything is removed
 	if !fromStdin {
-		if _, ok := sc.st.Storage.(*storage.Directory); ok {
-			for _, id := range ids {
-				if err := storage.ValidateID(id); err != nil {
-					return &exitError{code: ExitInvalid, err: fmt.Errorf("invalidate %q: %v (nothing removed)", id, err)}
-				}
+		for _, id := range ids {
+			if err := validate(id); err != nil {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("invalidate %q: %v (nothing removed)", id, err)}
 			}
 		}
 	}
-	removed, bad := 0, 0
-	one := func(id string) error {
-		if err := sc.st.Invalidate(c.Context, id); err != nil {
-			if errors.Is(err, storage.ErrBadID) {
-				bad++
-				u.errorf("%v", err)
-				return nil
-			}
+	// ids go to the storage in batches (InvalidateMany), which count the sessions that were
+	// there: an id that names no session is no error (as in Ktor) but is reported as not found
+	removed, missing, bad := 0, 0, 0
+	pending := make([]string, 0, invalidateBatch)
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		n, err := sc.st.batch.InvalidateMany(c.Context, pending)
+		removed += n
+		if err != nil {
 			return storageErr(err)
 		}
-		removed++
+		missing += len(pending) - n
+		pending = pending[:0]
+		return nil
+	}
+	one := func(id string) error {
+		if err := validate(id); err != nil {
+			bad++
+			u.errorf("invalidate %q: %v (skipped)", id, err)
+			return nil
+		}
+		if pending = append(pending, id); len(pending) == invalidateBatch {
+			return flush()
+		}
 		return nil
 	}
 	if fromStdin {
@@ -576,11 +612,14 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 			}
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
 	if c.Bool(flagJSON) {
-		b, _ := marshalJSON(map[string]any{"invalidated": removed, "refused": bad})
+		b, _ := marshalJSON(map[string]any{"invalidated": removed, "not_found": missing, "refused": bad})
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
-		u.infof("invalidated %d session(s) in %s", removed, sc.st.name)
+		u.infof("invalidated %d session(s) in %s; %d not found, %d refused", removed, sc.st.name, missing, bad)
 	}
 	if bad > 0 {
 		return silentExit(ExitInvalid)
