@@ -89,7 +89,8 @@ class Bench:
         r.update(extra or {})
         self.results['runs'].append(r)
         d = r.get('disk')
-        io = f'  disk {d["reads"]} reads ({d["reads"] / r["median_s"]:.0f}/s), {d["writes"]} writes' if d else ''
+        io = (f'  disk {d["reads"]} reads ({d["reads"] / r["median_s"]:.0f}/s), {d["writes"]} writes, '
+              f'{d.get("discards", 0)} discards ({d.get("discards", 0) / r["median_s"]:.0f}/s)') if d else ''
         log(f'  {bench:<16} {size:>9} {tool:<12} median {r["median_s"]:.3f}s  RSS {r["rss_mb"]:.1f} MB{io}')
         return r
 
@@ -537,9 +538,16 @@ format = "current"
         self.results['load_after'] = os.getloadavg()
         self.results['targets'] = []
         self.judge()
-        os.makedirs(self.a.outdir, exist_ok=True)
-        with open(os.path.join(self.a.outdir, 'results.json'), 'w') as f:
-            json.dump(self.results, f, indent=1)
+        # results.json is the newest run; every run also keeps its own file under runs/, so that a
+        # partial run (--only) does not lose the full run it is to be merged into (merge.py)
+        runs = os.path.join(self.a.outdir, 'runs')
+        os.makedirs(runs, exist_ok=True)
+        stamp = self.results['started'].replace(':', '')
+        for path in (os.path.join(self.a.outdir, 'results.json'),
+                     os.path.join(runs, f'{self.results["mode"]}-{stamp}.json')):
+            with open(path + '.tmp', 'w') as f:
+                json.dump(self.results, f, indent=1)
+            os.replace(path + '.tmp', path)
 
 
 def rmtree(path):
@@ -596,15 +604,18 @@ def pick_bench(g, kind, op, ours):
 
 
 def disk_io(path):
-    """Reads completed, sectors read, writes completed and sectors written so far on the block
-    device holding path (/proc/diskstats), or None where that is not known."""
+    """Reads completed, sectors read, writes completed, sectors written and discards completed
+    so far on the block device holding path (/proc/diskstats; discards 0 before Linux 4.18), or
+    None where that is not known. Discards matter on a filesystem mounted with -o discard (this
+    VM's): without a journal, ext4 sends one synchronously for every block it frees, so a
+    removed directory or file costs a disk round trip."""
     try:
         dev = os.stat(path).st_dev
         want = (os.major(dev), os.minor(dev))
         for line in open('/proc/diskstats'):
             f = line.split()
             if (int(f[0]), int(f[1])) == want:
-                return [int(f[3]), int(f[5]), int(f[7]), int(f[9])]
+                return [int(f[3]), int(f[5]), int(f[7]), int(f[9]), int(f[14]) if len(f) > 14 else 0]
     except (OSError, ValueError, IndexError):
         pass
     return None
@@ -618,7 +629,7 @@ def disk_extra(io):
         return {}
     med = lambda i: int(statistics.median(x[i] for x in io))
     return {'disk': {'reads': med(0), 'read_mb': round(med(1) * 512 / 1e6, 1), 'writes': med(2),
-                     'write_mb': round(med(3) * 512 / 1e6, 1)}}
+                     'write_mb': round(med(3) * 512 / 1e6, 1), 'discards': med(4)}}
 
 
 def machine():

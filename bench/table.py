@@ -28,17 +28,23 @@ def rows_runs(res):
                     fmt_rate(r) + (f' {r["unit"]}' if r.get('rate') and r['unit'] != 'runs' else ''),
                     f'{r["rss_mb"]:.1f}', ratio, str(r.get('n_runs') or len(r['times_s'])), disk(r)])
     return ['bench', 'size', 'tool', 'median', 'throughput', 'peak RSS MB', 'ref/ours time', 'runs',
-            'disk reads (per entry, per s)'], out
+            'disk (per entry, per s)'], out
 
 
 def disk(r):
-    """The median disk reads of a run, per entry and per second: only where a run read the disk
-    in earnest (a cold tree), where it says whether both tools did the same reads and whether the
-    disk set the pace."""
+    """The median disk reads and discards of a run, per entry and per second, where a run made
+    them in earnest: reads on a cold tree (whether both tools did the same reads, and whether the
+    disk set the pace), discards in a purge on a filesystem mounted with -o discard (one per freed
+    block, each a disk round trip)."""
     d = r.get('disk')
-    if not d or not r['size'] or d['reads'] < r['size'] / 10:
+    if not d or not r['size']:
         return ''
-    return f'{d["reads"]:,} ({d["reads"] / r["size"]:.1f}, {d["reads"] / r["median_s"]:,.0f}/s)'
+    out = []
+    for k in ('reads', 'discards'):
+        n = d.get(k, 0)
+        if n >= r['size'] / 10:
+            out.append(f'{n:,} {k} ({n / r["size"]:.1f}, {n / r["median_s"]:,.0f}/s)')
+    return '; '.join(out)
 
 
 def rows_targets(res):
