@@ -22,7 +22,8 @@ def main():
     out['sources'] = {}
     for res, benches in ((old, {r['bench'] for r in old['runs']} - fresh), (new, fresh)):
         for b in sorted(benches):
-            out['sources'][b] = f'{res["mode"]} run {res["started"]}'
+            # a bench the old file had merged in itself keeps the run it came from
+            out['sources'][b] = (res.get('sources') or {}).get(b) or f'{res["mode"]} run {res["started"]}'
     if new.get('gobench'):
         out['gobench'], out['benchstat'] = new['gobench'], new.get('benchstat')
         out['sources']['gobench'] = f'{new["mode"]} run {new["started"]}'
@@ -39,7 +40,7 @@ def main():
         out.pop('damon_paused_for', None)
     out['machine'] = dict(old['machine'], **new['machine'])
     out['notes'] = old.get('notes', []) + [n for n in new.get('notes', []) if n not in old.get('notes', [])]
-    out['merged'] = [f'{old["mode"]} run {old["started"]}', f'{new["mode"]} run {new["started"]}']
+    out['merged'] = (old.get('merged') or [f'{old["mode"]} run {old["started"]}']) + [f'{new["mode"]} run {new["started"]}']
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
         json.dump(out, f, indent=1)
     try:
