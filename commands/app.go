@@ -78,7 +78,7 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 		Suggest:                true,
 		ExitErrHandler:         func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
-			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", err)
+			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", flagError(c.Command, err))
 		},
 		Commands: []*cli.Command{
 			inspectCommand(env, ui),
@@ -267,4 +267,53 @@ func takesValue(cmd *cli.Command, name string) bool {
 		}
 	}
 	return false
+}
+
+// flagError spells the flag package's messages the way users type flags and adds the nearest
+// flag: "flag provided but not defined: -jsn" becomes "flag provided but not defined: --jsn (did
+// you mean --json?)" (the wording stays: scripts look for it); "flag needs an argument: -keys"
+// becomes "flag --keys needs a value"; other messages get "--" for multi-letter flag names.
+func flagError(cmd *cli.Command, err error) error {
+	msg := err.Error()
+	dashes := func(name string) string {
+		if len(name) > 1 {
+			return "--" + name
+		}
+		return "-" + name
+	}
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		name = strings.TrimLeft(name, "-")
+		return fmt.Errorf("flag provided but not defined: %s%s", dashes(name), suggestFlag(cmd, name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Errorf("flag %s needs a value", dashes(strings.TrimLeft(name, "-")))
+	}
+	if i := strings.Index(msg, " for flag -"); i >= 0 {
+		rest := msg[i+len(" for flag -"):]
+		name, tail, _ := strings.Cut(rest, ":")
+		return fmt.Errorf("%s for flag %s:%s", msg[:i], dashes(name), tail)
+	}
+	return err
+}
+
+// suggestFlag names the flag of cmd that name is probably a misspelling of (at most 2 edits).
+func suggestFlag(cmd *cli.Command, name string) string {
+	if cmd == nil {
+		return ""
+	}
+	best, bestD := "", 3
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if len(n) < 2 {
+				continue
+			}
+			if d := editDistance(name, n); d < bestD {
+				best, bestD = n, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean --" + best + "?)"
 }

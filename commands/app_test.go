@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,5 +36,27 @@ func TestInterspersed(t *testing.T) {
 		if got := interspersed(app, args); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, want)
 		}
+	}
+}
+
+func TestFlagError(t *testing.T) {
+	app := newApp(Env{}, newUI(Env{Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Getenv: func(string) string { return "" }}))
+	list := findCommand(findCommand(app.Commands, "storage").Subcommands, "list")
+	for _, tc := range []struct{ in, want string }{
+		{"flag provided but not defined: -older-then", "flag provided but not defined: --older-then (did you mean --older-than?)"},
+		{"flag provided but not defined: -jsn", "flag provided but not defined: --jsn (did you mean --json?)"},
+		{"flag provided but not defined: -nothing-like-it", "flag provided but not defined: --nothing-like-it"},
+		{"flag provided but not defined: -x", "flag provided but not defined: -x"},
+		{"flag needs an argument: -store", "flag --store needs a value"},
+		{"flag needs an argument: -s", "flag -s needs a value"},
+		{`invalid value "x" for flag -workers: parse error`, `invalid value "x" for flag --workers: parse error`},
+		{"something else", "something else"},
+	} {
+		if got := flagError(list, errors.New(tc.in)).Error(); got != tc.want {
+			t.Errorf("%q:\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	if got := flagError(nil, errors.New("flag provided but not defined: -jsn")).Error(); got != "flag provided but not defined: --jsn" {
+		t.Errorf("no command: %q", got)
 	}
 }
