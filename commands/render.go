@@ -94,16 +94,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	if r.Format != "" {
 		row("format", r.Format)
 	}
-	if len(r.Fields) > 0 {
-		fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
-		width, tw := 0, 0
-		for _, f := range r.Fields {
-			width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
-		}
-		for _, f := range r.Fields {
-			fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
-		}
-	}
+	writeFields(w, st, r.Fields)
 	if r.Stored != nil {
 		s := r.Stored
 		switch {
@@ -221,4 +212,20 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
+}
+
+// writeFields prints a session's decoded fields under a "session" label as aligned name, type
+// and value (JSON) columns: inspect and storage show.
+func writeFields(w io.Writer, st styles, fields []fieldView) {
+	if len(fields) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
+	width, tw := 0, 0
+	for _, f := range fields {
+		width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
+	}
+	for _, f := range fields {
+		fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
+	}
 }

@@ -514,11 +514,12 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	row("value", text)
 	row("format", v.Format)
 	if ok {
-		fmt.Fprintf(u.out, "  %s\n", st.Label.Render("session"))
+		fields := make([]fieldView, 0, len(val.Fields))
 		for _, f := range val.Fields {
 			b, _ := marshalJSON(f.Value)
-			fmt.Fprintf(u.out, "    %s %s %s\n", f.Name, st.Dim.Render(fmt.Sprintf("%-10s", f.Value.KtorType())), b)
+			fields = append(fields, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(b)})
 		}
+		writeFields(u.out, st, fields)
 	} else if v.Error != "" {
 		row("error", st.Bad.Render(v.Error))
 	}
