@@ -160,8 +160,11 @@ func FuzzParseSetCookie(f *testing.F) {
 		if cs[0].Name != sc.Name && !strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), "set-cookie:") {
 			t.Fatalf("first cookie %q vs %q", cs[0].Name, sc.Name)
 		}
-		// Whatever decodes renders back (3.x RAW passes anything) and re-parses to the same value.
-		if safeValue(sc.Raw) && !strings.ContainsAny(sc.Name, `,"`) && strings.IndexFunc(sc.Name, func(r rune) bool { return r < ' ' || ktWhitespace(r) }) < 0 {
+		// Whatever decodes renders back (3.x RAW passes anything) and re-parses to the same value,
+		// except a cookie named like the header itself ("Set-Cookie:"): Ktor renders it, but the
+		// parser takes a leading "Set-Cookie:" for the header name a pasted line starts with.
+		headerLike := strings.HasPrefix(strings.ToLower(sc.Name), "set-cookie:")
+		if safeValue(sc.Raw) && !headerLike && !strings.ContainsAny(sc.Name, `,"`) && strings.IndexFunc(sc.Name, func(r rune) bool { return r < ' ' || ktWhitespace(r) }) < 0 {
 			out, err := RenderSetCookie(sc.Name, sc.Raw, CookieConfig{Encoding: Raw}, timeZero, "3")
 			if err != nil {
 				t.Fatalf("render %q: %v", sc.Name, err)
