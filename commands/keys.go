@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -243,7 +244,8 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
 		st := u.st
-		fmt.Fprintf(u.out, "%s %s: %d keys, %d providers\n", st.Title.Render("keys check"), kr.path, len(kr.cfg.Keys), len(kr.cfg.Providers))
+		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), kr.path, count(len(kr.cfg.Keys), "key"),
+			count(len(kr.cfg.Providers), "provider"))
 		for _, f := range findings {
 			mark := st.Warn.Render("warning")
 			if f.Severity == "error" {
@@ -275,4 +277,12 @@ func entropyBits(b []byte) float64 {
 		}
 	}
 	return h
+}
+
+// count is "1 key", "2 keys".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
