@@ -68,14 +68,17 @@ type storedView struct {
 }
 
 type cookieView struct {
-	MaxAge    *int64            `json:"max_age,omitempty"`
-	Expires   string            `json:"expires,omitempty"`
-	ExpiresIn string            `json:"expires_in,omitempty"`
-	Domain    string            `json:"domain,omitempty"`
-	Path      string            `json:"path,omitempty"`
-	Secure    bool              `json:"secure,omitempty"`
-	HTTPOnly  bool              `json:"http_only,omitempty"`
-	Ext       map[string]string `json:"extensions,omitempty"`
+	MaxAge    *int64 `json:"max_age,omitempty"`
+	Expires   string `json:"expires,omitempty"`
+	ExpiresIn string `json:"expires_in,omitempty"`
+	// ExpiresAttr is the Expires attribute as the line sent it (Max-Age wins over it when both
+	// are there, so Expires above may be another time): the text as written.
+	ExpiresAttr string            `json:"expires_attribute,omitempty"`
+	Domain      string            `json:"domain,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Secure      bool              `json:"secure,omitempty"`
+	HTTPOnly    bool              `json:"http_only,omitempty"`
+	Ext         map[string]string `json:"extensions,omitempty"`
 }
 
 type candidateView struct {
@@ -386,7 +389,8 @@ func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
 }
 
 func (a *analyzer) cookieView(sc *codec.SetCookie) *cookieView {
-	cv := &cookieView{MaxAge: sc.MaxAge, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure, HTTPOnly: sc.HTTPOnly}
+	cv := &cookieView{MaxAge: sc.MaxAge, ExpiresAttr: sc.ExpiresRaw, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure,
+		HTTPOnly: sc.HTTPOnly}
 	switch {
 	case sc.MaxAge != nil:
 		// Max-Age wins over Expires (RFC 6265); it counts from when the line was received: now

@@ -109,6 +109,9 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 		if c.MaxAge != nil {
 			attrs = append(attrs, fmt.Sprintf("Max-Age=%d", *c.MaxAge))
 		}
+		if c.ExpiresAttr != "" {
+			attrs = append(attrs, "Expires="+c.ExpiresAttr)
+		}
 		if c.Domain != "" {
 			attrs = append(attrs, "Domain="+c.Domain)
 		}
