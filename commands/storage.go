@@ -46,15 +46,12 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 	case strings.Contains(url, "://"):
 		return nil, usageErr("storage %q: want dir:PATH or redis://…", url)
 	}
-	// the library creates a missing root, as Ktor's storage does on start; the command line only
-	// reads and removes, so a mistyped path is an error instead of a new, empty store
-	if url != "" {
-		if _, err := os.Stat(url); errors.Is(err, fs.ErrNotExist) {
-			return nil, &exitError{code: ExitIO, err: fmt.Errorf("storage dir:%s: no such directory (nothing was created)", url),
-				hint: "check the path: it is the directory given to Ktor's directorySessionStorage"}
-		}
+	// the command line only reads and removes: a mistyped path is an error, not a new, empty store
+	d, err := storage.OpenDirectory(url)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &exitError{code: ExitIO, err: fmt.Errorf("storage dir:%s: no such directory (nothing was created)", url),
+			hint: "check the path: it is the directory given to Ktor's directorySessionStorage"}
 	}
-	d, err := storage.NewDirectory(url)
 	if err != nil {
 		return nil, configErr(err)
 	}
@@ -538,15 +535,9 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 	defer sc.st.close()
 	ids := c.Args().Slice()
 	fromStdin := len(ids) == 0 || len(ids) == 1 && ids[0] == "-"
-	_, isDir := sc.st.Storage.(*storage.Directory)
-	validate := func(id string) error {
-		if isDir {
-			return storage.ValidateID(id)
-		}
-		if id == "" {
-			return fmt.Errorf("session id is empty: %w", storage.ErrBadID)
-		}
-		return nil
+	validate := func(string) error { return nil }
+	if v, ok := sc.st.Storage.(storage.IDValidator); ok {
+		validate = v.ValidateID
 	}
 	// arguments are all checked before anything is removed
 	if !fromStdin {

@@ -24,14 +24,23 @@ type Directory struct {
 
 // NewDirectory opens (and creates, as Ktor does) the storage rooted at root.
 func NewDirectory(root string) (*Directory, error) {
+	if root != "" {
+		if err := os.MkdirAll(filepath.Clean(root), 0o777); err != nil {
+			return nil, &Error{Store: "directory " + root, Op: "open", Err: err}
+		}
+	}
+	return OpenDirectory(root)
+}
+
+// OpenDirectory opens the storage rooted at root, which must exist: for tools
+// that only read and remove sessions, where a mistyped path must not become a
+// new, empty store. A missing root is an *Error wrapping fs.ErrNotExist.
+func OpenDirectory(root string) (*Directory, error) {
 	store := "directory " + root
 	if root == "" {
 		return nil, &Error{Store: "directory", Op: "open", Err: errors.Join(ErrConfig, errors.New("the root directory is empty"))}
 	}
 	root = filepath.Clean(root)
-	if err := os.MkdirAll(root, 0o777); err != nil {
-		return nil, &Error{Store: store, Op: "open", Err: err}
-	}
 	fi, err := os.Stat(root)
 	if err != nil {
 		return nil, &Error{Store: store, Op: "open", Err: err}
@@ -89,6 +98,9 @@ func ValidateID(id string) error {
 	}
 	return nil
 }
+
+// ValidateID is the package's ValidateID: the ids this storage refuses.
+func (d *Directory) ValidateID(id string) error { return ValidateID(id) }
 
 // Path returns the file that holds the session id: the id cut into pieces of
 // two UTF-16 code units, the last one with ".dat". The error wraps ErrBadID.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -291,6 +292,38 @@ func TestNewDirectoryErrors(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "a", "b")
 	if _, err := NewDirectory(root); err != nil {
 		t.Errorf("root not created: %v", err)
+	}
+}
+
+// TestOpenDirectory: OpenDirectory opens an existing root only; a missing one
+// is fs.ErrNotExist and is not created.
+func TestOpenDirectory(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	if _, err := OpenDirectory(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing root: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing root was created: %v", err)
+	}
+	if _, err := OpenDirectory(""); !errors.Is(err, ErrConfig) {
+		t.Errorf("empty root: %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, []byte("x"), 0o644)
+	if _, err := OpenDirectory(f); !errors.Is(err, ErrConfig) {
+		t.Errorf("root is a file: %v", err)
+	}
+	root := t.TempDir()
+	d, err := OpenDirectory(root + "/.")
+	if err != nil || d.Root() != root {
+		t.Fatalf("existing root: %v, %v", d, err)
+	}
+	var v IDValidator = d
+	if err := v.ValidateID("../x"); !errors.Is(err, ErrBadID) {
+		t.Errorf("ValidateID(../x) = %v", err)
+	}
+	if err := v.ValidateID("abcd"); err != nil {
+		t.Errorf("ValidateID(abcd) = %v", err)
 	}
 }
 

@@ -105,9 +105,18 @@ func (r *Redis) batch() int {
 	return 1000
 }
 
-func (r *Redis) Write(ctx context.Context, id, value string) error {
+// ValidateID refuses the empty id (a key that would be the prefix alone);
+// Redis takes any other string.
+func (r *Redis) ValidateID(id string) error {
 	if id == "" {
-		return r.err("write", id, &badIDError{"session id is empty"})
+		return &badIDError{"session id is empty"}
+	}
+	return nil
+}
+
+func (r *Redis) Write(ctx context.Context, id, value string) error {
+	if err := r.ValidateID(id); err != nil {
+		return r.err("write", id, err)
 	}
 	return r.err("write", id, r.c.Set(ctx, r.prefix+id, value, r.ttl).Err())
 }
@@ -116,8 +125,8 @@ func (r *Redis) Write(ctx context.Context, id, value string) error {
 // another type ErrWrongType, an empty string ErrEmpty (as the directory
 // storage reads an empty file).
 func (r *Redis) Read(ctx context.Context, id string) (string, error) {
-	if id == "" {
-		return "", r.err("read", id, &badIDError{"session id is empty"})
+	if err := r.ValidateID(id); err != nil {
+		return "", r.err("read", id, err)
 	}
 	v, err := r.c.Get(ctx, r.prefix+id).Result()
 	if errors.Is(err, redis.Nil) {
@@ -134,8 +143,8 @@ func (r *Redis) Read(ctx context.Context, id string) (string, error) {
 
 // Invalidate unlinks the key; a missing key succeeds.
 func (r *Redis) Invalidate(ctx context.Context, id string) error {
-	if id == "" {
-		return r.err("invalidate", id, &badIDError{"session id is empty"})
+	if err := r.ValidateID(id); err != nil {
+		return r.err("invalidate", id, err)
 	}
 	del := r.useDel.Load()
 	err := unlink(ctx, r.c, r.prefix+id, del).Err()
@@ -151,8 +160,8 @@ func (r *Redis) Invalidate(ctx context.Context, id string) error {
 // a timeout) n is that count so far: what was deleted stays deleted.
 func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 	for _, id := range ids {
-		if id == "" {
-			return 0, r.err("purge", id, &badIDError{"session id is empty"})
+		if err := r.ValidateID(id); err != nil {
+			return 0, r.err("purge", id, err)
 		}
 	}
 	n := 0

@@ -80,6 +80,7 @@ func TestRedisReadWrite(t *testing.T) {
 		func() error { _, err := r.Read(ctx, ""); return err },
 		func() error { return r.Invalidate(ctx, "") },
 		func() error { _, err := r.InvalidateMany(ctx, []string{"a", ""}); return err },
+		func() error { var v IDValidator = r; return v.ValidateID("") },
 	} {
 		if err := f(); !errors.Is(err, ErrBadID) {
 			t.Errorf("empty id: %v", err)

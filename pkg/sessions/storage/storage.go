@@ -44,6 +44,14 @@ type BatchInvalidator interface {
 	InvalidateMany(ctx context.Context, ids []string) (n int, err error)
 }
 
+// IDValidator is a storage that refuses some ids: ValidateID says why (an
+// error wrapping ErrBadID), nil if id is accepted. A caller taking ids from
+// users checks them one at a time, so that one bad id does not make
+// InvalidateMany refuse the whole batch.
+type IDValidator interface {
+	ValidateID(id string) error
+}
+
 // WalkOptions filter and shape a walk. The zero value walks everything.
 type WalkOptions struct {
 	// IDPrefix keeps ids that start with it (in a directory it prunes whole subtrees).
