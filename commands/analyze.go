@@ -309,14 +309,23 @@ func (r *tokenResult) setSession(v serializer.Value) {
 	}
 	r.Session = b
 	r.Types = map[string]string{}
-	for _, f := range v.Fields {
-		r.Types[f.Name] = f.Value.KtorType()
-		fb, _ := marshalJSON(f.Value)
-		r.Fields = append(r.Fields, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
-		for _, w := range f.Value.Warnings {
+	r.Fields = fieldViews(v)
+	for _, f := range r.Fields {
+		r.Types[f.Name] = f.Type
+		for _, w := range f.Warnings {
 			r.Notes = append(r.Notes, f.Name+": "+w)
 		}
 	}
+}
+
+// fieldViews: a session's fields for writeFields, each value as JSON (inspect, storage show).
+func fieldViews(v serializer.Value) []fieldView {
+	out := make([]fieldView, 0, len(v.Fields))
+	for _, f := range v.Fields {
+		fb, _ := marshalJSON(f.Value)
+		out = append(out, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
+	}
+	return out
 }
 
 func (r *tokenResult) fail(kind, msg string) {

@@ -511,12 +511,7 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	row("value", text)
 	row("format", v.Format)
 	if ok {
-		fields := make([]fieldView, 0, len(val.Fields))
-		for _, f := range val.Fields {
-			b, _ := marshalJSON(f.Value)
-			fields = append(fields, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(b)})
-		}
-		writeFields(u.out, st, fields)
+		writeFields(u.out, st, fieldViews(val))
 	} else if v.Error != "" {
 		row("error", st.Bad.Render(v.Error))
 	}
