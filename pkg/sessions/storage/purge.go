@@ -8,9 +8,10 @@ import (
 
 // InvalidateMany removes many sessions in parallel (purgeWorkers): each file
 // is unlinked and its emptied parents pruned, as Invalidate does. It returns
-// how many files it removed; ids that were not there are not counted. Bad ids are not skipped silently: the first one
-// stops the purge before anything is removed. On any other failure the
-// purge stops, and n says how many were removed before it.
+// how many files it removed; ids that were not there are not counted. Bad ids
+// are not skipped silently: the first one stops the purge before anything is
+// removed. On any other failure the purge stops, and n says how many were
+// removed before it.
 func (d *Directory) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 	paths := make([]string, len(ids))
 	for i, id := range ids {
