@@ -27,6 +27,8 @@ def main():
     if new.get('gobench'):
         out['gobench'], out['benchstat'] = new['gobench'], new.get('benchstat')
         out['sources']['gobench'] = f'{new["mode"]} run {new["started"]}'
+    elif old.get('gobench'):  # kept: from where the old file had it
+        out['sources']['gobench'] = (old.get('sources') or {}).get('gobench') or f'{old["mode"]} run {old["started"]}'
     for k in ('warmup', 'purge_left'):
         if k in new:
             out[k] = new[k]
