@@ -27,6 +27,10 @@ type Entry struct {
 	Modified time.Time     // directory: file mtime; Redis: now − OBJECT IDLETIME (last access)
 	TTL      time.Duration // time left to live; -1 = none (directory, memory, persistent keys)
 	Value    string        // the stored text, only with WalkOptions.WithValue
+	// Version is what a ConditionalInvalidator compares to remove the entry only
+	// if it is unchanged since the walk yielded it: opaque, set by the stores
+	// that implement it ("" elsewhere).
+	Version string
 }
 
 // Walker is a storage that can enumerate its sessions.
