@@ -179,7 +179,9 @@ func command(cred *syscall.Credential, log *os.File, name string, args ...string
 }
 
 // StartPostgres runs initdb in dir/data and starts postgres on a free loopback port (TCP only),
-// tuned for tests (no fsync). The caller stops it.
+// tuned for tests: no fsync, but every commit is written before it is acknowledged
+// (synchronous_commit stays on), so a killed server keeps what it said it did. The caller
+// stops it.
 func StartPostgres(dir string) (*Server, error) {
 	initdb := filepath.Join(PGBin, "initdb")
 	if _, err := os.Stat(initdb); err != nil {
@@ -214,7 +216,7 @@ func StartPostgres(dir string) (*Server, error) {
 	}
 	cmd = command(cred, log, filepath.Join(PGBin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
-		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+		"-c", "full_page_writes=off", "-c", "max_connections=200",
 		"-c", "shared_buffers=128MB", "-c", "timezone=UTC")
 	cmd.Dir = dir
 	s := &Server{Kind: "postgres", Host: "127.0.0.1", Port: port, Dir: dir, cmd: cmd, log: logPath}
@@ -401,21 +403,91 @@ func (s *Server) URL(db string) string {
 	return fmt.Sprintf("mysql://root@%s:%d/%s", s.Host, s.Port, db)
 }
 
+// signal sends sig to the server and every process under it (postgres's backends each
+// call setsid, so a process group does not hold them).
+func (s *Server) signal(sig syscall.Signal) {
+	pids := []int{s.cmd.Process.Pid}
+	for i := 0; i < len(pids); i++ {
+		pids = append(pids, children(pids[i])...)
+	}
+	for _, p := range pids {
+		syscall.Kill(p, sig)
+	}
+}
+
+// children lists the processes whose parent is pid (from /proc).
+func children(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 {
+			if pp, _ := strconv.Atoi(f[1]); pp == pid {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 // Pause stops the server's processes (SIGSTOP) until Resume; a statement sent meanwhile hangs.
-func (s *Server) Pause() { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGSTOP) }
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
 
 // Resume continues a paused server.
-func (s *Server) Resume() { syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT) }
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
 
-// Kill kills the server and its processes at once (a crash); it cannot be restarted.
+// Kill kills the server and its processes at once (a crash); Restart starts it again.
 func (s *Server) Kill() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT)
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		pids := []int{s.cmd.Process.Pid}
+		for i := 0; i < len(pids); i++ {
+			pids = append(pids, children(pids[i])...)
+		}
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+			syscall.Kill(p, syscall.SIGCONT)
+		}
 		s.cmd.Wait()
 	}
+}
+
+// Restart starts a killed server again on its files and port (its crash recovery runs), so a
+// test can count what a crash left.
+func (s *Server) Restart() error {
+	s.Kill()
+	cmd := exec.Command(s.cmd.Path, s.cmd.Args[1:]...)
+	cmd.SysProcAttr, cmd.Stdout, cmd.Stderr, cmd.Env, cmd.Dir = s.cmd.SysProcAttr, s.cmd.Stdout, s.cmd.Stderr, s.cmd.Env, s.cmd.Dir
+	if f, ok := cmd.Stdout.(*os.File); ok {
+		// the log file was closed when start returned: open it again
+		nf, err := os.OpenFile(f.Name(), os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return err
+		}
+		defer nf.Close()
+		cmd.Stdout, cmd.Stderr = nf, nf
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.cmd = cmd
+	s.mu.Unlock()
+	driver := "pgx"
+	if s.Kind == "mariadb" {
+		driver = "mysql"
+	}
+	return s.wait(driver, s.adminDSN())
 }
 
 // Stop kills the server and removes its files.

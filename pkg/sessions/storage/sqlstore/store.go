@@ -427,12 +427,23 @@ func marks(n int) string {
 
 // refused: the server answered the statement with an error, so it did nothing
 // (a statement outside a transaction is atomic). Any other failure (the
-// connection lost, a timeout) leaves its outcome unknown.
+// connection lost, a timeout, the server going down: PostgreSQL's FATAL and
+// PANIC, MySQL's killed connection or shutdown) leaves its outcome unknown.
 func refused(err error) bool {
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Severity == "ERROR"
+	}
 	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1053, 1077, 1078, 1079, 1080, 1152, 1153, 1158, 1159, 1160, 1161, 1927, 2006, 2013:
+			return false // server shutdown, aborted or killed connection, packet errors
+		}
+		return true
+	}
 	var se interface{ Code() int } // modernc.org/sqlite's *Error
-	return errors.As(err, &pe) || errors.As(err, &me) || errors.As(err, &se)
+	return errors.As(err, &se)
 }
 
 // exec runs a statement that changes the table. Once sent, it is not cut
