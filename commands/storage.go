@@ -28,7 +28,9 @@ type store struct {
 	name  string
 	walk  storage.Walker
 	batch storage.BatchInvalidator
-	close func() error
+	// conditional, when set, is what purge removes through: only what is unchanged since it matched
+	conditional storage.ConditionalInvalidator
+	close       func() error
 }
 
 func (s *store) read(id string) (string, error) { return s.Read(context.Background(), id) }
@@ -39,12 +41,17 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 	switch {
 	case url == "":
 		return nil, usageHint("give --store dir:PATH or --store redis://host:port/0?prefix=…, or a provider with storage = …", "no storage")
+	}
+	if st, ok, err := openOtherStore(ctx, url, env); ok {
+		return st, err
+	}
+	switch {
 	case strings.HasPrefix(url, "redis://") || strings.HasPrefix(url, "rediss://"):
 		return openRedis(ctx, url, env)
 	case strings.HasPrefix(url, "dir:"):
 		url = strings.TrimPrefix(url, "dir:")
 	case strings.Contains(url, "://"):
-		return nil, usageErr("storage %q: want dir:PATH or redis://…", url)
+		return nil, usageErr("storage %q: want dir:PATH or redis://… (or redis+cluster://, redis+sentinel://, unix://, postgres://, mysql://, sqlite:PATH)", url)
 	}
 	// the command line only reads and removes: a mistyped path is an error, not a new, empty store
 	d, err := storage.OpenDirectory(url)
@@ -643,13 +650,21 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	var matched, removed int
 	var bytes int64
 	var batch []string
+	var entries []storage.Entry // the batch as walked, for a conditional store
+	var outcome storage.Removal // a conditional store's counts
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		var n int
 		var err error
-		if sc.st.batch != nil {
+		if sc.st.conditional != nil {
+			var r storage.Removal
+			r, err = sc.st.conditional.InvalidateUnchanged(c.Context, entries)
+			outcome.Add(r)
+			n = r.Removed
+			entries = entries[:0]
+		} else if sc.st.batch != nil {
 			n, err = sc.st.batch.InvalidateMany(c.Context, batch)
 		} else {
 			for _, id := range batch {
@@ -679,6 +694,9 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			return nil
 		}
 		batch = append(batch, e.ID)
+		if sc.st.conditional != nil {
+			entries = append(entries, e)
+		}
 		if len(batch) >= 1000 {
 			return flush()
 		}
@@ -689,6 +707,9 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	}
 	prog.end()
 	summary := map[string]any{"store": sc.st.name, "matched": matched, "removed": removed, "bytes": bytes, "dry_run": dry}
+	if sc.st.conditional != nil && !dry {
+		summary["kept_changed"], summary["unknown"] = outcome.Kept, outcome.Unknown
+	}
 	if err != nil {
 		summary["error"] = err.Error()
 	}
@@ -698,7 +719,13 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	}
 	if err != nil {
 		w.Flush()
+		if outcome.Unknown > 0 {
+			return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s); %d in a batch whose outcome is unknown: %w", removed, matched, outcome.Unknown, err))
+		}
 		return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s): %w", removed, matched, err))
+	}
+	if outcome.Kept > 0 {
+		u.infof("kept %d matched session(s) that changed since they matched (rewritten by the application, or already gone)", outcome.Kept)
 	}
 	if dry {
 		u.infof("dry run: %d session(s), %d bytes would be removed from %s", matched, bytes, sc.st.name)

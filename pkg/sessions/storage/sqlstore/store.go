@@ -60,6 +60,9 @@ type Options struct {
 	Where string
 	// Now is the clock of writes and reads (expiry); nil = time.Now.
 	Now func() time.Time
+	// Password is used by Open when the URL has none (so that it need not be on
+	// a command line); PostgreSQL's driver also reads PGPASSWORD and ~/.pgpass.
+	Password string
 }
 
 // New returns the store on db, whose dialect is d. It checks that the table
@@ -98,7 +101,7 @@ func New(ctx context.Context, db *sql.DB, d Dialect, m Mapping, o Options) (*Sto
 	}
 	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+s.table+" WHERE 1 = 0")
 	if err != nil {
-		return nil, s.err("open", "", fmt.Errorf("table %s with columns %s: %w", m.Table, strings.Join(cols, ", "), err))
+		return nil, s.err("open", "", fmt.Errorf("columns %s: %w", strings.Join(cols, ", "), err))
 	}
 	types, err := rows.ColumnTypes()
 	rows.Close()
@@ -137,6 +140,11 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		}
 		if !st.Mode().IsRegular() {
 			return nil, &storage.Error{Store: where, Op: "open", Err: fmt.Errorf("%w: not a regular file", storage.ErrConfig)}
+		}
+	}
+	if o.Password != "" {
+		if err := c.setPassword(o.Password); err != nil {
+			return nil, &storage.Error{Store: where, Op: "open", Err: fmt.Errorf("%w: %v", storage.ErrConfig, err)}
 		}
 	}
 	db, err := sql.Open(c.Driver, c.DSN)

@@ -248,3 +248,36 @@ func redactDSN(dsn string) string {
 	}
 	return dsn
 }
+
+// setPassword puts pw into the DSN unless it has a password already.
+func (c *Config) setPassword(pw string) error {
+	switch c.Dialect {
+	case Postgres:
+		base, raw, _ := strings.Cut(c.DSN, "?")
+		pu, err := url.Parse(base)
+		if err != nil {
+			return redact(err)
+		}
+		if pu.User == nil {
+			return nil // no user in the URL: pgx takes it from PGUSER or the system user
+		}
+		if _, has := pu.User.Password(); has {
+			return nil
+		}
+		pu.User = url.UserPassword(pu.User.Username(), pw)
+		c.DSN = pu.String()
+		if raw != "" {
+			c.DSN += "?" + raw
+		}
+	case MySQL:
+		cfg, err := mysql.ParseDSN(c.DSN)
+		if err != nil {
+			return err
+		}
+		if cfg.Passwd == "" {
+			cfg.Passwd = pw
+			c.DSN = cfg.FormatDSN()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/redis/go-redis/v9"
+
+	// the database/sql drivers of the SQL stores
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage/sqlstore"
+)
+
+const envSQLPassword = "SESSIONCTL_SQL_PASSWORD"
+
+// openOtherStore opens the stores beyond dir: and redis://: SQL tables (postgres://, mysql://,
+// sqlite:) and Redis Cluster, Sentinel and Unix-socket URLs. ok is false for any other URL.
+func openOtherStore(ctx context.Context, url string, env Env) (st *store, ok bool, err error) {
+	switch {
+	case sqlstore.IsURL(url):
+		st, err = openSQL(ctx, url, env)
+		return st, true, err
+	case storage.IsRedisTopologyURL(url):
+		st, err = openRedisTopology(url, env)
+		return st, true, err
+	}
+	return nil, false, nil
+}
+
+// openSQL: the password may come from SESSIONCTL_SQL_PASSWORD so that it is never on a command
+// line (PostgreSQL's driver also reads PGPASSWORD and ~/.pgpass).
+func openSQL(ctx context.Context, url string, env Env) (*store, error) {
+	s, err := sqlstore.Open(ctx, url, sqlstore.Options{Password: env.Getenv(envSQLPassword)})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &exitError{code: ExitIO, err: err, hint: "check the path: it is the SQLite file the application writes"}
+	}
+	if errors.Is(err, storage.ErrConfig) {
+		return nil, configErr(err)
+	}
+	if err != nil {
+		return nil, ioErr(err)
+	}
+	return &store{Storage: s, name: s.Name(), walk: s, batch: s, conditional: s, close: s.Close}, nil
+}
+
+// openRedisTopology: redis+cluster://, redis+sentinel:// (rediss+… with TLS) and unix://.
+func openRedisTopology(url string, env Env) (*store, error) {
+	t, err := storage.ParseRedisTopologyURL(url)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	if pw := env.Getenv(envRedisPassword); pw != "" {
+		t.SetPassword(pw)
+	}
+	redis.SetLogger(quietLogger{})
+	client := t.Client()
+	r := storage.NewRedis(client, t.Prefix, 0)
+	name := fmt.Sprintf("redis %s (prefix %q)", t, t.Prefix)
+	return &store{Storage: r, name: name, walk: r, batch: r, close: client.Close}, nil
+}
