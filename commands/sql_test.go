@@ -135,6 +135,7 @@ func sqlCmds() map[string]func(ts *testscript.TestScript, neg bool, args []strin
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	m := redisCmds()
 	maps.Copy(m, sqlCmds())
+	maps.Copy(m, topologyCmds())
 	return m
 }
 
