@@ -1,4 +1,12 @@
-package commands
+// Package keyring reads sessionctl's keyring file (TOML: [keys.ID] key material, [providers.NAME]
+// session providers) and builds the providers it describes: transformer chain, cookie
+// configuration, serializer format, storage URL. The file format is a contract shared by the
+// CLI, the offline debugger page and Go services.
+//
+// The package never reads the environment or files by itself: Options gives it the
+// environment lookup and the file reader (the CLI passes os.Getenv and os.ReadFile; a browser
+// page passes none). It never prints: warnings are returned as data.
+package keyring
 
 import (
 	"encoding/base64"
@@ -6,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -19,7 +26,7 @@ import (
 // The keyring file: [keys.ID] key material, [providers.NAME] session providers. Strict: an unknown
 // key anywhere is an error that names it.
 
-type keySpec struct {
+type KeySpec struct {
 	Hex    *string `toml:"hex"`
 	Base64 *string `toml:"base64"`
 	Text   *string `toml:"text"`
@@ -27,24 +34,24 @@ type keySpec struct {
 	File   *string `toml:"file"`
 }
 
-// profileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
-type profileValue string
+// ProfileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
+type ProfileValue string
 
-func (p *profileValue) UnmarshalTOML(v any) error {
+func (p *ProfileValue) UnmarshalTOML(v any) error {
 	switch x := v.(type) {
 	case string:
-		*p = profileValue(x)
+		*p = ProfileValue(x)
 	case int64:
-		*p = profileValue(fmt.Sprint(x))
+		*p = ProfileValue(fmt.Sprint(x))
 	case float64:
-		*p = profileValue(fmt.Sprint(x))
+		*p = ProfileValue(fmt.Sprint(x))
 	default:
 		return fmt.Errorf("ktor: want a version such as \"3\", got %v", v)
 	}
 	return nil
 }
 
-type transformSpec struct {
+type TransformSpec struct {
 	Type                   string   `toml:"type"`
 	Keys                   []string `toml:"keys"`
 	SignKeys               []string `toml:"sign_keys"`
@@ -55,7 +62,7 @@ type transformSpec struct {
 	Salt                   *string  `toml:"salt"`
 }
 
-type cookieSpec struct {
+type CookieSpec struct {
 	MaxAge     *int64         `toml:"max_age"`
 	Encoding   string         `toml:"encoding"`
 	Domain     *string        `toml:"domain"`
@@ -65,38 +72,47 @@ type cookieSpec struct {
 	Extensions map[string]any `toml:"extensions"`
 }
 
-type providerSpec struct {
+type ProviderSpec struct {
 	Transport  string          `toml:"transport"`
 	Tracker    string          `toml:"tracker"`
-	Ktor       profileValue    `toml:"ktor"`
+	Ktor       ProfileValue    `toml:"ktor"`
 	Serializer string          `toml:"serializer"`
 	Storage    string          `toml:"storage"`
-	Transform  []transformSpec `toml:"transform"`
-	Cookie     *cookieSpec     `toml:"cookie"`
+	Transform  []TransformSpec `toml:"transform"`
+	Cookie     *CookieSpec     `toml:"cookie"`
 }
 
-type fileConfig struct {
-	Keys      map[string]keySpec      `toml:"keys"`
-	Providers map[string]providerSpec `toml:"providers"`
+type Config struct {
+	Keys      map[string]KeySpec      `toml:"keys"`
+	Providers map[string]ProviderSpec `toml:"providers"`
 }
 
 // keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
 // while another provider's env key is absent; `keys check` resolves everything.
-type keyring struct {
+type Keyring struct {
 	path      string
-	cfg       fileConfig
+	cfg       Config
 	order     []string            // provider names in file order
 	extOrder  map[string][]string // provider -> extension names in file order
 	resolved  map[string][]byte
 	getenv    func(string) string
 	readFile  func(string) ([]byte, error)
 	warnings  []string
-	providers map[string]*provider
+	providers map[string]*Provider
 	iv        transform.IVSource // --iv: a fixed IV for encrypt writes
 }
 
-func parseKeyring(path string, data []byte, getenv func(string) string) (*keyring, error) {
-	var cfg fileConfig
+// Options are what a keyring may read outside its own text. A nil function means there is no
+// such thing here (a browser page): env and file keys then fail with an error naming the key.
+type Options struct {
+	Getenv   func(key string) string                // env = "VAR" keys; the CLI passes os.Getenv
+	ReadFile func(name string) ([]byte, error)      // file = "PATH" keys and Load; the CLI passes os.ReadFile
+	Stat     func(name string) (fs.FileInfo, error) // Load's permission warning; the CLI passes os.Stat
+}
+
+// Parse reads a keyring from its text; path names it in errors.
+func Parse(path string, data []byte, o Options) (*Keyring, error) {
+	var cfg Config
 	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
 		var pe toml.ParseError
@@ -116,8 +132,8 @@ func parseKeyring(path string, data []byte, getenv func(string) string) (*keyrin
 		}
 		return nil, fmt.Errorf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)
 	}
-	kr := &keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: getenv, readFile: os.ReadFile,
-		extOrder: map[string][]string{}, providers: map[string]*provider{}}
+	kr := &Keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: o.Getenv, readFile: o.ReadFile,
+		extOrder: map[string][]string{}, providers: map[string]*Provider{}}
 	seen := map[string]bool{}
 	for _, k := range md.Keys() {
 		if len(k) >= 2 && k[0] == "providers" && !seen[k[1]] {
@@ -196,8 +212,8 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// keyBytes resolves one key id to its material.
-func (kr *keyring) keyBytes(id string) ([]byte, error) {
+// KeyBytes resolves one key id to its material.
+func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 	if b, ok := kr.resolved[id]; ok {
 		return b, nil
 	}
@@ -226,7 +242,10 @@ func (kr *keyring) keyBytes(id string) ([]byte, error) {
 	case ks.Text != nil:
 		b = []byte(*ks.Text)
 	case ks.Env != nil:
-		v := kr.getenv(*ks.Env)
+		v := ""
+		if kr.getenv != nil {
+			v = kr.getenv(*ks.Env)
+		}
 		if v == "" {
 			err = fmt.Errorf("environment variable %s is not set or empty", *ks.Env)
 		} else {
@@ -234,6 +253,10 @@ func (kr *keyring) keyBytes(id string) ([]byte, error) {
 		}
 	case ks.File != nil:
 		var data []byte
+		if kr.readFile == nil {
+			err = fmt.Errorf("file %s: %w", *ks.File, errNoFiles)
+			break
+		}
 		data, err = kr.readFile(*ks.File)
 		if err == nil {
 			b = []byte(strings.TrimRight(string(data), "\r\n"))
@@ -269,10 +292,10 @@ func decodeMaterial(v string) ([]byte, error) {
 	return []byte(v), nil
 }
 
-func (kr *keyring) keys(ids []string) ([]transform.Key, error) {
+func (kr *Keyring) Keys(ids []string) ([]transform.Key, error) {
 	out := make([]transform.Key, 0, len(ids))
 	for _, id := range ids {
-		b, err := kr.keyBytes(id)
+		b, err := kr.KeyBytes(id)
 		if err != nil {
 			return nil, err
 		}
@@ -281,11 +304,16 @@ func (kr *keyring) keys(ids []string) ([]transform.Key, error) {
 	return out, nil
 }
 
-// providerNames in file order.
-func (kr *keyring) providerNames() []string { return kr.order }
+// ProviderNames in file order.
+func (kr *Keyring) ProviderNames() []string { return kr.order }
 
-func loadKeyringFile(path string, getenv func(string) string) (*keyring, []string, error) {
-	data, err := os.ReadFile(path)
+// Load reads the keyring file at path with o.ReadFile. The warnings (a file readable by group or
+// others) are for the caller to show.
+func Load(path string, o Options) (*Keyring, []string, error) {
+	if o.ReadFile == nil {
+		return nil, nil, fmt.Errorf("keys file %s: %w", path, errNoFiles)
+	}
+	data, err := o.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("keys file %s does not exist", path)
@@ -293,10 +321,12 @@ func loadKeyringFile(path string, getenv func(string) string) (*keyring, []strin
 		return nil, nil, err
 	}
 	var warns []string
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+	if o.Stat == nil {
+		// no permissions to check
+	} else if st, err := o.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
 		warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
 	}
-	kr, err := parseKeyring(path, data, getenv)
+	kr, err := Parse(path, data, o)
 	return kr, warns, err
 }
 
