@@ -1,12 +1,6 @@
 package keyring
 
-import (
-	"errors"
-
-	"github.com/sessionctl/sessionctl/pkg/transform"
-)
-
-var errNoFiles = errors.New("reading files is not available here")
+import "github.com/sessionctl/sessionctl/pkg/transform"
 
 // FromConfig makes a keyring of an already decoded configuration (the CLI's one-off chain flags);
 // order lists the provider names in the order they were given. material, when not nil, gives key

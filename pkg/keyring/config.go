@@ -117,9 +117,10 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
+			return nil, &Error{Path: path, Line: pe.Position.Line, Err: ErrSyntax, Cause: err,
+				msg: fmt.Sprintf("%s: line %d: %s", path, pe.Position.Line, pe.Message)}
 		}
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, &Error{Path: path, Err: ErrSyntax, Cause: err, msg: fmt.Sprintf("%s: %v", path, err)}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		names := make([]string, 0, len(und))
@@ -130,7 +131,7 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		if len(und) == 1 {
 			hint = suggestKey(und[0])
 		}
-		return nil, fmt.Errorf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)
+		return nil, &Error{Path: path, Err: ErrUnknownKey, msg: fmt.Sprintf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)}
 	}
 	kr := &Keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: o.Getenv, readFile: o.ReadFile,
 		extOrder: map[string][]string{}, providers: map[string]*Provider{}}
@@ -152,7 +153,8 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 			}
 		}
 		if n != 1 {
-			return nil, fmt.Errorf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)
+			return nil, &Error{Path: path, KeyID: id, Err: ErrKey,
+				msg: fmt.Sprintf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)}
 		}
 	}
 	return kr, nil
@@ -219,7 +221,7 @@ func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 	}
 	ks, ok := kr.cfg.Keys[id]
 	if !ok {
-		return nil, fmt.Errorf("%s: key id %q is not defined under [keys]", kr.path, id)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, msg: fmt.Sprintf("%s: key id %q is not defined under [keys]", kr.path, id)}
 	}
 	var b []byte
 	var err error
@@ -254,7 +256,7 @@ func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 	case ks.File != nil:
 		var data []byte
 		if kr.readFile == nil {
-			err = fmt.Errorf("file %s: %w", *ks.File, errNoFiles)
+			err = &Error{Path: kr.path, KeyID: id, Err: ErrUnavailable, msg: fmt.Sprintf("file %s: reading files is not available here", *ks.File)}
 			break
 		}
 		data, err = kr.readFile(*ks.File)
@@ -266,10 +268,10 @@ func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: key %q: %v", kr.path, id, err)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, Cause: err, msg: fmt.Sprintf("%s: key %q: %v", kr.path, id, err)}
 	}
 	if len(b) == 0 {
-		return nil, fmt.Errorf("%s: key %q: empty key material", kr.path, id)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, msg: fmt.Sprintf("%s: key %q: empty key material", kr.path, id)}
 	}
 	kr.resolved[id] = b
 	return b, nil
@@ -311,20 +313,20 @@ func (kr *Keyring) ProviderNames() []string { return kr.order }
 // others) are for the caller to show.
 func Load(path string, o Options) (*Keyring, []string, error) {
 	if o.ReadFile == nil {
-		return nil, nil, fmt.Errorf("keys file %s: %w", path, errNoFiles)
+		return nil, nil, &Error{Path: path, Err: ErrUnavailable, msg: fmt.Sprintf("keys file %s: reading files is not available here", path)}
 	}
 	data, err := o.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("keys file %s does not exist", path)
+			return nil, nil, &Error{Path: path, Err: ErrNotFound, Cause: err, msg: fmt.Sprintf("keys file %s does not exist", path)}
 		}
-		return nil, nil, err
+		return nil, nil, &Error{Path: path, Err: ErrRead, Cause: err, msg: err.Error()}
 	}
 	var warns []string
-	if o.Stat == nil {
-		// no permissions to check
-	} else if st, err := o.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
+	if o.Stat != nil {
+		if st, err := o.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+			warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
+		}
 	}
 	kr, err := Parse(path, data, o)
 	return kr, warns, err

@@ -55,13 +55,15 @@ func (kr *Keyring) Provider(name string) (*Provider, error) {
 	if !ok {
 		names := kr.ProviderNames()
 		if len(names) == 0 {
-			return nil, fmt.Errorf("%s: no [providers.%s] (the file defines no providers)", kr.path, name)
+			return nil, &Error{Path: kr.path, Provider: name, Err: ErrNoProvider,
+				msg: fmt.Sprintf("%s: no [providers.%s] (the file defines no providers)", kr.path, name)}
 		}
-		return nil, fmt.Errorf("%s: no provider %q (defined: %s)", kr.path, name, strings.Join(names, ", "))
+		return nil, &Error{Path: kr.path, Provider: name, Err: ErrNoProvider,
+			msg: fmt.Sprintf("%s: no provider %q (defined: %s)", kr.path, name, strings.Join(names, ", "))}
 	}
 	p, err := buildProvider(name, spec, kr.extOrder[name], kr.Keys, kr.iv)
 	if err != nil {
-		return nil, fmt.Errorf("%s: provider %q: %w", kr.path, name, err)
+		return nil, &Error{Path: kr.path, Provider: name, Err: ErrProvider, Cause: err, msg: fmt.Sprintf("%s: provider %q: %v", kr.path, name, err)}
 	}
 	kr.providers[name] = p
 	return p, nil
