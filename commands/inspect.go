@@ -10,7 +10,6 @@ import (
 
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/keyring"
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 )
 
 //go:embed example_cookie.txt
@@ -117,24 +116,9 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("cannot read the input: %v", err)}
 	}
-	if names := a.Names(); !a.Bare && len(names) > 0 {
-		// a pasted response or header: keep the session cookies (the keyring's names) when there are
-		// any, and say what was left out
-		var mine []codec.Found
-		var others []string
-		for _, f := range found {
-			if f.Source == "bare" || containsString(names, f.Name) {
-				mine = append(mine, f)
-			} else {
-				others = append(others, f.Name)
-			}
-		}
-		if len(mine) > 0 && len(others) > 0 {
-			found = mine
-			if !c.Bool(flagJSON) {
-				u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
-			}
-		}
+	found, others := a.Keep(found)
+	if len(others) > 0 && !c.Bool(flagJSON) {
+		u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
 	}
 	if len(found) == 0 {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("no cookie found in the input")}

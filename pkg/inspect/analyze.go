@@ -41,6 +41,8 @@ type Result struct {
 	EncFormat string            `json:"-"`
 }
 
+// Layer is one transformer of the chain as read: which key verified or decrypted, the format,
+// the quirk of Ktor it was accepted through, or why it failed.
 type Layer struct {
 	Step      int      `json:"step"`
 	Transform string   `json:"transform"`
@@ -54,11 +56,13 @@ type Layer struct {
 	Warnings  []string `json:"warnings,omitempty"`
 }
 
+// Field is one session field for people: name, Ktor type, value as JSON (not in the JSON form).
 type Field struct {
 	Name, Type, Value string
 	Warnings          []string
 }
 
+// Stored is the stored session of a tracker = id token.
 type Stored struct {
 	Storage string          `json:"storage"`
 	Found   bool            `json:"found"`
@@ -68,6 +72,7 @@ type Stored struct {
 	Error   string          `json:"error,omitempty"`
 }
 
+// Cookie is what a Set-Cookie line says besides the value: attributes and expiry.
 type Cookie struct {
 	MaxAge    *int64 `json:"max_age,omitempty"`
 	Expires   string `json:"expires,omitempty"`
@@ -82,6 +87,7 @@ type Cookie struct {
 	Ext         map[string]string `json:"extensions,omitempty"`
 }
 
+// Candidate is a transformer chain guessed from the shape of a value (no keys given).
 type Candidate struct {
 	Chain       string `json:"chain"`
 	Description string `json:"description"`
@@ -135,7 +141,7 @@ func (a *Analyzer) candidates(name string) ([]*keyring.Provider, error) {
 	return out, nil
 }
 
-// names the keyring knows as cookie or header names.
+// Names: the names the keyring knows as cookie or header names.
 func (a *Analyzer) Names() []string {
 	if a.Keyring == nil {
 		return nil
@@ -146,7 +152,7 @@ func (a *Analyzer) Names() []string {
 	return a.Keyring.ProviderNames()
 }
 
-// found extracts the tokens of one input (a line for verify, the whole text for inspect).
+// Found extracts the tokens of one input (a line for verify, the whole text for inspect).
 func (a *Analyzer) Found(text string) ([]codec.Found, error) {
 	if a.Bare {
 		return []codec.Found{{Source: "bare", Raw: text}}, nil
@@ -154,7 +160,7 @@ func (a *Analyzer) Found(text string) ([]codec.Found, error) {
 	return codec.Extract(text, a.Names())
 }
 
-// analyze one found token: every candidate provider is tried, the first that verifies wins.
+// Analyze one found token: every candidate provider is tried, the first that verifies wins.
 func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 	provs, err := a.candidates(f.Name)
 	if err != nil {
@@ -336,6 +342,7 @@ func (r *Result) fail(kind, msg string) {
 	r.Error = msg
 }
 
+// ErrKind names the kind of a transform error, as in Result.ErrKind and verify's failures.
 func ErrKind(err error) string {
 	switch {
 	case errors.Is(err, transform.ErrSignatureCase):
@@ -437,6 +444,7 @@ func humanUntil(now, t time.Time) string {
 	return "expires in " + HumanDuration(d)
 }
 
+// HumanDuration: "6d 23h", "2h 5m", "4m 10s", "9s".
 func HumanDuration(d time.Duration) string {
 	s := int64(d / time.Second)
 	days, s := s/86400, s%86400

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 )
 
 // Summary is verify's rotation-readiness summary over many tokens: how many verified under each
@@ -19,10 +21,12 @@ type Summary struct {
 	UnusedKeys []string       `json:"unused_keys,omitempty"`
 }
 
+// NewSummary is an empty summary.
 func NewSummary() *Summary {
 	return &Summary{ByKey: map[string]int{}, ByFormat: map[string]int{}, BySerial: map[string]int{}, Failures: map[string]int{}}
 }
 
+// Add counts one result.
 func (s *Summary) Add(r Result) {
 	s.Tokens++
 	if !r.OK {
@@ -78,6 +82,28 @@ func (a *Analyzer) VerifyOne(text string) (Result, error) {
 	return a.Analyze(pick)
 }
 
+// Keep: of the tokens found in a pasted response or header, the session cookies (the keyring's
+// names) when there are any; left names the others, which were left out (nil when none was).
+func (a *Analyzer) Keep(found []codec.Found) (kept []codec.Found, left []string) {
+	names := a.Names()
+	if a.Bare || len(names) == 0 {
+		return found, nil
+	}
+	var mine []codec.Found
+	var others []string
+	for _, f := range found {
+		if f.Source == "bare" || containsString(names, f.Name) {
+			mine = append(mine, f)
+		} else {
+			others = append(others, f.Name)
+		}
+	}
+	if len(mine) > 0 && len(others) > 0 {
+		return mine, others
+	}
+	return found, nil
+}
+
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -109,7 +135,10 @@ func (a *Analyzer) UnusedKeys(s *Summary) []string {
 	return out
 }
 
-// marshalJSON is json.Marshal without HTML escaping: scripts read `&` and `<` as they are.
+// JSON is the JSON form of a Result or a Summary as the CLI prints it: json.Marshal without
+// HTML escaping (scripts read `&` and `<` as they are).
+func JSON(v any) ([]byte, error) { return marshalJSON(v) }
+
 func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -26,6 +26,7 @@ import (
 // The keyring file: [keys.ID] key material, [providers.NAME] session providers. Strict: an unknown
 // key anywhere is an error that names it.
 
+// KeySpec is one [keys.ID] table: exactly one of the fields is set.
 type KeySpec struct {
 	Hex    *string `toml:"hex"`
 	Base64 *string `toml:"base64"`
@@ -51,6 +52,7 @@ func (p *ProfileValue) UnmarshalTOML(v any) error {
 	return nil
 }
 
+// TransformSpec is one [[providers.NAME.transform]] table.
 type TransformSpec struct {
 	Type                   string   `toml:"type"`
 	Keys                   []string `toml:"keys"`
@@ -62,6 +64,7 @@ type TransformSpec struct {
 	Salt                   *string  `toml:"salt"`
 }
 
+// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the profile's default.
 type CookieSpec struct {
 	MaxAge     *int64         `toml:"max_age"`
 	Encoding   string         `toml:"encoding"`
@@ -72,6 +75,7 @@ type CookieSpec struct {
 	Extensions map[string]any `toml:"extensions"`
 }
 
+// ProviderSpec is one [providers.NAME] table.
 type ProviderSpec struct {
 	Transport  string          `toml:"transport"`
 	Tracker    string          `toml:"tracker"`
@@ -82,12 +86,13 @@ type ProviderSpec struct {
 	Cookie     *CookieSpec     `toml:"cookie"`
 }
 
+// Config is the keyring file as decoded.
 type Config struct {
 	Keys      map[string]KeySpec      `toml:"keys"`
 	Providers map[string]ProviderSpec `toml:"providers"`
 }
 
-// keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
+// Keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
 // while another provider's env key is absent; `keys check` resolves everything.
 type Keyring struct {
 	path      string
@@ -294,6 +299,7 @@ func decodeMaterial(v string) ([]byte, error) {
 	return []byte(v), nil
 }
 
+// Keys resolves key ids to transform keys, in order.
 func (kr *Keyring) Keys(ids []string) ([]transform.Key, error) {
 	out := make([]transform.Key, 0, len(ids))
 	for _, id := range ids {

@@ -9,7 +9,7 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
-// provider is one configured session provider: a cookie or header name with its Ktor version, tracker,
+// Provider is one configured session provider: a cookie or header name with its Ktor version, tracker,
 // serializer, transformer chain and cookie configuration.
 type Provider struct {
 	Name       string
@@ -47,6 +47,7 @@ func (s StepInfo) String() string {
 	return b.String()
 }
 
+// Provider builds the named provider (once: later calls return the same one).
 func (kr *Keyring) Provider(name string) (*Provider, error) {
 	if p, ok := kr.providers[name]; ok {
 		return p, nil
