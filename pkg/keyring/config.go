@@ -84,6 +84,35 @@ type ProviderSpec struct {
 	Storage    string          `toml:"storage"`
 	Transform  []TransformSpec `toml:"transform"`
 	Cookie     *CookieSpec     `toml:"cookie"`
+	Store      *StoreSpec      `toml:"store"`
+}
+
+// StoreSpec is a [providers.NAME.store] table: parameters of the storage URL given as fields (a
+// SQL store's table mapping, a Redis key prefix), added to the URL's query; one given both ways
+// is an error of the URL.
+type StoreSpec struct {
+	Table         string `toml:"table"`
+	IDColumn      string `toml:"id_column"`
+	ValueColumn   string `toml:"value_column"`
+	UpdatedColumn string `toml:"updated_column"`
+	UpdatedUnit   string `toml:"updated_unit"`
+	ExpiresColumn string `toml:"expires_column"`
+	ExpiresUnit   string `toml:"expires_unit"`
+	Value         string `toml:"value"`
+	Prefix        string `toml:"prefix"`
+}
+
+// params are the fields that are set, as URL parameters in a fixed order.
+func (s *StoreSpec) params() [][2]string {
+	var out [][2]string
+	for _, f := range [][2]string{{"table", s.Table}, {"id_column", s.IDColumn}, {"value_column", s.ValueColumn},
+		{"updated_column", s.UpdatedColumn}, {"updated_unit", s.UpdatedUnit}, {"expires_column", s.ExpiresColumn},
+		{"expires_unit", s.ExpiresUnit}, {"value", s.Value}, {"prefix", s.Prefix}} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Config is the keyring file as decoded.
@@ -169,7 +198,8 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 func suggestKey(k toml.Key) string {
 	known := map[string][]string{
 		"keys":      {"hex", "base64", "text", "env", "file"},
-		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie"},
+		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie", "store"},
+		"store":     {"table", "id_column", "value_column", "updated_column", "updated_unit", "expires_column", "expires_unit", "value", "prefix"},
 		"transform": {"type", "keys", "sign_keys", "format", "backward_compatible_read", "algorithm", "sign_algorithm", "salt"},
 		"cookie":    {"max_age", "encoding", "domain", "path", "secure", "http_only", "extensions"},
 	}
@@ -186,6 +216,8 @@ func suggestKey(k toml.Key) string {
 		set = known["transform"]
 	case len(k) == 4 && k[2] == "cookie":
 		set = known["cookie"]
+	case len(k) == 4 && k[2] == "store":
+		set = known["store"]
 	}
 	best, bestD := "", 3
 	for _, s := range set {

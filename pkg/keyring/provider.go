@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
@@ -108,6 +109,19 @@ func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func(
 	}
 	if spec.Storage != "" && p.Tracker != "id" {
 		return nil, fmt.Errorf("storage is set but tracker is %q: a storage holds sessions only for tracker = \"id\"", p.Tracker)
+	}
+	if spec.Store != nil {
+		if spec.Storage == "" {
+			return nil, fmt.Errorf("[store] is set but storage is not: give storage = \"postgres://…\" (or another store URL)")
+		}
+		sep := "?"
+		if strings.Contains(p.Storage, "?") {
+			sep = "&"
+		}
+		for _, kv := range spec.Store.params() {
+			p.Storage += sep + kv[0] + "=" + url.QueryEscape(kv[1])
+			sep = "&"
+		}
 	}
 	for i, t := range spec.Transform {
 		tr, info, err := buildTransformer(t, prof, keys, iv)
