@@ -647,6 +647,11 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			return &exitError{code: ExitInvalid, err: errors.New("purge cancelled: nothing removed")}
 		}
 	}
+	if !dry && len(ms) == 0 {
+		if done, err := purgeInStore(c, sc, o, u); done {
+			return err
+		}
+	}
 	w := bufio.NewWriter(u.out)
 	defer w.Flush()
 	var matched, removed int

@@ -459,6 +459,22 @@ func (s *Server) Kill() {
 			syscall.Kill(p, syscall.SIGCONT)
 		}
 		s.cmd.Wait()
+		// the backends are not our children: wait until they are gone (or zombies), else a
+		// restarted postmaster finds their shared memory still attached and refuses to start
+		deadline := time.Now().Add(10 * time.Second)
+		for _, p := range pids[1:] {
+			for time.Now().Before(deadline) {
+				b, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/stat")
+				if err != nil {
+					break
+				}
+				f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+				if len(f) > 0 && f[0] == "Z" {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
 	}
 }
 

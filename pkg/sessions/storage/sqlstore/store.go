@@ -44,6 +44,9 @@ type Store struct {
 	PageSize int
 	// BatchSize is how many sessions one DELETE removes; default 1000.
 	BatchSize int
+	// RangeBlocks is how many table blocks one set-based DELETE of PurgeMatching
+	// covers (PostgreSQL's 8 KB pages: about 50,000 rows of 150 bytes); default 1024.
+	RangeBlocks int
 	// Grace is how long a DELETE under way is waited for after the caller's
 	// context is cancelled, so that an interrupted purge knows what it
 	// removed; past it the statement is cancelled and its outcome unknown.
@@ -460,15 +463,21 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sctx, done := s.statementContext(ctx)
+	defer done()
+	return s.db.ExecContext(sctx, q, args...)
+}
+
+// statementContext is the context of a statement that changes the table: it
+// is cancelled Grace after ctx is, not at once.
+func (s *Store) statementContext(ctx context.Context) (context.Context, func()) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
 	grace := s.Grace
 	if grace <= 0 {
 		grace = 10 * time.Second
 	}
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
-	defer stop()
-	return s.db.ExecContext(sctx, q, args...)
+	return sctx, func() { stop(); cancel() }
 }
 
 // parseTime reads a time column of unit u as the driver gave it; ok is false

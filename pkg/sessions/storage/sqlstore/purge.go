@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+)
+
+// Purged is the outcome of PurgeMatching.
+type Purged struct {
+	storage.Removal
+	Bytes int64 // the stored size of the rows confirmed removed
+}
+
+// ErrNotSetBased: PurgeMatching cannot do this purge in the database (a filter it cannot put
+// in SQL, a Limit, a dialect or server version without the means); walk and
+// InvalidateUnchanged instead.
+var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
+
+// PurgeMatching removes the rows that match o's id prefix and ages in the database itself, a
+// range of the table's blocks at a time (PostgreSQL 14+: a TID range scan, one pass over the
+// table, as a plain DELETE … WHERE makes), each range in its own transaction: DELETE … WHERE the
+// filters … RETURNING, then COMMIT. The filters are evaluated by the server on each row as it
+// deletes it (under PostgreSQL's READ COMMITTED, on the row's newest version), so a row the
+// application rewrites meanwhile is judged as it is then: removal only of what matches at the
+// moment it is removed, nothing that was rewritten since. The counts are exact: the rows
+// RETURNING names are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a
+// failed DELETE removed nothing. progress, when set, is called with the total removed so far
+// after each range. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
+func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progress func(removed int)) (Purged, error) {
+	var p Purged
+	if s.d != Postgres || o.Limit > 0 {
+		return p, ErrNotSetBased
+	}
+	ages := o.OlderThan > 0 || o.NewerThan > 0
+	if ages && s.upd == "" {
+		return p, s.err("purge", "", fmt.Errorf("%w: an age filter needs the updated column (updated_column=…)", storage.ErrConfig))
+	}
+	var version int
+	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return p, s.err("purge", "", err)
+	}
+	if version < 140000 {
+		return p, ErrNotSetBased // no TID range scans: each range would scan the whole table
+	}
+	if o.Now.IsZero() {
+		o.Now = s.now()
+	}
+	var conds []string
+	args := []any{nil, nil} // $1, $2: the block range
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if o.IDPrefix != "" {
+		// LIKE for an index, starts_with for the exact test (as the walk's)
+		args = append(args, escapeLike(o.IDPrefix), o.IDPrefix)
+		conds = append(conds, fmt.Sprintf("%s LIKE $%d ESCAPE '!' AND starts_with(CAST(%s AS text), $%d)", s.id, len(args)-1, s.id, len(args)))
+	}
+	if o.OlderThan > 0 {
+		add(s.upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan)))
+	}
+	if o.NewerThan > 0 {
+		add(s.upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan)))
+	}
+	where := "ctid >= $1::tid AND ctid < $2::tid"
+	if len(conds) > 0 {
+		where += " AND " + strings.Join(conds, " AND ")
+	}
+	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING COALESCE(" + s.d.octets(s.value) + ", 0)"
+	blocks := func() (int64, error) {
+		var n int64
+		err := s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", s.table).Scan(&n)
+		return n, err
+	}
+	step := int64(s.RangeBlocks)
+	if step <= 0 {
+		step = 1024
+	}
+	end, err := blocks()
+	if err != nil {
+		return p, s.err("purge", "", err)
+	}
+	for lo := int64(0); lo < end; lo += step {
+		if err := ctx.Err(); err != nil {
+			return p, s.err("purge", "", err)
+		}
+		args[0], args[1] = fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+step)
+		n, bytes, err := s.deleteRange(ctx, q, args)
+		switch {
+		case errors.Is(err, errCommitUnknown):
+			p.Unknown += n
+			return p, s.err("purge", "", err)
+		case err != nil:
+			return p, s.err("purge", "", err)
+		}
+		p.Removed += n
+		p.Bytes += bytes
+		if progress != nil {
+			progress(p.Removed)
+		}
+		if lo+step >= end { // the table may have grown meanwhile: go on to its new end
+			if end, err = blocks(); err != nil {
+				return p, s.err("purge", "", err)
+			}
+		}
+	}
+	return p, nil
+}
+
+var errCommitUnknown = errors.New("the COMMIT's outcome is unknown (connection lost)")
+
+// deleteRange runs one range's DELETE … RETURNING in a transaction; n is how many rows it
+// deleted (removed if err is nil, unknown with errCommitUnknown, nothing with any other error).
+func (s *Store) deleteRange(ctx context.Context, q string, args []any) (n int, bytes int64, err error) {
+	sctx, done := s.statementContext(ctx)
+	defer done()
+	tx, err := s.db.BeginTx(sctx, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	rows, err := tx.QueryContext(sctx, q, args...)
+	if err != nil {
+		tx.Rollback()
+		return 0, 0, err
+	}
+	for rows.Next() {
+		var size int64
+		if err := rows.Scan(&size); err != nil {
+			rows.Close()
+			tx.Rollback()
+			return 0, 0, err
+		}
+		n++
+		bytes += size
+	}
+	if err := rows.Err(); err != nil {
+		tx.Rollback()
+		return 0, 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		if refused(err) || errors.Is(err, sql.ErrTxDone) {
+			return 0, 0, err
+		}
+		return n, 0, fmt.Errorf("%w: %v", errCommitUnknown, err)
+	}
+	return n, bytes, nil
+}
+
+// exactBound is a time bound for the server's exact test: the same instant the walk's exact
+// test uses (epoch units: the column's whole numbers compare as the walk's test does).
+func (s *Store) exactBound(t time.Time) any {
+	switch s.m.UpdatedUnit {
+	case Seconds:
+		// mod < t  ⇔  secs*1e9 < t  ⇔  secs < ceil(t/1s)
+		sec := t.Unix()
+		if t.Nanosecond() > 0 {
+			sec++
+		}
+		return sec
+	case Millis:
+		ms := t.UnixMilli()
+		if t.Nanosecond()%int(time.Millisecond) > 0 {
+			ms++
+		}
+		return ms
+	}
+	return s.timeArg(t, Timestamp)
+}
