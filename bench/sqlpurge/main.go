@@ -106,7 +106,7 @@ func load(db *sql.DB, rows, old int) {
 		// an Exposed table: varchar id as the primary key, the text, a timestamp
 		"CREATE TABLE sessions (id varchar(128) PRIMARY KEY, data text NOT NULL, updated_at timestamptz NOT NULL)",
 		fmt.Sprintf(`INSERT INTO sessions (id, data, updated_at)
-			SELECT md5(g::text) || md5((g * 7919)::text),
+			SELECT md5(g::text) || md5((g::bigint * 7919)::text),
 			       'userId=%%23su-' || g || '&cart=%%23l%%5B%%23si-1%%2C%%23si-2%%5D&admin=%%23bof',
 			       CASE WHEN g %% 2 = 0 AND g / 2 <= %d THEN now() - interval '40 days' ELSE now() - interval '1 hour' END
 			FROM generate_series(1, %d) g`, old, rows),

@@ -364,3 +364,33 @@ func TestInvalidateIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestMySQLCaseInsensitiveCollation: MySQL's and MariaDB's usual collations compare 'abc' and
+// 'ABC' as equal; ids are still matched exactly (as bytes) by reads, removals and purges.
+func TestMySQLCaseInsensitiveCollation(t *testing.T) {
+	forEach(t, func(t *testing.T, b *backend) {
+		if b.d != MySQL {
+			return
+		}
+		table := b.table(t, "id VARCHAR(191) COLLATE utf8mb4_general_ci PRIMARY KEY", "value TEXT")
+		s := b.store(t, Mapping{Table: table})
+		if err := s.Write(ctx, "abc", "v"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Read(ctx, "ABC"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("Read(ABC) = %v", err)
+		}
+		if err := s.Invalidate(ctx, "ABC"); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := s.InvalidateIDs(ctx, []string{"ABC", "Abc"}); err != nil || r.Removed != 0 {
+			t.Fatalf("%+v %v", r, err)
+		}
+		if got := ids(walkAll(t, s, storage.WalkOptions{IDPrefix: "AB"})); len(got) != 0 {
+			t.Fatalf("prefix AB: %v", got)
+		}
+		if b.count(t, table) != 1 {
+			t.Fatal("a case variant of the id removed the session")
+		}
+	})
+}
