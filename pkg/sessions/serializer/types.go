@@ -96,6 +96,11 @@ type fieldInfo struct {
 	set      bool // slice as Set
 	char     bool // rune as Char
 	optional bool // may be absent on decode
+	// hasDefault: the Kotlin property has a default value, defaultJSON as
+	// kotlinx writes it ("" = the Go zero value): kotlinx Json leaves the
+	// property out when it equals its default and fills it in when absent.
+	hasDefault  bool
+	defaultJSON string
 }
 
 type structInfo struct {
@@ -142,6 +147,12 @@ func fieldsOf(t reflect.Type) *structInfo {
 					fi.char = true
 				case "optional":
 					fi.optional = true
+				case "default":
+					fi.hasDefault = true
+				default:
+					if d, ok := strings.CutPrefix(o, "default="); ok {
+						fi.hasDefault, fi.defaultJSON = true, d
+					}
 				}
 			}
 			si.declared = append(si.declared, fi)
