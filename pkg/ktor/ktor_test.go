@@ -49,6 +49,7 @@ var boundaries = []struct {
 	{DefaultSerializerJSON, "2.3.13", "3.0.0", "", ""},
 	{SessionIDTwoNonces, "1.4.3", "1.5.0", "", ""},
 	{SessionID64, "3.4.3", "3.5.0", "", ""},
+	{UniqueProviders, "1.1.5", "1.2.0", "", ""},
 	{IncomingUnreadable, "1.4.0", "1.4.1", "", ""},
 	{SendOnlySet, "2.3.0", "2.3.1", "", ""},
 	{SendOnlyIfModified, "3.4.3", "3.5.0", "", ""},

@@ -55,6 +55,7 @@ const (
 	SessionID64        // generateSessionId is generateNonceBlocking(64) (64 hex characters)
 
 	// middleware
+	UniqueProviders    // Sessions refuses a second provider of a name or session type already registered
 	IncomingUnreadable // a session that arrived but does not read counts as incoming (and is cleared)
 	SendOnlySet        // only a session set by the call is sent back (old and new values)
 	SendOnlyIfModified // the sendOnlyIfModified option exists
@@ -201,6 +202,10 @@ var table = [numChanges - 1]Info{
 		"generateSessionId() is 32 hex characters", "generateNonceBlocking(64): 64 hex characters",
 		"ktor-server/ktor-server-plugins/ktor-server-sessions/common/src/io/ktor/server/sessions/SessionIdProvider.kt:14 (3.5.0)"},
 
+	{UniqueProviders, "unique-providers", "middleware", r(1, 2, 0), Release{},
+		"a second provider of a name or type is registered too (\"todo: check that type & name is unique\"); the first serves the type",
+		"register() throws: \"There is already registered session provider with name/for type …\"",
+		"ktor-server/ktor-server-core/jvm/src/io/ktor/sessions/Sessions.kt:38 (1.2.0)"},
 	{IncomingUnreadable, "incoming-unreadable", "middleware", r(1, 4, 1), Release{},
 		"only a session that reads counts as incoming: an unreadable one is left in place",
 		"a session that arrived counts as incoming even when it does not read, so it is cleared",

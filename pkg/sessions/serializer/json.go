@@ -290,7 +290,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			if err := jsonWrite(&fb, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
 				return err
 			}
-			if fi.hasDefault {
+			if fi.def {
 				def, err := defaultText(fi, fv.Type(), path)
 				if err != nil {
 					return err

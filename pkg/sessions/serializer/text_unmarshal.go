@@ -347,7 +347,7 @@ func assignStruct(dst reflect.Value, src Value, path string, depth int) error {
 		i, ok := byName[k]
 		if !ok {
 			switch {
-			case f.hasDefault && src.Kind == KindJSONObject:
+			case f.def && src.Kind == KindJSONObject:
 				// kotlinx fills in the default of an absent property
 				fv := fieldForSet(dst, f.index)
 				if f.defaultJSON == "" {

@@ -96,10 +96,11 @@ type fieldInfo struct {
 	set      bool // slice as Set
 	char     bool // rune as Char
 	optional bool // may be absent on decode
-	// hasDefault: the Kotlin property has a default value, defaultJSON as
-	// kotlinx writes it ("" = the Go zero value): kotlinx Json leaves the
-	// property out when it equals its default and fills it in when absent.
-	hasDefault  bool
+	// def (`default`): the Kotlin property has a default value (optional
+	// too), defaultJSON (`default=JSON`) as kotlinx writes it, "" the Go
+	// zero value: kotlinx Json leaves the property out when it equals its
+	// default and fills it in when absent.
+	def         bool
 	defaultJSON string
 }
 
@@ -148,10 +149,10 @@ func fieldsOf(t reflect.Type) *structInfo {
 				case "optional":
 					fi.optional = true
 				case "default":
-					fi.hasDefault = true
+					fi.def, fi.optional = true, true
 				default:
 					if d, ok := strings.CutPrefix(o, "default="); ok {
-						fi.hasDefault, fi.defaultJSON = true, d
+						fi.def, fi.optional, fi.defaultJSON = true, true, d
 					}
 				}
 			}
