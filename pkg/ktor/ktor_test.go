@@ -131,6 +131,22 @@ func TestParse(t *testing.T) {
 	if got := v.String(); got != "3.5.2 (3 = the newest 3.x release)" {
 		t.Errorf("alias String() = %q", got)
 	}
+	for name, covers := range map[string]map[string]bool{
+		"3":     {"3.0.0": true, "3.5.2": true, "2.3.13": false},
+		"2.3":   {"2.3.0": true, "2.3.13": true, "2.2.4": false, "3.0.0": false},
+		"head":  {"1.0.0": true, "3.5.2": true},
+		"3.0.0": {"3.0.0": true, "3.0.1": false},
+	} {
+		v, _ := Parse(name)
+		for rel, want := range covers {
+			if v.Covers(MustParse(rel)) != want {
+				t.Errorf("%s covers %s: %v, want %v", name, rel, !want, want)
+			}
+		}
+	}
+	if !Any().Covers(Oldest()) || Any().Release != Newest() {
+		t.Error("Any")
+	}
 }
 
 func TestParseErrorsNameTheNearest(t *testing.T) {

@@ -107,13 +107,28 @@ type Version struct {
 	Release Release // the exact release
 	Name    string  // the name as given, trimmed
 	// Line is set when Name was an alias: the line it names ("3.x", "2.3.x",
-	// "newest") and whose newest release Release is.
+	// "Ktor" for all of them) and whose newest release Release is.
 	Line string
+
+	major, minor int // the line: -1 = any
+}
+
+// Covers reports whether r belongs to what the name named: the release
+// itself, or any release of the alias's line.
+func (v Version) Covers(r Release) bool {
+	if !v.Alias() {
+		return r == v.Release
+	}
+	return (v.major < 0 || r.Major == v.major) && (v.minor < 0 || r.Minor == v.minor)
 }
 
 // Alias reports whether the name was an alias for the newest release of a
 // line (1.6, 2, 3.x, head…) rather than an exact release.
 func (v Version) Alias() bool { return v.Line != "" }
+
+// Any is the Version of no name at all: the newest known release, standing
+// for every release (Covers is true for all of them).
+func Any() Version { return Version{Release: Newest(), Line: "Ktor", major: -1, minor: -1} }
 
 // String is the release, and for an alias what it stands for:
 // "3.5.2" or "3.5.2 (3 = the newest 3.x release)".
@@ -136,7 +151,7 @@ type VersionError struct {
 }
 
 func (e *VersionError) Error() string {
-	s := "ktor: " + ErrUnknown.Error() + " " + strconv.Quote(e.Input)
+	s := ErrUnknown.Error() + " " + strconv.Quote(e.Input)
 	if e.Reason != "" {
 		s += ": " + e.Reason
 	}
@@ -177,7 +192,7 @@ func Parse(s string) (Version, error) {
 	case "":
 		return fail("empty version")
 	case "head", "main", "latest", "newest", "master":
-		return Version{Release: Newest(), Name: name, Line: "Ktor"}, nil
+		return Version{Release: Newest(), Name: name, Line: "Ktor", major: -1, minor: -1}, nil
 	}
 	if i := strings.IndexAny(t, "-+_ "); i >= 0 {
 		base, ok := parseNumbers(t[:i])
@@ -209,7 +224,7 @@ func Parse(s string) (Version, error) {
 			}
 			return fail("no Ktor "+strconv.Itoa(n[0])+".x release is known", b, a)
 		}
-		return Version{Release: r, Name: name, Line: strconv.Itoa(n[0]) + ".x"}, nil
+		return Version{Release: r, Name: name, Line: strconv.Itoa(n[0]) + ".x", major: n[0], minor: -1}, nil
 	case len(n) == 2:
 		r, ok := newestOf(n[0], n[1])
 		if !ok {
@@ -220,7 +235,7 @@ func Parse(s string) (Version, error) {
 			}
 			return fail("no Ktor "+line+".x release exists", b, a)
 		}
-		return Version{Release: r, Name: name, Line: strconv.Itoa(n[0]) + "." + strconv.Itoa(n[1]) + ".x"}, nil
+		return Version{Release: r, Name: name, Line: strconv.Itoa(n[0]) + "." + strconv.Itoa(n[1]) + ".x", major: n[0], minor: n[1]}, nil
 	case len(n) == 3 && !wild:
 		r := Release{n[0], n[1], n[2]}
 		if Known(r) {
