@@ -98,7 +98,7 @@ type TransformSpec struct {
 	Salt                   *string  `toml:"salt"`
 }
 
-// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the profile's default.
+// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the release's default.
 type CookieSpec struct {
 	MaxAge     *MaxAgeValue   `toml:"max_age"`
 	Encoding   string         `toml:"encoding"`

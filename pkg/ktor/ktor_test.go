@@ -2,6 +2,7 @@ package ktor
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -227,6 +228,37 @@ func TestReleasesAreOrderedAndComplete(t *testing.T) {
 		"3.0.3", "3.1.3", "3.2.3", "3.3.3", "3.4.3", "3.5.2"} {
 		if _, err := Parse(s); err != nil {
 			t.Errorf("%s: %v", s, err)
+		}
+	}
+}
+
+// README's table of change points is this table: every change point has its row, with its release.
+func TestREADMEListsTheTable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[2]), "`") {
+			continue
+		}
+		rows[strings.Trim(strings.TrimSpace(cells[2]), "`")] = strings.TrimSpace(cells[3])
+	}
+	for _, in := range Table() {
+		want := in.First.String()
+		if in.Until != (Release{}) {
+			want += ", until " + in.Until.String()
+		}
+		if got, ok := rows[in.Name]; !ok || got != want {
+			t.Errorf("README: %s from %q, the table says %q", in.Name, got, want)
+		}
+		delete(rows, in.Name)
+	}
+	for name := range rows {
+		if _, ok := ByName(name); !ok && strings.Contains(name, "-") {
+			t.Errorf("README lists %s, which the table does not have", name)
 		}
 	}
 }

@@ -8,7 +8,7 @@
 //	Ktor                                                  here
 //	SessionTransportTransformer                           Transformer
 //	List<SessionTransportTransformer>.transformWrite      Chain.Write (left to right)
-//	List<SessionTransportTransformer>.transformRead       Chain.Read (right to left; Ktor 1.0.0: ReadInListOrder)
+//	List<SessionTransportTransformer>.transformRead       Chain.Read (right to left; before 1.2.1: ReadInListOrder)
 //	SessionTransportTransformerDigest(salt, algorithm)    Digest, NewDigest
 //	SessionTransportTransformerMessageAuthentication      MAC, NewMAC
 //	SessionTransportTransformerEncrypt                    Encrypt, NewEncrypt (Format current / legacy)

@@ -25,7 +25,7 @@
 //	#om #op…   Optional empty / present
 //	#cl #cs    List / Set: elements encodeURLQueryComponent-ed, joined by '&', encoded again
 //	#m         Map: key=value pairs, as for collections
-//	##         nested object (Ktor 1.6+): its own form, encoded again
+//	##         nested object (Ktor 1.5.0+): its own form, encoded again
 //
 // SessionSerializerReflection writes properties sorted by name in every
 // release; KotlinxBackwardCompatibleSessionSerializer writes them in
@@ -67,8 +67,9 @@
 // grammars), canonicalising scalars to what Kotlin's toString prints.
 // Value.MarshalJSON renders the tree as plain JSON. Where Ktor itself would
 // misread a value (a collection element holding '&' or '=', which Ktor's
-// encodeURLQueryComponent leaves unescaped; Ktor 3's list decoder, which
-// does not decode elements), the Value carries a warning (AllWarnings).
+// encodeURLQueryComponent leaves unescaped; with DecodeTextWith and
+// BackwardCompatible, that serializer's list decoder, which does not decode
+// elements), the Value carries a warning (AllWarnings).
 // Nesting is capped at MaxDepth; errors are *DecodeError wrapping one of
 // the Err* sentinels.
 //

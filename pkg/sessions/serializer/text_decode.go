@@ -148,7 +148,7 @@ func (d *textDecoder) value(s string, depth int) (Value, error) {
 					v.Text = "true"
 				}
 				if len(s) > 4 {
-					v.Warnings = append(v.Warnings, "text after #bo"+s[3:4]+" ignored by Ktor 1.x; Ktor 3 reads anything but exactly #bot as false")
+					v.Warnings = append(v.Warnings, "text after #bo"+s[3:4]+" ignored by SessionSerializerReflection; KotlinxBackwardCompatibleSessionSerializer reads anything but exactly #bot as false")
 				}
 				return v, nil
 			}

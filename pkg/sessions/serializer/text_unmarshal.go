@@ -12,8 +12,8 @@ import (
 )
 
 // UnmarshalText reads a Ktor text-format payload into v, a pointer to a
-// struct, as Ktor 1.6's SessionSerializerReflection would (nested objects
-// allowed): names match case-insensitively, the first of duplicates wins,
+// struct, as SessionSerializerReflection from Ktor 1.5.0 on would (nested
+// objects allowed): names match case-insensitively, the first of duplicates wins,
 // unknown names are ignored, every field is required unless tagged
 // `ktor:",optional"`, #n needs a pointer (nullable) field, and types must
 // match (#l into an Int field is a type mismatch) except where Ktor coerces

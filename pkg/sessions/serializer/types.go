@@ -23,8 +23,9 @@ func None[T any]() Optional[T] { return Optional[T]{} }
 
 func (Optional[T]) ktorOptional() {}
 
-// Set is a Kotlin Set ("#cs" in Ktor 1.x/2.x; kotlinx writes sets as lists,
-// so "#cl" under profile 3). A slice field tagged `ktor:",set"` is a Set too.
+// Set is a Kotlin Set ("#cs" as SessionSerializerReflection writes it; the
+// backward-compatible kotlinx serializer writes sets as lists, "#cl"). A
+// slice field tagged `ktor:",set"` is a Set too.
 type Set[T any] []T
 
 func (Set[T]) ktorSet() {}
