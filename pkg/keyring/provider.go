@@ -2,7 +2,6 @@ package keyring
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/sessionctl/sessionctl/pkg/ktor"
@@ -161,7 +160,7 @@ func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func(
 			sep = "&"
 		}
 		for _, kv := range spec.Store.params() {
-			p.Storage += sep + kv[0] + "=" + url.QueryEscape(kv[1])
+			p.Storage += sep + kv[0] + "=" + queryEscape(kv[1])
 			sep = "&"
 		}
 	}
@@ -327,4 +326,23 @@ func (p *Provider) SerializerFormat() serializer.Format {
 		return serializer.FormatJSON
 	}
 	return ""
+}
+
+// queryEscape percent-encodes a URL query value: every byte but the unreserved characters
+// (RFC 3986), so that a field can never add a parameter. (net/url would do, but this package
+// builds for js/wasm without the network packages.)
+func queryEscape(v string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
