@@ -199,7 +199,18 @@ func TestPurgeInterrupted(t *testing.T) {
 	}
 	es := walkAll(t, s, storage.WalkOptions{})
 	c, cancel := context.WithCancel(ctx)
-	time.AfterFunc(150*time.Millisecond, cancel)
+	watch := srv.Open(t, "")
+	defer watch.Close()
+	go func() { // cancel once the first batches are gone, while the purge goes on
+		defer cancel()
+		for {
+			var left int
+			if watch.QueryRow(`SELECT count(*) FROM s`).Scan(&left) != nil || left < n-2000 {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	r, err := s.InvalidateUnchanged(c, es)
 	var left int
 	db.QueryRow(`SELECT count(*) FROM s`).Scan(&left)
