@@ -40,6 +40,7 @@ func main() {
 	check(err)
 	srv, err := testsql.StartPostgres(dir)
 	check(err)
+	cleanup = srv.Stop
 	defer srv.Stop()
 	dsn := srv.DSN("")
 	db, err := sql.Open("pgx", dsn)
@@ -73,14 +74,12 @@ func main() {
 			out, err := cmd.Output()
 			secs := time.Since(start).Seconds()
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "%s: %v\n%s\n", tool, err, out)
-				os.Exit(1)
+				check(fmt.Errorf("%s: %v\n%s", tool, err, out))
 			}
 			var left int
 			check(db.QueryRow("SELECT count(*) FROM sessions").Scan(&left))
 			if left != *rows-*old {
-				fmt.Fprintf(os.Stderr, "%s left %d rows, want %d\n", tool, left, *rows-*old)
-				os.Exit(1)
+				check(fmt.Errorf("%s left %d rows, want %d", tool, left, *rows-*old))
 			}
 			res := result{Tool: tool, Run: r, Seconds: secs, Removed: *rows - left}
 			b, _ := json.Marshal(res)
@@ -130,9 +129,13 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
+// cleanup stops the server when a check fails (os.Exit skips the deferred Stop).
+var cleanup = func() {}
+
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sqlpurge:", err)
+		cleanup()
 		os.Exit(1)
 	}
 }
