@@ -48,6 +48,15 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progre
 	if version < 140000 {
 		return p, ErrNotSetBased // no TID range scans: each range would scan the whole table
 	}
+	// only a plain table has its rows in its own blocks (a partitioned table's are in its
+	// partitions, a view has none): anything else would purge nothing and say so
+	var kind string
+	if err := s.db.QueryRowContext(ctx, "SELECT relkind::text FROM pg_class WHERE oid = CAST($1 AS regclass)", s.table).Scan(&kind); err != nil {
+		return p, s.err("purge", "", err)
+	}
+	if kind != "r" {
+		return p, ErrNotSetBased
+	}
 	if o.Now.IsZero() {
 		o.Now = s.now()
 	}
