@@ -202,7 +202,12 @@ func (s *Sentinel) Failover() (*Server, error) {
 	ctx := context.Background()
 	c := redis.NewSentinelClient(&redis.Options{Addr: s.Sentinel.Addr})
 	defer c.Close()
-	if err := c.Failover(ctx, s.MasterName).Err(); err != nil {
+	// the sentinel learns of the replica from the master's INFO (every 10 s at first): until it
+	// has, FAILOVER answers NOGOODSLAVE; ask again until it takes the order
+	if err := waitFor(40*time.Second, func() (bool, error) {
+		err := c.Failover(ctx, s.MasterName).Err()
+		return err == nil, err
+	}); err != nil {
 		return nil, fmt.Errorf("SENTINEL FAILOVER: %v", err)
 	}
 	err := waitFor(30*time.Second, func() (bool, error) {
