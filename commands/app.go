@@ -24,6 +24,8 @@ type Env struct {
 	Now            func() time.Time
 	// ExampleKeyring is keys.example.toml, embedded by main: the default for --example.
 	ExampleKeyring []byte
+
+	color string // --color, taken out of Args before the app parses them
 }
 
 // Run runs the command line with the process's environment and returns the exit status.
@@ -42,9 +44,14 @@ func RunWith(env Env) int {
 	if env.Stdin == nil {
 		env.Stdin = strings.NewReader("")
 	}
+	mode, args, err := takeColorFlag(env.Args)
+	if err != nil {
+		return newUI(env).exit(err)
+	}
+	env.Args, env.color = args, mode
 	ui := newUI(env)
 	app := newApp(env, ui)
-	err := app.Run(interspersed(app, env.Args))
+	err = app.Run(interspersed(app, env.Args))
 	return ui.exit(err)
 }
 
@@ -79,6 +86,10 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 		ExitErrHandler:         func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
 			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", flagError(c.Command, err))
+		},
+		Flags: []cli.Flag{
+			// taken out of the arguments by RunWith wherever it stands; listed here for --help
+			&cli.StringFlag{Name: "color", Value: colorAuto, Usage: "colour: `auto|always|never` (auto: on a terminal, unless NO_COLOR or CLICOLOR=0; CLICOLOR_FORCE=1 forces it; accepted after the command too)"},
 		},
 		Commands: []*cli.Command{
 			inspectCommand(env, ui),
