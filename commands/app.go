@@ -83,7 +83,10 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		Suggest:                true,
-		ExitErrHandler:         func(*cli.Context, error) {},
+		// a --set or --match value is one value, commas and all ("roles:List<String>=a,b",
+		// "name=Smith, John"); a list is given by repeating the flag
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
 			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", flagError(c.Command, err))
 		},

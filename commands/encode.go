@@ -3,6 +3,7 @@ package commands
 import (
 	"encoding/hex"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -33,7 +34,7 @@ EXAMPLES:
 		Flags: append(keyFlags(), jsonFlag(),
 			&cli.StringFlag{Name: "payload", Usage: "the serialized session `TEXT` as the serializer wrote it"},
 			&cli.StringSliceFlag{Name: "set", Usage: "a session field `NAME[:TYPE]=VALUE` (repeat)"},
-			&cli.StringFlag{Name: "from-json", Usage: "the session fields as a JSON `OBJECT`"},
+			&cli.StringFlag{Name: "from-json", Usage: "the session fields as a JSON `OBJECT` ('-': read it from stdin)"},
 			&cli.StringFlag{Name: "iv", Usage: "fix the encryption IV (`HEX`) for reproducible output"},
 			&cli.StringFlag{Name: flagNow, Usage: "the clock for Expires, RFC 3339 or Unix seconds"},
 			&cli.BoolFlag{Name: "set-cookie", Usage: "print the whole Set-Cookie line"},
@@ -73,7 +74,7 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	payload, err := encodePayload(c, p)
+	payload, err := encodePayload(c, p, env)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
-func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
+func encodePayload(c *cli.Context, p *keyring.Provider, env Env) (string, error) {
 	n := 0
 	for _, f := range []string{"payload", "set", "from-json"} {
 		if c.IsSet(f) {
@@ -151,7 +152,18 @@ func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
 			fields = append(fields, f)
 		}
 	} else {
-		v, err := serializer.DecodeJSON(c.String("from-json"))
+		text := c.String("from-json")
+		if text == "-" {
+			b, err := io.ReadAll(io.LimitReader(env.Stdin, maxLine+1))
+			if err != nil {
+				return "", ioErr(fmt.Errorf("--from-json -: reading stdin: %w", err))
+			}
+			if len(b) > maxLine {
+				return "", usageErr("--from-json -: stdin is longer than %d bytes", maxLine)
+			}
+			text = string(b)
+		}
+		v, err := serializer.DecodeJSON(text)
 		if err != nil || v.Kind != serializer.KindJSONObject {
 			return "", usageErr("--from-json: want a JSON object: %v", err)
 		}

@@ -71,7 +71,7 @@ func filterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "older-than", Usage: "only sessions last modified more than `AGE` ago (30d, 12h, 90m)"},
 		&cli.StringFlag{Name: "newer-than", Usage: "only sessions last modified less than `AGE` ago"},
-		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches: `FIELD=VALUE` (repeat: all must match)"},
+		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches `FIELD=VALUE`, FIELD!=VALUE, FIELD<VALUE (<=, >, >=: numbers, or times: now, now-30d, RFC 3339; epoch fields in s or ms); a list field matches an element; commas are part of VALUE; repeat: all must match"},
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
@@ -100,7 +100,19 @@ EXAMPLES:
 				Description: `EXAMPLES:
    sessionctl storage list --store dir:/var/lib/app/sessions --older-than 30d
    sessionctl storage list --store dir:/var/lib/app/sessions --json | jq -r .id
-   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42`,
+   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42
+   sessionctl storage list --store dir:/srv/s --match 'name=Smith, John' --match roles=admin
+   sessionctl storage list --store dir:/srv/s --match 'expiration<now' --match 'loginCount>=3'
+
+MATCH:
+   FIELD=VALUE    the field's text is VALUE (string without quotes, number, true/false, null);
+                  a list or set field: some element is VALUE; 3 = 3.0 for numbers
+   FIELD!=VALUE   the field is there and is not VALUE (no element is, for a list)
+   FIELD<VALUE    also <=, >, >=: a number, or a time: now, now-30d, now+12h, 2024-01-31T00:00:00Z,
+                  2024-01-31; a number field is then a Unix time in seconds, or milliseconds when
+                  above 10^11; a string field an RFC 3339 time
+   A session without the field (or one it cannot compare) matches no condition, != included.
+   name.sub reaches into a nested object. Commas and spaces are part of VALUE.`,
 				ArgsUsage: " ",
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
@@ -137,7 +149,10 @@ EXAMPLES:
 				Description: `EXAMPLES:
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --dry-run
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
-   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json`,
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json
+   sessionctl storage purge --store dir:/var/lib/app/sessions --match 'expiration<now' --yes
+
+--match: see 'sessionctl storage list --help'.`,
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
@@ -204,16 +219,21 @@ type entryView struct {
 	Error    string          `json:"error,omitempty"`
 }
 
-type fieldMatch struct{ name, value string }
+type fieldMatch = serializer.Match
 
-func parseMatches(c *cli.Context) ([]fieldMatch, error) {
+// parseMatches: the --match conditions (serializer.ParseMatch), now being the clock of --now.
+func parseMatches(c *cli.Context, now time.Time) ([]fieldMatch, error) {
 	var ms []fieldMatch
 	for _, m := range c.StringSlice("match") {
-		i := strings.IndexByte(m, '=')
-		if i <= 0 {
-			return nil, usageErr("--match %q: want FIELD=VALUE", m)
+		fm, err := serializer.ParseMatch(m, now)
+		if err != nil {
+			var me *serializer.MatchError
+			if errors.As(err, &me) {
+				return nil, usageHint("want "+serializer.MatchSyntax+"; see 'sessionctl storage list --help'", "--match %q: %s", m, me.Detail)
+			}
+			return nil, usageErr("--match %q: %v", m, err)
 		}
-		ms = append(ms, fieldMatch{m[:i], m[i+1:]})
+		ms = append(ms, fm)
 	}
 	return ms, nil
 }
@@ -245,7 +265,7 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 	if err != nil {
 		return nil, o, nil, err
 	}
-	ms, err := parseMatches(c)
+	ms, err := parseMatches(c, o.Now)
 	if err != nil {
 		return nil, o, nil, err
 	}
@@ -269,26 +289,7 @@ func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value
 
 func matches(val serializer.Value, ms []fieldMatch) bool {
 	for _, m := range ms {
-		ok := false
-		for _, f := range val.Fields {
-			if f.Name != m.name {
-				continue
-			}
-			b, err := marshalJSON(f.Value)
-			if err != nil {
-				break
-			}
-			s := string(b)
-			if len(s) >= 2 && s[0] == '"' {
-				var str string
-				if json.Unmarshal(b, &str) == nil {
-					s = str
-				}
-			}
-			ok = s == m.value
-			break
-		}
-		if !ok {
+		if !m.Matches(val) {
 			return false
 		}
 	}
