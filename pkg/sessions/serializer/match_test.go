@@ -59,7 +59,7 @@ func TestMatch(t *testing.T) {
 		{js, "missing=x", false},
 		{js, "missing!=x", false}, // absent never matches
 		{js, "missing<now", false},
-		{js, "name<3", false},   // a string that is no number
+		{js, "name<3", false},    // a string that is no number
 		{js, "admin<now", false}, // a boolean is no time
 		{text, "loginCount>=3", true},
 		{text, "expiration>now", true},
