@@ -34,6 +34,15 @@ EXAMPLES:
    curl -si https://app.example.com/login | sessionctl inspect --keys keys.toml -
    sessionctl inspect --mac-key 00112233… --ktor 2 'SESSION=a%3D%2523i1%2F…'
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
+   sessionctl inspect --json --keys keys.toml "$COOKIE" | jq -r '.verdict, .expires_in_seconds, .error_code'
+
+VERDICTS:
+   VALID            the value verifies (exit 0)
+   VALID · EXPIRED  it verifies, but Max-Age/Expires has passed or deletes the cookie (exit 1);
+                    Max-Age counts from a pasted response's Date: header, else from now
+   INVALID          it does not verify (exit 1): a MAC'd payload is still shown, UNTRUSTED; the key
+                    ids tried are listed; a note names another provider whose keys verify it
+   UNVERIFIED       no keys given: the structure only (exit 0)
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
@@ -129,7 +138,8 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		if err != nil {
 			return configErr(err)
 		}
-		if !r.OK && r.ErrKind != "unverified" {
+		// an expired cookie verifies but a browser no longer sends it: exit 1 as for a finding
+		if !r.OK && r.ErrKind != inspect.CodeUnverified || r.Expired {
 			bad = true
 		}
 		if c.Bool(flagJSON) {

@@ -24,6 +24,11 @@ each key id, encrypt format and serializer, and how many failed and why.
 EXAMPLES:
    sessionctl verify --keys keys.toml --provider USER_SESSION < tokens.txt
    sessionctl verify --keys keys.toml --json --bare --encoding raw - < values.txt | jq .ok
+   sessionctl verify --keys keys.toml --json < tokens.txt | jq -r 'select(.ok == false) | .error_code'
+
+A line is VALID, VALID · EXPIRED (a Set-Cookie line whose Max-Age/Expires has passed) or INVALID;
+the exit status is 0 only when every token is valid and none expired (see 'sessionctl inspect
+--help' for the verdicts; JSON: verdict, expired, expires_in_seconds, error_code).
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
@@ -117,7 +122,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	} else if sum.Tokens > 1 || quiet {
 		renderSummary(out, u, sum)
 	}
-	if sum.Invalid > 0 {
+	if sum.Invalid > 0 || sum.Expired > 0 {
 		return silentExit(ExitInvalid)
 	}
 	return nil

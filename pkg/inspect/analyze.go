@@ -36,10 +36,47 @@ type Result struct {
 	Cookie    *Cookie           `json:"cookie,omitempty"`
 	Detected  []Candidate       `json:"detected,omitempty"`
 	Notes     []string          `json:"notes,omitempty"`
-	ErrKind   string            `json:"-"`
-	KeyIDs    []string          `json:"-"`
-	EncFormat string            `json:"-"`
+	// ErrKind is the stable error code of a result that is not ok (Code* constants): scripts
+	// branch on it, the prose of Error may change.
+	ErrKind string `json:"error_code,omitempty"`
+	// Verdict is valid, valid-expired, invalid or unverified (Verdict* constants).
+	Verdict string `json:"verdict"`
+	// Expired: the cookie verified but its Max-Age or Expires has passed (or deletes it at once):
+	// a browser no longer sends it. Always present in JSON.
+	Expired bool `json:"expired"`
+	// ExpiresInSeconds: seconds from the clock to the cookie's expiry, negative once past; absent
+	// for a session cookie (no Max-Age or Expires) and for what is not a Set-Cookie line.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+	// VerifiesWith names another provider of the keyring whose keys verify the value, when the
+	// provider it was read as does not (a token of another service, a --provider mix-up).
+	VerifiesWith string   `json:"verifies_with,omitempty"`
+	KeyIDs       []string `json:"-"`
+	EncFormat    string   `json:"-"`
 }
+
+// Verdicts of Result.Verdict.
+const (
+	VerdictValid        = "valid"         // verified (or read by a keyless provider), not expired
+	VerdictValidExpired = "valid-expired" // verified, but the cookie has expired
+	VerdictInvalid      = "invalid"       // does not verify or does not read
+	VerdictUnverified   = "unverified"    // no keys given: structure only
+)
+
+// Error codes of Result.ErrKind (error_code in JSON), stable for scripts.
+const (
+	CodeMalformed     = "malformed"      // not a cookie, header or token of the chain's shape
+	CodeEncoding      = "encoding"       // the cookie encoding does not decode
+	CodeEmpty         = "empty"          // an empty value: the Set-Cookie clears the session
+	CodeSignature     = "signature"      // no key's MAC (or digest) matches
+	CodeSignatureCase = "signature-case" // the MAC matches only in another letter case
+	CodeOtherFormat   = "other-format"   // an encrypt value of the other format (legacy/current)
+	CodeDecrypt       = "decrypt"        // the MAC matched but decryption failed
+	CodeSerializer    = "serializer"     // the payload does not decode as the provider's format
+	CodeNotStored     = "not-stored"     // tracker = id: no stored session of that id
+	CodeUnverified    = "unverified"     // no keys given
+	CodeTooLong       = "too-long"       // verify: a line over the length limit
+	CodeOther         = "other"
+)
 
 // Layer is one transformer of the chain as read: which key verified or decrypted, the format,
 // the quirk of Ktor it was accepted through, or why it failed.
@@ -54,6 +91,8 @@ type Layer struct {
 	Error     string   `json:"error,omitempty"`
 	Quirks    []string `json:"quirks,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
+	// Tried: the key ids that were tried when the layer failed (never key material).
+	Tried []string `json:"tried_keys,omitempty"`
 }
 
 // Field is one session field for people: name, Ktor type, value as JSON (not in the JSON form).
@@ -82,9 +121,12 @@ type Cookie struct {
 	ExpiresAttr string            `json:"expires_attribute,omitempty"`
 	Domain      string            `json:"domain,omitempty"`
 	Path        string            `json:"path,omitempty"`
-	Secure      bool              `json:"secure,omitempty"`
-	HTTPOnly    bool              `json:"http_only,omitempty"`
+	Secure      bool              `json:"secure"`
+	HTTPOnly    bool              `json:"http_only"`
 	Ext         map[string]string `json:"extensions,omitempty"`
+
+	expires *time.Time // the expiry as a time, nil for a session cookie
+	deletes bool       // the line deletes the cookie (Max-Age <= 0, Expires in the past)
 }
 
 // Candidate is a transformer chain guessed from the shape of a value (no keys given).
@@ -101,6 +143,8 @@ type Analyzer struct {
 	Encoding  codec.Encoding                           // --encoding, "" = per source
 	Now       time.Time                                // the clock for cookie expiry
 	OpenStore func(p *keyring.Provider) (Store, error) // tracker = id: where the session is looked up; nil = none
+
+	used map[string]bool // the providers tokens were read as (UnusedKeys reports on these only)
 }
 
 // Store is where the sessions of a tracker = id provider are looked up.
@@ -166,14 +210,20 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if a.used == nil {
+		a.used = map[string]bool{}
+	}
+	for _, p := range provs {
+		a.used[p.Name] = true
+	}
 	if len(provs) == 0 {
-		return a.analyzeWith(nil, f), nil
+		return a.finish(a.analyzeWith(nil, f)), nil
 	}
 	var first Result
 	for i, p := range provs {
 		r := a.analyzeWith(p, f)
 		if r.OK {
-			return r, nil
+			return a.finish(r), nil
 		}
 		if i == 0 {
 			first = r
@@ -182,7 +232,60 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 	if len(provs) > 1 {
 		first.Notes = append(first.Notes, fmt.Sprintf("no provider of the keyring reads it (tried %d); shown: %s", len(provs), first.Provider))
 	}
-	return first, nil
+	a.otherProvider(f, provs, &first)
+	return a.finish(first), nil
+}
+
+// otherProvider: when the token fails under the providers it was read as, whether another
+// provider of the keyring verifies it (a token of another service, or a --provider mix-up).
+func (a *Analyzer) otherProvider(f codec.Found, tried []*keyring.Provider, r *Result) {
+	if a.Keyring == nil || f.Err != nil || r.ErrKind == CodeEmpty {
+		return
+	}
+	for _, n := range a.Keyring.ProviderNames() {
+		skip := false
+		for _, p := range tried {
+			skip = skip || p.Name == n
+		}
+		if skip {
+			continue
+		}
+		p, err := a.Keyring.Provider(n)
+		if err != nil {
+			continue // a provider that does not build is not this token's concern
+		}
+		if p.Tracker == "id" || len(p.Chain) == 0 {
+			continue // a keyless provider "reads" anything
+		}
+		if o := a.analyzeWith(p, f); o.OK {
+			r.VerifiesWith = n
+			r.Notes = append(r.Notes, fmt.Sprintf("the keyring's provider %s verifies it (key %s): --provider %s", n, strings.Join(o.KeyIDs, ", "), n))
+			return
+		}
+	}
+}
+
+// finish sets the verdict and the expiry of a result.
+func (a *Analyzer) finish(r Result) Result {
+	if c := r.Cookie; c != nil && c.expires != nil {
+		secs := int64(c.expires.Sub(a.Now) / time.Second)
+		if c.deletes {
+			secs = 0
+		}
+		r.ExpiresInSeconds = &secs
+		r.Expired = r.OK && (c.deletes || !c.expires.After(a.Now))
+	}
+	switch {
+	case r.ErrKind == CodeUnverified:
+		r.Verdict = VerdictUnverified
+	case !r.OK:
+		r.Verdict = VerdictInvalid
+	case r.Expired:
+		r.Verdict = VerdictValidExpired
+	default:
+		r.Verdict = VerdictValid
+	}
+	return r
 }
 
 func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
@@ -218,7 +321,7 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 	}
 	r.Encoding = string(enc)
 	if f.SetCookie != nil {
-		r.Cookie = a.cookieView(f.SetCookie)
+		r.Cookie = a.cookieView(f.SetCookie, f.Date)
 	}
 	value, err := codec.Decode(f.Raw, enc, prof)
 	if err != nil {
@@ -251,6 +354,9 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}
 			if l.Err != nil {
 				lr.Error = l.Err.Error()
+				if i := l.Step - 1; i >= 0 && i < len(p.Steps) {
+					lr.Tried = append(append([]string{}, p.Steps[i].Keys...), p.Steps[i].SignKeys...)
+				}
 			}
 			if l.OK {
 				for _, id := range []string{l.KeyID, l.SignKeyID} {
@@ -266,6 +372,13 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 		}
 		if err != nil {
 			r.fail(ErrKind(err), err.Error())
+			// a MAC or digest that does not verify still shows what it signs, untrusted (as
+			// flask-unsign and flask-cookie-decode do); an encrypted value shows nothing
+			if len(r.Layers) > 0 && !r.Layers[0].OK && (r.Layers[0].Transform == "mac" || r.Layers[0].Transform == "digest") {
+				if u := unverifiedPayload(value); u != value {
+					r.Payload = &u
+				}
+			}
 			return r
 		}
 		payload = out
@@ -406,21 +519,38 @@ func (a *Analyzer) lookupStored(p *keyring.Provider, id string, r *Result) {
 	}
 }
 
-func (a *Analyzer) cookieView(sc *codec.SetCookie) *Cookie {
+func (a *Analyzer) cookieView(sc *codec.SetCookie, date *time.Time) *Cookie {
 	cv := &Cookie{MaxAge: sc.MaxAge, ExpiresAttr: sc.ExpiresRaw, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure,
 		HTTPOnly: sc.HTTPOnly}
+	// Max-Age counts from when the line was received: the response's Date: when it was pasted
+	// whole (curl -i), else now
+	ref, from := a.Now, "now"
+	if date != nil {
+		ref, from = *date, "the response's Date: "+date.UTC().Format(time.RFC3339)
+	}
 	switch {
+	case sc.MaxAge != nil && *sc.MaxAge <= 0:
+		// Max-Age=0 (or less) deletes the cookie at once (RFC 6265 5.2.2)
+		cv.expires, cv.deletes = &ref, true
+		cv.Expires = ref.UTC().Format(time.RFC3339)
+		cv.ExpiresIn = fmt.Sprintf("deleted at once: Max-Age=%d tells the browser to remove the cookie", *sc.MaxAge)
 	case sc.MaxAge != nil:
-		// Max-Age wins over Expires (RFC 6265); it counts from when the line was received: now
-		t := a.Now.Add(time.Duration(*sc.MaxAge) * time.Second)
-		if *sc.MaxAge <= 0 {
-			t = time.Unix(0, 0).UTC()
-		}
+		// Max-Age wins over Expires (RFC 6265)
+		t := ref.Add(time.Duration(*sc.MaxAge) * time.Second)
+		cv.expires = &t
 		cv.Expires = t.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.Now, t) + " (Max-Age, counted from now)"
+		cv.ExpiresIn = humanUntil(a.Now, t) + " (Max-Age, counted from " + from + ")"
 	case sc.Expires != nil:
-		cv.Expires = sc.Expires.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.Now, *sc.Expires)
+		t := *sc.Expires
+		cv.expires = &t
+		cv.Expires = t.UTC().Format(time.RFC3339)
+		if t.Before(ref) && (date != nil || t.Year() < 1980) {
+			// an Expires already past when sent: the usual way to delete a cookie
+			cv.deletes = true
+			cv.ExpiresIn = "deleted at once: an Expires in the past tells the browser to remove the cookie"
+		} else {
+			cv.ExpiresIn = humanUntil(a.Now, t)
+		}
 	}
 	for _, e := range sc.Extensions {
 		if cv.Ext == nil {
