@@ -16,26 +16,26 @@ import (
 // Result is what inspect and verify report for one session token. Its JSON form is a contract
 // (README): name, ok, error, layers, payload, format, session.
 type Result struct {
-	Line      int               `json:"line,omitempty"`
-	Name      string            `json:"name"`
-	Provider  string            `json:"provider,omitempty"`
-	Source    string            `json:"source"`
-	OK        bool              `json:"ok"`
-	Error     string            `json:"error,omitempty"`
-	Ktor      string            `json:"ktor,omitempty"`
-	Encoding  string            `json:"encoding,omitempty"`
-	Value     string            `json:"transport_value"`
-	Layers    []Layer           `json:"layers"`
-	Verified  bool              `json:"verified"`
-	Payload   *string           `json:"payload,omitempty"`
-	Format    string            `json:"format,omitempty"`
-	Session   json.RawMessage   `json:"session,omitempty"`
-	Types     map[string]string `json:"types,omitempty"`
-	Fields    []Field           `json:"-"`
-	Stored    *Stored           `json:"stored,omitempty"`
-	Cookie    *Cookie           `json:"cookie,omitempty"`
-	Detected  []Candidate       `json:"detected,omitempty"`
-	Notes     []string          `json:"notes,omitempty"`
+	Line     int               `json:"line,omitempty"`
+	Name     string            `json:"name"`
+	Provider string            `json:"provider,omitempty"`
+	Source   string            `json:"source"`
+	OK       bool              `json:"ok"`
+	Error    string            `json:"error,omitempty"`
+	Ktor     string            `json:"ktor,omitempty"`
+	Encoding string            `json:"encoding,omitempty"`
+	Value    string            `json:"transport_value"`
+	Layers   []Layer           `json:"layers"`
+	Verified bool              `json:"verified"`
+	Payload  *string           `json:"payload,omitempty"`
+	Format   string            `json:"format,omitempty"`
+	Session  json.RawMessage   `json:"session,omitempty"`
+	Types    map[string]string `json:"types,omitempty"`
+	Fields   []Field           `json:"-"`
+	Stored   *Stored           `json:"stored,omitempty"`
+	Cookie   *Cookie           `json:"cookie,omitempty"`
+	Detected []Candidate       `json:"detected,omitempty"`
+	Notes    []string          `json:"notes,omitempty"`
 	// ErrKind is the stable error code of a result that is not ok (Code* constants): scripts
 	// branch on it, the prose of Error may change.
 	ErrKind string `json:"error_code,omitempty"`
