@@ -51,13 +51,17 @@ func RunWith(env Env) int {
 	env.Args, env.color = args, mode
 	ui := newUI(env)
 	app := newApp(env, ui)
+	if n := len(env.Args); n > 0 && env.Args[n-1] == "--generate-bash-completion" {
+		complete(app, env.Args[:n-1], env, env.Stdout)
+		return ExitOK
+	}
 	err = app.Run(interspersed(app, env.Args))
 	return ui.exit(err)
 }
 
 const exitHelp = `EXIT STATUS:
    0  ok: every token verified, every check passed
-   1  an invalid token, a failed check or an audit finding
+   1  an invalid token, an expired cookie (VALID · EXPIRED), a failed check or an audit finding
    2  usage or configuration error (flags, keyring file)
    3  storage or I/O error`
 
@@ -74,6 +78,11 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…'
    sessionctl rotate --keys keys.toml tokens.txt > rotated.txt
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
+   sessionctl help storage purge             the help of one command (or: sessionctl storage purge --help)
+   sessionctl version | man | completion bash|zsh|fish
+
+The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionctl/keys.toml
+(~/.config/sessionctl/keys.toml) when that file exists.
 
 ` + exitHelp,
 		Reader:                 env.Stdin,
@@ -103,9 +112,17 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 			keysCommand(env, ui),
 			auditCommand(env, ui),
 			completionCommand(),
+			helpCommand(),
+			versionCommand(),
+			manCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			ui.errorf("unknown command %q: see 'sessionctl --help'", name)
+			// c is the context of the command whose subcommand was not found (the app's at the top)
+			cmds, parent := c.App.Commands, "sessionctl"
+			if c.Command != nil && len(c.Command.Subcommands) > 0 {
+				cmds, parent = c.Command.Subcommands, c.Command.HelpName
+			}
+			ui.errorf("unknown command %q%s: see '%s --help'", name, suggestCommand(cmds, name, parent), parent)
 			ui.status = ExitUsage
 		},
 	}
@@ -117,47 +134,6 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 	}
 	return app
 }
-
-func completionCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash or zsh)",
-		ArgsUsage: "bash|zsh",
-		Action: func(c *cli.Context) error {
-			switch c.Args().First() {
-			case "bash", "":
-				fmt.Fprint(c.App.Writer, bashCompletion)
-			case "zsh":
-				fmt.Fprint(c.App.Writer, zshCompletion)
-			default:
-				return usageErr("completion: want bash or zsh, got %q", c.Args().First())
-			}
-			return nil
-		},
-	}
-}
-
-const bashCompletion = `# sessionctl bash completion: source <(sessionctl completion bash)
-_sessionctl_complete() {
-  local cur opts
-  COMPREPLY=()
-  cur="${COMP_WORDS[COMP_CWORD]}"
-  opts=$( "${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null )
-  COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-  return 0
-}
-complete -o bashdefault -o default -F _sessionctl_complete sessionctl
-`
-
-const zshCompletion = `#compdef sessionctl
-# sessionctl zsh completion: source <(sessionctl completion zsh)
-_sessionctl() {
-  local -a opts
-  opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
-  _describe 'values' opts
-}
-compdef _sessionctl sessionctl
-`
 
 // exit turns a command's error into a message and an exit status (the one place that does).
 func (u *ui) exit(err error) int {
@@ -190,23 +166,9 @@ func (u *ui) exit(err error) int {
 	return ExitUsage
 }
 
-// version: the module version the binary was built from ("(devel)" for a checkout), with the VCS
-// revision when Go recorded one.
 func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-		if s.Key == "vcs.modified" && s.Value == "true" {
-			v += "+dirty"
-		}
-	}
-	return v
+	bi, _ := debug.ReadBuildInfo()
+	return formatVersion(bi)
 }
 
 // interspersed moves the flags a user typed after the positional arguments of a command in front

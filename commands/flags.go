@@ -2,8 +2,11 @@ package commands
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -104,10 +107,50 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		}
 		return kr, provider, nil
 	}
+	if def, err := defaultKeyring(env); err != nil {
+		return nil, "", ioErr(err)
+	} else if def != "" {
+		kr, warns, err := keyring.Load(def, keyOptions(env))
+		for _, w := range warns {
+			u.warnf("%s", w)
+		}
+		if err != nil {
+			return nil, "", configErr(err)
+		}
+		if provider == "" && len(kr.ProviderNames()) == 1 {
+			provider = kr.ProviderNames()[0]
+		}
+		return kr, provider, nil
+	}
 	if provider != "" {
-		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS)", "--provider %s given without a keyring", provider)
+		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS, or put it at $XDG_CONFIG_HOME/sessionctl/keys.toml)", "--provider %s given without a keyring", provider)
 	}
 	return nil, "", nil
+}
+
+// defaultKeyring: $XDG_CONFIG_HOME/sessionctl/keys.toml ($HOME/.config when XDG_CONFIG_HOME is
+// unset or relative, as the XDG spec says) when that file exists; "" when it does not.
+// SESSIONCTL_KEYS comes first, through the --keys flag's environment variable.
+func defaultKeyring(env Env) (string, error) {
+	if p := env.Getenv(envKeys); p != "" {
+		return p, nil
+	}
+	dir := env.Getenv("XDG_CONFIG_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home := env.Getenv("HOME")
+		if home == "" {
+			return "", nil
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	p := filepath.Join(dir, "sessionctl", "keys.toml")
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("default keyring %s: %w", p, err)
+	}
+	return p, nil
 }
 
 // oneOffKeyring builds a keyring with one provider from the chain flags, in Ktor's usual order:
