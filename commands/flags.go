@@ -51,10 +51,10 @@ func keyFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagProvider, Aliases: []string{"p"}, EnvVars: []string{envProvider}, Usage: "the provider (cookie or header `NAME`) of the keyring to use"},
 		&cli.BoolFlag{Name: flagExample, Usage: "use the embedded example keyring (keys.example.toml)"},
 		&cli.StringFlag{Name: flagKtor, Usage: "Ktor `VERSION` profile for a one-off chain: 1.0, 1.6, 2 or 3", Value: ""},
-		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX` (repeat: first = current)"},
+		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX`, env:VAR or @FILE (repeat: first = current)"},
 		&cli.StringFlag{Name: flagMACAlg, Usage: "one-off chain: MAC `ALGORITHM` (JCA name, default by profile)"},
-		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX` (repeat: first = current)"},
-		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX` (repeat)"},
+		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX`, env:VAR or @FILE (repeat: first = current)"},
+		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX`, env:VAR or @FILE (repeat)"},
 		&cli.StringFlag{Name: flagSignAlg, Usage: "one-off chain: encrypt's HMAC `ALGORITHM` (default HmacSHA256)"},
 		&cli.StringFlag{Name: flagFormat, Usage: "one-off chain: encrypt `FORMAT`, current (Ktor 3) or legacy (Ktor 1.x-2.x)"},
 		&cli.BoolFlag{Name: flagCompat, Usage: "one-off chain: encrypt reads the other format too (Ktor's backwardCompatibleRead)"},
@@ -89,7 +89,7 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		}
 		return kr, provider, nil
 	case oneOff:
-		kr, name, err := oneOffKeyring(c)
+		kr, name, err := oneOffKeyring(c, keyOptions(env))
 		if err != nil {
 			return nil, "", configErr(err)
 		}
@@ -155,7 +155,7 @@ func defaultKeyring(env Env) (string, error) {
 
 // oneOffKeyring builds a keyring with one provider from the chain flags, in Ktor's usual order:
 // encrypt, then mac, then digest.
-func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
+func oneOffKeyring(c *cli.Context, o keyring.Options) (*keyring.Keyring, string, error) {
 	name := c.String(flagName)
 	if name == "" {
 		name = "SESSION"
@@ -166,13 +166,30 @@ func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 		var ids []string
 		for i, h := range c.StringSlice(flag) {
 			h = strings.TrimSpace(h)
-			b, err := hex.DecodeString(h)
-			if err != nil {
-				return nil, fmt.Errorf("--%s #%d: not hex: %v", flag, i+1, err)
-			}
 			id := fmt.Sprintf("%s-%d", prefix, i+1)
-			material[id] = b
-			cfg.Keys[id] = keyring.KeySpec{Hex: &h}
+			switch {
+			case strings.HasPrefix(h, "env:"):
+				// as a keyring's env = "VAR": hex:…, base64:…, text:…, bare hex, else UTF-8
+				v := h[len("env:"):]
+				if v == "" {
+					return nil, fmt.Errorf("--%s #%d: env: needs a variable name (env:VAR)", flag, i+1)
+				}
+				cfg.Keys[id] = keyring.KeySpec{Env: &v}
+			case strings.HasPrefix(h, "@"):
+				// as a keyring's file = "PATH": the file's bytes, without a final newline
+				f := h[1:]
+				if f == "" {
+					return nil, fmt.Errorf("--%s #%d: @ needs a file name (@FILE)", flag, i+1)
+				}
+				cfg.Keys[id] = keyring.KeySpec{File: &f}
+			default:
+				b, err := hex.DecodeString(h)
+				if err != nil {
+					return nil, fmt.Errorf("--%s #%d: not hex: %v (or give env:VAR or @FILE, which keep the key off the command line)", flag, i+1, err)
+				}
+				material[id] = b
+				cfg.Keys[id] = keyring.KeySpec{Hex: &h}
+			}
 			ids = append(ids, id)
 		}
 		return ids, nil
@@ -210,7 +227,7 @@ func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 		spec.Transform = append(spec.Transform, t)
 	}
 	cfg.Providers[name] = spec
-	return keyring.FromConfig("flags", cfg, []string{name}, material, keyring.Options{}), name, nil
+	return keyring.FromConfig("flags", cfg, []string{name}, material, o), name, nil
 }
 
 // keyOptions: what a keyring may read, the environment and files.

@@ -33,6 +33,8 @@ EXAMPLES:
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…; Path=/; HttpOnly'
    curl -si https://app.example.com/login | sessionctl inspect --keys keys.toml -
    sessionctl inspect --mac-key 00112233… --ktor 2 'SESSION=a%3D%2523i1%2F…'
+   sessionctl inspect --mac-key env:LEGACY_MAC --ktor 2 "$COOKIE"      # the key off the command line
+   sessionctl inspect --encrypt-key @enc.key --sign-key @sign.key "$COOKIE"
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq -r '.verdict, .expires_in_seconds, .error_code'
 
