@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
@@ -115,6 +116,15 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 		}
 		res.Cookie = cv
 		out = cv
+	}
+	if p.Transport == "cookie" {
+		cv := res.Cookie
+		if cv == "" {
+			cv = value
+		}
+		if n := inspect.CookieSizeNote(p.Name, cv); n != "" {
+			u.warnf("%s", n)
+		}
 	}
 	if c.Bool(flagJSON) {
 		b, _ := marshalJSON(res)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
@@ -246,11 +248,17 @@ func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 		return
 	}
 	fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
+	// columns by display width, not bytes: größe is 5 columns, 名前 is 4
 	width, tw := 0, 0
 	for _, f := range fields {
-		width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
+		width, tw = max(width, lipgloss.Width(f.Name)), max(tw, lipgloss.Width(f.Type))
 	}
+	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-lipgloss.Width(s))) }
 	for _, f := range fields {
-		fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
+		v := f.Value
+		if f.Time != "" {
+			v += "  " + st.Dim.Render("("+f.Time+")")
+		}
+		fmt.Fprintf(w, "    %s %s %s\n", pad(f.Name, width), st.Dim.Render(pad(f.Type, tw)), v)
 	}
 }

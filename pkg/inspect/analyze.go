@@ -99,6 +99,43 @@ type Layer struct {
 type Field struct {
 	Name, Type, Value string
 	Warnings          []string
+	// Time: a number that looks like a Unix time (seconds or milliseconds between the years 2000
+	// and 2100) as RFC 3339, for the session view to annotate ("" for other values).
+	Time string
+}
+
+// MaxCookieBytes is the size of a cookie's name and value past which browsers drop it (RFC 6265
+// 6.1 asks for at least 4096 bytes per cookie; Chrome, Firefox and Safari stop there).
+const MaxCookieBytes = 4096
+
+// CookieSizeNote: a warning for a cookie whose name and value are over MaxCookieBytes, else "".
+func CookieSizeNote(name, raw string) string {
+	n := len(raw)
+	if name != "" {
+		n += len(name) + 1
+	}
+	if n <= MaxCookieBytes {
+		return ""
+	}
+	return fmt.Sprintf("the cookie is %d bytes (name=value): browsers drop cookies over %d bytes, so the session would silently be lost", n, MaxCookieBytes)
+}
+
+// epochLike: the time a number stands for when it reads as a Unix time in seconds or milliseconds
+// between 2000 and 2100 (a count such as 17 does not).
+func epochLike(v serializer.Value) string {
+	switch v.Kind {
+	case serializer.KindInt, serializer.KindLong, serializer.KindJSONNumber:
+	default:
+		return ""
+	}
+	t, ok := serializer.EpochTime(v.Text)
+	if !ok || t.Year() < 2000 || t.Year() >= 2100 {
+		return ""
+	}
+	if t.Nanosecond() != 0 {
+		return t.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	return t.Format(time.RFC3339)
 }
 
 // Stored is the stored session of a tracker = id token.
@@ -330,6 +367,11 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 		return r
 	}
 	r.Value = value
+	if p == nil || p.Transport == "cookie" {
+		if n := CookieSizeNote(r.Name, f.Raw); n != "" {
+			r.Notes = append(r.Notes, n)
+		}
+	}
 	if f.SetCookie != nil && f.Raw == "" {
 		r.fail("empty", "empty value: this Set-Cookie clears the session")
 		return r
@@ -444,7 +486,7 @@ func FieldViews(v serializer.Value) []Field {
 	out := make([]Field, 0, len(v.Fields))
 	for _, f := range v.Fields {
 		fb, _ := marshalJSON(f.Value)
-		out = append(out, Field{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
+		out = append(out, Field{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings, Time: epochLike(f.Value)})
 	}
 	return out
 }
