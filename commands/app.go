@@ -56,6 +56,9 @@ func RunWith(env Env) int {
 		return ExitOK
 	}
 	err = app.Run(interspersed(app, env.Args))
+	if ui.flush != nil {
+		ui.flush()
+	}
 	return ui.exit(err)
 }
 
@@ -126,6 +129,7 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 			ui.status = ExitUsage
 		},
 	}
+	addOutputFlags(app.Commands, ui)
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
 		for _, s := range c.Subcommands {

@@ -40,6 +40,7 @@ Invalid tokens are reported on stderr with their line number and left out (kept 
 
 EXAMPLES:
    sessionctl rotate --keys keys.toml --provider USER_SESSION tokens.txt -o rotated.txt
+   sessionctl rotate --keys keys.toml --provider USER_SESSION --from tokens.txt -o tokens.txt
    sessionctl rotate --keys keys.toml --provider OLD --to NEW < ktor2.txt > ktor3.txt
    sessionctl rotate --keys keys.toml --dry-run tokens.txt
 
@@ -50,9 +51,10 @@ EXAMPLES:
 			&cli.StringFlag{Name: "to", Usage: "rewrite into this `PROVIDER`'s chain and format (default: the same provider)"},
 			&cli.BoolFlag{Name: "keep-invalid", Usage: "keep invalid tokens unchanged in the output instead of leaving them out"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "verify and count only; write no tokens"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout; a file replaced keeps its mode, a new one is 0600"},
 			&cli.StringFlag{Name: "iv", Usage: "fix the encryption IV (`HEX`), for reproducible tests only"},
 			&cli.IntFlag{Name: "workers", Usage: "worker goroutines (default: every core)"},
+			fromFlag(),
 		),
 		Action: func(c *cli.Context) error { return runRotate(c, env, u) },
 	}
@@ -138,7 +140,14 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	}
 	r.convert = src != dst && src.SerializerFormat() != dst.SerializerFormat()
 
-	in, _, err := openInput(c.Args().First(), env.Stdin)
+	from := c.String(flagFrom)
+	switch {
+	case from != "" && c.Args().Present():
+		return usageHint("give the input as --from FILE or as the argument, not both", "--from %s and argument %s", from, c.Args().First())
+	case from == "":
+		from = c.Args().First()
+	}
+	in, _, err := openInput(from, env.Stdin)
 	if err != nil {
 		return err
 	}
@@ -151,6 +160,13 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			return ioErr(fmt.Errorf("output: %w", err))
 		}
 		defer os.Remove(f.Name())
+		// the file replaced keeps its mode (a new one stays 0600: tokens are secrets)
+		if st, err := os.Stat(o); err == nil && st.Mode().IsRegular() {
+			if err := f.Chmod(st.Mode().Perm()); err != nil {
+				f.Close()
+				return ioErr(fmt.Errorf("output: %w", err))
+			}
+		}
 		out = f
 		commit = func() error {
 			if err := f.Sync(); err != nil {

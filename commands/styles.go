@@ -51,6 +51,7 @@ type ui struct {
 	status     int
 	getenv     func(string) string
 	noWarnings bool
+	flush      func() // --output yaml: the last document
 }
 
 func newUI(env Env) *ui {
