@@ -247,6 +247,12 @@ type rotateDone struct {
 // run: a reader cuts the input into blocks of whole lines, workers rotate blocks, a writer writes
 // them in input order. At most 2*workers blocks are in flight: memory does not grow with the input.
 func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) (*rotateStats, error) {
+	return runBlocks(in, out, errw, workers, r.block)
+}
+
+// runBlocks is rotate's pipeline for any line-by-line job (encode --jsonl too): block turns a block
+// of whole lines, the first numbered firstLine, into output, messages and counts.
+func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block func(data []byte, firstLine int) rotateDone) (*rotateStats, error) {
 	jobs := make(chan rotateJob, workers)
 	order := make(chan chan rotateDone, 2*workers)
 	var wg sync.WaitGroup
@@ -255,7 +261,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.done <- r.block(j.data, j.firstLine)
+				j.done <- block(j.data, j.firstLine)
 			}
 		}()
 	}

@@ -2,8 +2,10 @@ package serializer
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 func TestMatch(t *testing.T) {
@@ -107,6 +109,47 @@ func TestEpochTime(t *testing.T) {
 		got, ok := EpochTime(c.in)
 		if ok != c.ok || ok && got.Format(time.RFC3339) != c.want {
 			t.Errorf("%s: %v %v, want %s %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// The fast JSON path takes the sessions encode --jsonl is fed (else it is no faster) and leaves
+// escapes and bad input to encoding/json.
+func TestDecodeJSONFastAccepts(t *testing.T) {
+	for _, s := range []string{`{"userId":"u-1","name":"Zoë","roles":["admin","ops"],"loginCount":17,"admin":true,"x":null}`,
+		` {"a": {"b": [1, -2.5e3, 0]} } `, `{}`, `[]`, `"s"`, `1`} {
+		if _, ok := decodeJSONFast(s); !ok {
+			t.Errorf("fast path refuses %s", s)
+		}
+	}
+	for _, s := range []string{`{"a":"\n"}`, `{"a":"\u00e9"}`, "{\"a\":\"\xff\"}", `{"a":01}`, `{"a":1}x`, `{"a":1,}`, `[1 2]`, `{"a" 1}`, ``} {
+		if _, ok := decodeJSONFast(s); ok {
+			t.Errorf("fast path takes %q", s)
+		}
+	}
+}
+
+// lessUTF16 without allocation orders as UTF-16 code units do (Java's String.compareTo), also
+// for runes above U+FFFF, which sort before U+E000-U+FFFF there, and invalid UTF-8.
+func TestLessUTF16(t *testing.T) {
+	ref := func(a, b string) bool {
+		ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+		for i := 0; i < len(ua) && i < len(ub); i++ {
+			if ua[i] != ub[i] {
+				return ua[i] < ub[i]
+			}
+		}
+		return len(ua) < len(ub)
+	}
+	words := []string{"", "a", "ab", "b", "B", "é", "\uffff", "\U0001F600", "\U0001F600a", "\ue000", "\xff", "\xffa", "userId", "user", "名前", "größe"}
+	for _, a := range words {
+		for _, b := range words {
+			if lessUTF16(a, b) != ref(a, b) {
+				t.Errorf("lessUTF16(%q, %q) = %v", a, b, lessUTF16(a, b))
+			}
+		}
+		if foldName(a) != strings.ToLower(strings.ToUpper(a)) {
+			t.Errorf("foldName(%q) = %q", a, foldName(a))
 		}
 	}
 }
