@@ -217,10 +217,17 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	if r.dryRun {
 		msg = "dry run, nothing written: " + msg
 	}
-	if r.json && r.dryRun {
-		b, _ := marshalJSON(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
-			"invalid": stats.invalid, "by_key": stats.byKey, "failures": stats.failures}})
-		fmt.Fprintf(u.out, "%s\n", b)
+	if r.json {
+		// verify's summary shape, plus what rotate did
+		sum := inspect.NewSummary()
+		sum.Tokens, sum.Valid, sum.Invalid, sum.ByKey, sum.Failures = stats.lines, stats.rotated, stats.invalid, stats.byKey, stats.failures
+		b, _ := marshalJSON(map[string]any{"summary": struct {
+			*inspect.Summary
+			Rotated int  `json:"rotated"`
+			Kept    int  `json:"kept"`
+			DryRun  bool `json:"dry_run"`
+		}{sum, stats.rotated, stats.kept, r.dryRun}})
+		fmt.Fprintf(u.out, "%s\n", b) // with -o FILE the rows went to the file, the summary comes here
 	}
 	if !r.json || r.dryRun || u.errTTY {
 		u.infof("%s", msg)
@@ -364,7 +371,7 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 			st.invalid++
 			st.failures[inspect.ErrKind(err)]++
 			if r.json {
-				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error()})
+				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": inspect.ErrKind(err)})
 				out = append(append(out, b...), '\n')
 				if r.dryRun {
 					out = out[:before]
