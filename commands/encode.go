@@ -192,17 +192,28 @@ func encodePayload(c *cli.Context, p *keyring.Provider, env Env) (string, error)
 			}
 			text = string(b)
 		}
-		s, err := payloadFromJSON(text, p)
+		v, err := serializer.DecodeJSON(text)
+		if err != nil || v.Kind != serializer.KindJSONObject {
+			return "", usageErr("--from-json: want a JSON object: %v", err)
+		}
+		if format == serializer.FormatJSON {
+			s, err := serializer.Encode(v, serializer.FormatJSON, p.Profile)
+			if err != nil {
+				return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
+			}
+			return s, nil
+		}
+		fields = v.Fields
+	}
+	if format == serializer.FormatJSON {
+		// Ktor 3's default serializer, kotlinx Json: it refuses NaN and Infinity, escapes as it does
+		s, err := serializer.Encode(serializer.Value{Kind: serializer.KindObject, Fields: fields}, serializer.FormatJSON, p.Profile)
 		if err != nil {
-			return "", usageErr("--from-json: %v", err)
+			return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
 		}
 		return s, nil
 	}
-	if format == serializer.FormatJSON {
-		b, err := marshalJSON(serializer.Value{Kind: serializer.KindObject, Fields: fields})
-		return string(b), err
-	}
-	s, err := serializer.EncodeFields(fields, p.Profile)
+	s, err := serializer.EncodeFieldsWith(fields, p.TextStyle, p.Profile)
 	if err != nil {
 		return "", usageErr("session fields: %v", err)
 	}
@@ -223,10 +234,13 @@ func payloadFromJSON(text string, p *keyring.Provider) (string, error) {
 		return "", fmt.Errorf("want a JSON object: %v", err)
 	}
 	if format == serializer.FormatJSON {
-		b, err := marshalJSON(v)
-		return string(b), err
+		s, err := serializer.Encode(v, serializer.FormatJSON, p.Profile)
+		if err != nil {
+			return "", fmt.Errorf("kotlinx Json: %v", err)
+		}
+		return s, nil
 	}
-	s, err := serializer.EncodeFields(v.Fields, p.Profile)
+	s, err := serializer.EncodeFieldsWith(v.Fields, p.TextStyle, p.Profile)
 	if err != nil {
 		return "", fmt.Errorf("session fields: %v", err)
 	}

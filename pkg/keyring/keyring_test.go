@@ -26,7 +26,7 @@ func TestParseErrors(t *testing.T) {
 		// the excerpt with its caret never shows key material
 		{"excerpt hides keys", "[keys.a]\nhex = \"00112233\"\n[keys.b]\nbase64 = \"c2VjcmV0\"\n[providers.X\nktor = \"2\"", ErrSyntax, "", 6, "k.toml: line 6, column 13: expected '.' or ']' to end table name, but got '\\n' instead\n\n      4 | base64 = \"(hidden)\"\n      5 | [providers.X\n      6 | ktor = \"2\"\n                      ^"},
 		{"wrong shape", "[providers.P]\ntransform = 3", ErrSyntax, "", 0, "k.toml: toml: line 2 (last key \"providers.P.transform\"): incompatible types: TOML value has type int64; destination has type slice"},
-		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2, column 8: ktor: want a version such as \"3\", got true\n\n      1 | [providers.P]\n      2 | ktor = true\n                 ^^^^"},
+		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2, column 8: ktor: want a release such as \"3.0.0\", got true\n\n      1 | [providers.P]\n      2 | ktor = true\n                 ^^^^"},
 		{"misspelt key", "[keys.a]\nhexx = \"00\"", ErrUnknownKey, "", 0, `k.toml: unknown key keys.a.hexx (did you mean "hex"?)`},
 		{"misspelt provider key", "[providers.P]\ntrackr = \"id\"", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.trackr (did you mean "tracker"?)`},
 		{"misspelt transform key", "[[providers.P.transform]]\ntype = \"mac\"\nkey = [\"a\"]", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.transform.key (did you mean "keys"?)`},
@@ -260,7 +260,7 @@ extensions = { SameSite = "Lax", Partitioned = true, Off = false }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Profile != transform.Profile2 || p.Transport != "cookie" || p.Tracker != "id" || p.Serializer != "ktor-text" ||
+	if p.Profile != "2.3.13" || !p.Version.Alias() || !p.KtorSet || p.Transport != "cookie" || p.Tracker != "id" || p.Serializer != "ktor-text" ||
 		p.SerializerFormat() != serializer.FormatText || p.Storage != "dir:/tmp/x" {
 		t.Errorf("provider %+v", p)
 	}
@@ -306,7 +306,7 @@ extensions = { SameSite = "Lax", Partitioned = true, Off = false }
 		{"transport", "transport = \"ws\"", `transport "ws": want cookie or header`},
 		{"storage without id", "storage = \"dir:/x\"", `storage is set but tracker is "value": a storage holds sessions only for tracker = "id"`},
 		{"mac without keys", "[[providers.X.transform]]\ntype = \"mac\"", `transform #1 (mac): mac needs keys = ["key-id", …]`},
-		{"max_age", "[providers.X.cookie]\nmax_age = -1", `cookie: max_age -1: want seconds >= 0 (0 = session cookie)`},
+		{"max_age", "[providers.X.cookie]\nmax_age = -1", `cookie: max_age -1: want seconds >= 0 (0 = session cookie, "zero" = Ktor's maxAgeInSeconds = 0)`},
 	} {
 		kr, err := Parse("k.toml", []byte("[providers.X]\n"+tc.src), Options{})
 		if err != nil {
