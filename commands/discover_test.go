@@ -1,11 +1,13 @@
 package commands
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLIDocsCurrent: docs/cli.md is urfave/cli's markdown of the app's own definitions, as
@@ -111,5 +113,45 @@ func TestComplete(t *testing.T) {
 		if got := strings.Join(strings.Fields(out.String()), " "); got != tc.want {
 			t.Errorf("%q:\n got %q\nwant %q", tc.words, got, tc.want)
 		}
+	}
+}
+
+// TestLimiter: --rate N/s lets batch k start no earlier than k·size/N seconds after the first.
+func TestLimiter(t *testing.T) {
+	start := time.Unix(1700000000, 0)
+	now := start
+	l := newLimiter(10) // 10 a second
+	l.now = func() time.Time { return now }
+	var slept []time.Duration
+	l.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); now = now.Add(d); return nil }
+	for i := 0; i < 4; i++ {
+		if err := l.wait(context.Background(), 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := now.Sub(start); got != 1500*time.Millisecond || len(slept) != 3 {
+		t.Errorf("4 batches of 5 at 10/s: started the last after %v (sleeps %v), want 1.5s", got, slept)
+	}
+	// time spent removing counts: no sleep when the batch is already due
+	now = now.Add(2 * time.Second)
+	slept = nil
+	l.wait(context.Background(), 5)
+	if len(slept) != 0 {
+		t.Errorf("slept %v when due", slept)
+	}
+	if r, err := parseRate("600/m"); err != nil || r != 10 {
+		t.Errorf("600/m = %v %v", r, err)
+	}
+	for _, bad := range []string{"10", "10/h", "-1/s", "x/s", "0/s"} {
+		if _, err := parseRate(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l2 := newLimiter(1)
+	l2.wait(ctx, 1)
+	if err := l2.wait(ctx, 1); err == nil {
+		t.Errorf("a cancelled wait returned no error")
 	}
 }
