@@ -40,7 +40,8 @@ EXAMPLES:
 
 VERDICTS:
    VALID            the value verifies (exit 0)
-   VALID · EXPIRED  it verifies, but Max-Age/Expires has passed or deletes the cookie (exit 1);
+   VALID · EXPIRED  it verifies, but Max-Age/Expires has passed or deletes the cookie (exit 1,
+                    or 0 with --allow-expired);
                     Max-Age counts from a pasted response's Date: header, else from now
    INVALID          it does not verify (exit 1): a MAC'd payload is still shown, UNTRUSTED; the key
                     ids tried are listed; a note names another provider whose keys verify it
@@ -52,6 +53,7 @@ VERDICTS:
 			encodingFlag("how a bare value is cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.StringFlag{Name: flagNow, Usage: "the clock for expiry, RFC 3339 or Unix seconds (default: now)"},
 			&cli.StringFlag{Name: flagStore, Usage: "storage for tracker = id sessions: dir:PATH or redis://… (default: the provider's)"},
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runInspect(c, env, u) },
 	}
@@ -146,7 +148,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 			return configErr(err)
 		}
 		// an expired cookie verifies but a browser no longer sends it: exit 1 as for a finding
-		if !r.OK && r.ErrKind != inspect.CodeUnverified || r.Expired {
+		if !r.OK && r.ErrKind != inspect.CodeUnverified || r.Expired && !c.Bool(flagAllowExpired) {
 			bad = true
 		}
 		if c.Bool(flagJSON) {
@@ -166,4 +168,11 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+const flagAllowExpired = "allow-expired"
+
+// allowExpiredFlag: exit 0 for VALID · EXPIRED (as jwt-cli's --ignore-exp); the verdict stays.
+func allowExpiredFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagAllowExpired, Usage: "exit 0 for a cookie that verifies but has expired (the verdict still says EXPIRED)"}
 }

@@ -30,7 +30,8 @@ EXAMPLES:
    sessionctl verify --keys keys.toml --json < tokens.txt | jq -r 'select(.ok == false) | .error_code'
 
 A line is VALID, VALID · EXPIRED (a Set-Cookie line whose Max-Age/Expires has passed) or INVALID;
-the exit status is 0 only when every token is valid and none expired (see 'sessionctl inspect
+the exit status is 0 only when every token is valid and none expired (--allow-expired: expired
+cookies count as valid for the exit status; see 'sessionctl inspect
 --help' for the verdicts; JSON: verdict, expired, expires_in_seconds, error_code).
 
 ` + exitHelp,
@@ -39,6 +40,7 @@ the exit status is 0 only when every token is valid and none expired (see 'sessi
 			encodingFlag("how bare values are cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but the summary; the exit status tells"},
 			fromFlag(),
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runVerify(c, env, u) },
 	}
@@ -134,7 +136,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	} else if sum.Tokens > 1 || quiet {
 		renderSummary(out, u, sum)
 	}
-	if sum.Invalid > 0 || sum.Expired > 0 {
+	if sum.Invalid > 0 || sum.Expired > 0 && !c.Bool(flagAllowExpired) {
 		return silentExit(ExitInvalid)
 	}
 	return nil
