@@ -37,6 +37,8 @@ EXAMPLES:
    sessionctl inspect --encrypt-key @enc.key --sign-key @sign.key "$COOKIE"
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq -r '.verdict, .expires_in_seconds, .error_code'
+   sessionctl inspect --example -o yaml                  # --output json|yaml|text, the long form of --json
+   sessionctl inspect --example --color never            # no colour, and no question to the terminal
 
 VERDICTS:
    VALID            the value verifies (exit 0)
