@@ -34,6 +34,12 @@ func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
 
 type jsonSerializer[T any] struct{}
 
+// jsonKind marks the package's JSON serializers (RotateOnRead reads Ktor's
+// text format when they cannot read a session).
+type jsonKind interface{ kotlinxJSON() }
+
+func (jsonSerializer[T]) kotlinxJSON() {}
+
 func (jsonSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalJSON(v) }
 
 func (jsonSerializer[T]) Deserialize(text string) (T, error) {

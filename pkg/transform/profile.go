@@ -84,3 +84,10 @@ func DefaultEncryptFormat(p Profile) Format {
 	}
 	return FormatLegacy
 }
+
+// UniqueSessionTypes reports whether Ktor's Sessions plugin refuses a second
+// provider of a session type already registered (SessionsConfig.register:
+// "There is already registered session provider for type"), first in Ktor
+// 1.2.0. Ktor 1.0.0 and 1.1.x registered it ("todo: check that type & name is
+// unique"), the first one serving the type.
+func (p Profile) UniqueSessionTypes() bool { return p.norm() != Profile10 }

@@ -167,6 +167,29 @@ func ParseCookieHeader(h string) ([]Cookie, error) {
 	return out, nil
 }
 
+// LastCookie is the Raw of the last pair called name in a Cookie: header, as
+// ParseCookieHeader would list it (ok false when there is none), without
+// building the list: the read of Ktor's server, which keeps the last value
+// of a name. err is ParseCookieHeader's when h holds no pair at all.
+func LastCookie(h, name string) (raw string, ok bool, err error) {
+	h = strings.TrimSpace(h)
+	h, _ = trimPrefixFold(h, "Cookie:")
+	any := false
+	scanPairs(h, func(p pair) bool {
+		if !strings.HasPrefix(p.name, "$") {
+			any = true
+			if p.name == name {
+				raw, ok = stripQuotes(p.value), true
+			}
+		}
+		return true
+	})
+	if !any {
+		return "", false, newErr("parse cookie", "", ErrMalformed, fmt.Sprintf("no name=value pair in %s", clip(h)), "")
+	}
+	return raw, ok, nil
+}
+
 var setCookieAttrs = map[string]bool{
 	"max-age": true, "expires": true, "domain": true, "path": true, "secure": true, "httponly": true, "$x-enc": true,
 }
