@@ -279,3 +279,64 @@ func TestDefaultIDGenerator(t *testing.T) {
 		}
 	}
 }
+
+// failing is a delegate whose reads fail with an I/O error, counted.
+type failing struct {
+	Storage
+	reads atomic.Int64
+}
+
+var errExpected = errors.New("ExpectedException")
+
+func (f *failing) Read(context.Context, string) (string, error) {
+	f.reads.Add(1)
+	return "", errExpected
+}
+
+// TestCacheRememberAllFailures follows Ktor's CacheTest.kt
+// testInvalidateWithError (main, ktor-server-sessions common test): a failed
+// computation is remembered (the counter does not move on the second read),
+// invalidate forgets it without computing, the next read computes again.
+// Without RememberAllFailures the failure is not remembered.
+func TestCacheRememberAllFailures(t *testing.T) {
+	ctx := context.Background()
+	for _, all := range []bool{true, false} {
+		back := &failing{Storage: NewMemory()}
+		c := NewCacheWith(back, CacheOptions{Idle: time.Minute, RememberAllFailures: all})
+		read := func(want int64) {
+			t.Helper()
+			if _, err := c.Read(ctx, "1"); !errors.Is(err, errExpected) {
+				t.Fatalf("all=%v: read: %v", all, err)
+			}
+			if n := back.reads.Load(); n != want {
+				t.Fatalf("all=%v: %d reads of the delegate, want %d", all, n, want)
+			}
+		}
+		if all {
+			read(1)
+			read(1)
+			c.Invalidate(ctx, "1")
+			if n := back.reads.Load(); n != 1 {
+				t.Fatalf("invalidate computed: %d", n)
+			}
+			read(2)
+			// a write through the cache forgets it too
+			c.Write(ctx, "1", "v")
+			read(3)
+		} else {
+			read(1)
+			read(2)
+		}
+	}
+	// Ktor runs the read outside the caller's Job: a cancelled caller does
+	// not leave a cancellation behind for everyone else.
+	back := &counting{Storage: NewMemory()}
+	back.Storage.Write(ctx, "a", "1")
+	c := NewCacheWith(back, CacheOptions{RememberAllFailures: true})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	c.Read(cctx, "a")
+	if v, err := c.Read(ctx, "a"); v != "1" || err != nil {
+		t.Fatalf("after a cancelled read: %q %v", v, err)
+	}
+}
