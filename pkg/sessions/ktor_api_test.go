@@ -18,6 +18,7 @@ import (
 
 	"github.com/sessionctl/sessionctl/pkg/sessions"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
@@ -604,5 +605,48 @@ func TestCustomTransportAndTracker(t *testing.T) {
 		if _, err := sessions.New(bad...); !errors.Is(err, sessions.ErrConfig) {
 			t.Errorf("New: %v, want ErrConfig", err)
 		}
+	}
+}
+
+// prefs is a session of a Ktor app whose serializer is
+// KotlinxSessionSerializer(Json { ignoreUnknownKeys = true; explicitNulls =
+// false; encodeDefaults = true }): data class Prefs(val user: String, val
+// theme: String? , val beta: Boolean = false).
+type prefs struct {
+	User  string
+	Theme *string
+	Beta  bool `ktor:",default"`
+}
+
+func TestJSONSerializerWith(t *testing.T) {
+	o := serializer.JSONOptions{IgnoreUnknownKeys: true, ImplicitNulls: true, EncodeDefaults: true}
+	s := mustNew(t, sessions.Cookie[prefs]("P", sessions.WithSerializer(sessions.JSONSerializerWith[prefs](o))))
+	var got prefs
+	h := s.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ok, err := sessions.Get[prefs](r)
+		if !ok || err != nil {
+			t.Errorf("Get: %v %v", ok, err)
+		}
+		got = v
+		sessions.Set(r, prefs{User: v.User})
+	}))
+	// what the Ktor app wrote: theme absent (null), a key a newer version added
+	enc, _ := codec.Encode(`{"user":"ann","beta":false,"added":{"x":1}}`, codec.URI, "3")
+	rec := ktorGet(h, "GET", "/", "Cookie", "P="+enc)
+	if got.User != "ann" || got.Theme != nil {
+		t.Fatalf("read %+v", got)
+	}
+	v, _ := cookieOf(t, rec.Result().Header, "P", "3")
+	if v != `{"user":"ann","beta":false}` {
+		t.Fatalf("wrote %s", v)
+	}
+	// the default Json refuses both
+	var log hookLog
+	def := mustNew(t, sessions.Cookie[prefs]("P", sessions.WithErrorHook(log.hook))).Handler(getter[prefs](t))
+	if body := ktorGet(def, "GET", "/", "Cookie", "P="+enc).Body.String(); body != "none" {
+		t.Fatalf("default Json read %q", body)
+	}
+	if errs := log.take(); len(errs) != 1 || !errors.Is(errs[0], serializer.ErrUnknownField) {
+		t.Fatalf("hook: %v", errs)
 	}
 }

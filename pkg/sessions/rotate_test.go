@@ -50,6 +50,8 @@ func fmtAny(v any) string {
 		return x.Name
 	case testUserSession:
 		return x.UserID
+	case prefs:
+		return x.User
 	}
 	return "?"
 }

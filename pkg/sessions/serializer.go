@@ -32,7 +32,16 @@ func (s textSerializer[T]) Deserialize(text string) (T, error) {
 // Json in its default configuration: `{"name":"Bob","count":1}`.
 func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
 
-type jsonSerializer[T any] struct{}
+// JSONSerializerWith is the kotlinx JSON serializer of a Ktor app that
+// configures its Json: serializer = KotlinxSessionSerializer(Json {
+// ignoreUnknownKeys = true; explicitNulls = false; encodeDefaults = true })
+// is JSONSerializerWith[T](serializer.JSONOptions{IgnoreUnknownKeys: true,
+// ImplicitNulls: true, EncodeDefaults: true}).
+func JSONSerializerWith[T any](o serializer.JSONOptions) Serializer[T] {
+	return jsonSerializer[T]{o: &o}
+}
+
+type jsonSerializer[T any] struct{ o *serializer.JSONOptions }
 
 // jsonKind marks the package's JSON serializers (RotateOnRead reads Ktor's
 // text format when they cannot read a session).
@@ -40,11 +49,21 @@ type jsonKind interface{ kotlinxJSON() }
 
 func (jsonSerializer[T]) kotlinxJSON() {}
 
-func (jsonSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalJSON(v) }
+func (s jsonSerializer[T]) Serialize(v T) (string, error) {
+	if s.o == nil {
+		return serializer.MarshalJSON(v)
+	}
+	return serializer.MarshalJSONWith(v, *s.o)
+}
 
-func (jsonSerializer[T]) Deserialize(text string) (T, error) {
+func (s jsonSerializer[T]) Deserialize(text string) (T, error) {
 	var v T
-	err := serializer.UnmarshalJSON(text, &v)
+	var err error
+	if s.o == nil {
+		err = serializer.UnmarshalJSON(text, &v)
+	} else {
+		err = serializer.UnmarshalJSONWith(text, &v, *s.o)
+	}
 	return v, err
 }
 

@@ -115,9 +115,11 @@ func jsonValue(dec *json.Decoder, depth int) (Value, error) {
 // kotlinx does without allowSpecialFloatingPointValues. BigInteger and
 // BigDecimal (which kotlinx only handles through a custom serializer) are
 // written as strings. Optional is its value or null.
-func MarshalJSON(v any) (string, error) {
+func MarshalJSON(v any) (string, error) { return marshalJSON(v, nil) }
+
+func marshalJSON(v any, o *JSONOptions) (string, error) {
 	var b bytes.Buffer
-	if err := jsonWrite(&b, reflect.ValueOf(v), fieldInfo{}, "", 0); err != nil {
+	if err := jsonWrite(o, &b, reflect.ValueOf(v), fieldInfo{}, "", 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -126,7 +128,9 @@ func MarshalJSON(v any) (string, error) {
 // UnmarshalJSON reads a kotlinx Json payload into v (a pointer to a struct):
 // unknown keys are an error, absent fields are an error unless tagged
 // `ktor:",optional"`, numbers must fit their Go type.
-func UnmarshalJSON(s string, v any) error {
+func UnmarshalJSON(s string, v any) error { return unmarshalJSON(s, v, nil) }
+
+func unmarshalJSON(s string, v any, o *JSONOptions) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &DecodeError{Offset: -1, Err: ErrArgument, Detail: "UnmarshalJSON needs a non-nil pointer"}
@@ -135,10 +139,10 @@ func UnmarshalJSON(s string, v any) error {
 	if err != nil {
 		return err
 	}
-	return assign(rv.Elem(), tree, fieldInfo{}, "", 0)
+	return assign(o, rv.Elem(), tree, fieldInfo{}, "", 0)
 }
 
-func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth int) error {
+func jsonWrite(o *JSONOptions, b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth int) error {
 	if depth > MaxDepth {
 		return encErr(path, ErrDepth, "more than %d levels of nesting (a cycle?)", MaxDepth)
 	}
@@ -174,7 +178,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			b.WriteString("null")
 			return nil
 		}
-		return jsonWrite(b, v.FieldByName("Value"), fieldInfo{}, path, depth+1)
+		return jsonWrite(o, b, v.FieldByName("Value"), fieldInfo{}, path, depth+1)
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -182,7 +186,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			b.WriteString("null")
 			return nil
 		}
-		return jsonWrite(b, v.Elem(), f, path, depth+1)
+		return jsonWrite(o, b, v.Elem(), f, path, depth+1)
 	}
 	if tm, ok := asTextMarshaler(v); ok {
 		txt, err := tm.MarshalText()
@@ -223,7 +227,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 					return err
 				}
 				b.WriteByte(':')
-				if err := jsonWrite(b, en.Field(1), fieldInfo{}, path+"{"+strconv.Itoa(i)+"}", depth+1); err != nil {
+				if err := jsonWrite(o, b, en.Field(1), fieldInfo{}, path+"{"+strconv.Itoa(i)+"}", depth+1); err != nil {
 					return err
 				}
 			}
@@ -239,7 +243,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := jsonWrite(b, v.Index(i), fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			if err := jsonWrite(o, b, v.Index(i), fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 				return err
 			}
 		}
@@ -266,7 +270,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			}
 			b.WriteString(en.k)
 			b.WriteByte(':')
-			if err := jsonWrite(b, en.v, fieldInfo{}, path+"{"+en.k+"}", depth+1); err != nil {
+			if err := jsonWrite(o, b, en.v, fieldInfo{}, path+"{"+en.k+"}", depth+1); err != nil {
 				return err
 			}
 		}
@@ -277,7 +281,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 		n := 0
 		for _, fi := range si.declared {
 			fv, ok := fieldByIndex(v, fi.index)
-			if !ok {
+			if !ok || o.omit(fi, fv) {
 				continue
 			}
 			if n > 0 {
@@ -286,7 +290,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			n++
 			b.Write(appendJSONString(nil, fi.name))
 			b.WriteByte(':')
-			if err := jsonWrite(b, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
+			if err := jsonWrite(o, b, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
 				return err
 			}
 		}
@@ -301,7 +305,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 // quoted.
 func jsonKeyWrite(b *bytes.Buffer, k reflect.Value, path string) error {
 	var inner bytes.Buffer
-	if err := jsonWrite(&inner, k, fieldInfo{}, path, MaxDepth); err != nil {
+	if err := jsonWrite(nil, &inner, k, fieldInfo{}, path, MaxDepth); err != nil {
 		return err
 	}
 	s := inner.String()

@@ -96,6 +96,8 @@ type fieldInfo struct {
 	set      bool // slice as Set
 	char     bool // rune as Char
 	optional bool // may be absent on decode
+	def      bool // `default`: the Kotlin property has a default, the Go zero value (optional too)
+	typ      reflect.Type
 }
 
 type structInfo struct {
@@ -133,7 +135,7 @@ func fieldsOf(t reflect.Type) *structInfo {
 			if name == "" {
 				name = lowerCamel(f.Name)
 			}
-			fi := fieldInfo{name: name, index: idx, goName: f.Name}
+			fi := fieldInfo{name: name, index: idx, goName: f.Name, typ: f.Type}
 			for _, o := range strings.Split(opts, ",") {
 				switch o {
 				case "set":
@@ -142,6 +144,8 @@ func fieldsOf(t reflect.Type) *structInfo {
 					fi.char = true
 				case "optional":
 					fi.optional = true
+				case "default":
+					fi.def, fi.optional = true, true
 				}
 			}
 			si.declared = append(si.declared, fi)

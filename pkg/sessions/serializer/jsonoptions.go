@@ -1,0 +1,79 @@
+package serializer
+
+import (
+	"reflect"
+)
+
+// JSONOptions are the settings of kotlinx's Json { … } builder that change a
+// session's JSON. The zero value is kotlinx's default Json, the one Ktor 3's
+// default session serializer uses; a Ktor app that configures its own
+// (serializer = KotlinxSessionSerializer(Json { … })) is read and written by
+// the same options here.
+type JSONOptions struct {
+	// IgnoreUnknownKeys is ignoreUnknownKeys = true: a key without a field
+	// is skipped (its value must still be JSON) instead of an error.
+	IgnoreUnknownKeys bool
+	// ImplicitNulls is explicitNulls = false: a nil pointer, nil interface
+	// or empty Optional field is left out instead of written as null, and on
+	// decoding an absent field of such a type (nullable, without a default)
+	// is null instead of an error.
+	ImplicitNulls bool
+	// EncodeDefaults is encodeDefaults = true: fields tagged
+	// `ktor:",default"` are written even when they hold their default. By
+	// default (false, as kotlinx), a field tagged default that holds its Go
+	// zero value is left out.
+	EncodeDefaults bool
+}
+
+// MarshalJSONWith is MarshalJSON under the options o.
+func MarshalJSONWith(v any, o JSONOptions) (string, error) {
+	return marshalJSON(v, &o)
+}
+
+// UnmarshalJSONWith is UnmarshalJSON under the options o.
+func UnmarshalJSONWith(s string, v any, o JSONOptions) error {
+	return unmarshalJSON(s, v, &o)
+}
+
+// omit reports whether struct field fi, holding fv, is left out of the JSON
+// (o nil = kotlinx's default Json).
+func (o *JSONOptions) omit(fi fieldInfo, fv reflect.Value) bool {
+	var def, implicit bool
+	if o != nil {
+		def, implicit = o.EncodeDefaults, o.ImplicitNulls
+	}
+	if fi.def && !def && isDefault(fv) {
+		return true
+	}
+	return implicit && isNull(fv)
+}
+
+// isDefault reports whether v equals its Kotlin default as the tag
+// `ktor:",default"` declares it: the Go zero value, an empty collection
+// (emptyList(), emptyMap()) or an empty Optional.
+func isDefault(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	}
+	if v.Type().Implements(typOptional) {
+		return !v.FieldByName("Present").Bool()
+	}
+	return v.IsZero()
+}
+
+// isNullable reports whether a Go type is a nullable Kotlin type here.
+func isNullable(t reflect.Type) bool {
+	return t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface || t.Implements(typOptional)
+}
+
+// isNull reports whether v is written as null.
+func isNull(v reflect.Value) bool {
+	switch {
+	case v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface:
+		return v.IsNil()
+	case v.Type().Implements(typOptional):
+		return !v.FieldByName("Present").Bool()
+	}
+	return false
+}
