@@ -118,6 +118,9 @@ func jsonValue(dec *json.Decoder, depth int) (Value, error) {
 func MarshalJSON(v any) (string, error) { return marshalJSON(v, nil) }
 
 func marshalJSON(v any, o *JSONOptions) (string, error) {
+	if s, ok := fastMarshal(v, o); ok {
+		return s, nil
+	}
 	var b bytes.Buffer
 	if err := jsonWrite(o, &b, reflect.ValueOf(v), fieldInfo{}, "", 0); err != nil {
 		return "", err
@@ -134,6 +137,9 @@ func unmarshalJSON(s string, v any, o *JSONOptions) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &DecodeError{Offset: -1, Err: ErrArgument, Detail: "UnmarshalJSON needs a non-nil pointer"}
+	}
+	if e := rv.Elem(); e.Kind() == reflect.Struct && fastUnmarshal(s, e) {
+		return nil
 	}
 	tree, err := DecodeJSON(s)
 	if err != nil {
