@@ -51,6 +51,33 @@ func EncodeQueryComponent(s string, encodeFull, spaceToPlus bool) string {
 	return encode(s, &queryPart, spaceToPlus)
 }
 
+// AppendParameter is EncodeParameter appending to b.
+func AppendParameter(b []byte, s string, spaceToPlus bool) []byte {
+	return appendEncoded(b, s, &parameter, spaceToPlus)
+}
+
+// AppendQueryComponent is EncodeQueryComponent appending to b.
+func AppendQueryComponent(b []byte, s string, encodeFull, spaceToPlus bool) []byte {
+	if encodeFull {
+		return appendEncoded(b, s, &alphabet, spaceToPlus)
+	}
+	return appendEncoded(b, s, &queryPart, spaceToPlus)
+}
+
+func appendEncoded(b []byte, s string, keep *[256]bool, spaceToPlus bool) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case keep[c]:
+			b = append(b, c)
+		case c == ' ' && spaceToPlus:
+			b = append(b, '+')
+		default:
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	return b
+}
+
 func encode(s string, keep *[256]bool, spaceToPlus bool) string {
 	n := 0
 	for i := 0; i < len(s); i++ {

@@ -34,6 +34,9 @@ func TestEncode(t *testing.T) {
 		check("EncodeQueryComponent(full)", EncodeQueryComponent(c.in, true, false), c.full)
 		check("EncodeQueryComponent()", EncodeQueryComponent(c.in, false, false), c.query)
 		check("EncodeQueryComponent(full, plus)", EncodeQueryComponent(c.in, true, true), c.fullPlus)
+		check("AppendParameter(true)", string(AppendParameter([]byte("x"), c.in, true))[1:], c.paramPlus)
+		check("AppendQueryComponent(full, plus)", string(AppendQueryComponent([]byte("x"), c.in, true, true))[1:], c.fullPlus)
+		check("AppendQueryComponent()", string(AppendQueryComponent(nil, c.in, false, false)), c.query)
 	}
 }
 

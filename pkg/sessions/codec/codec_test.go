@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,5 +233,36 @@ func TestRenderErrors(t *testing.T) {
 	got, err := RenderSetCookie("S", "v", CookieConfig{MaxAge: 1}, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), transform.Profile3)
 	if err != nil || got != "S=v; Max-Age=1; Expires=Sat, 01 Jan 10000 00:00:00 GMT; $x-enc=URI_ENCODING" {
 		t.Errorf("year 10000: %q %v", got, err)
+	}
+}
+
+// refHTTPDate is the formatting httpDate had before it appended into the
+// renderer's buffer and cached a second (fmt.Sprint for every number).
+func refHTTPDate(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	pad := func(n, w int) string {
+		s := fmt.Sprint(n)
+		for len(s) < w {
+			s = "0" + s
+		}
+		return s
+	}
+	return weekDays[t.Weekday()] + ", " + pad(t.Day(), 2) + " " + months[t.Month()-1] + " " + pad(t.Year(), 4) + " " +
+		pad(t.Hour(), 2) + ":" + pad(t.Minute(), 2) + ":" + pad(t.Second(), 2) + " GMT"
+}
+
+func TestHTTPDateCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	ms := []int64{0, -1, -999, -1000, -1001, 999, 1000, 1700000000000, 1700000000999, 1700000001000, math.MaxInt64 / 1000, -62135596800000 - 1}
+	for range 2000 {
+		ms = append(ms, r.Int64N(1<<46)-1<<45)
+	}
+	for i, m := range ms {
+		// twice, and interleaved with the previous instant: the cache must never answer for another second
+		for _, x := range []int64{m, m, ms[max(0, i-1)], m} {
+			if got, want := httpDate(x), refHTTPDate(x); got != want {
+				t.Fatalf("httpDate(%d) = %q, want %q", x, got, want)
+			}
+		}
 	}
 }

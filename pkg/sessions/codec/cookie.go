@@ -3,7 +3,9 @@ package codec
 import (
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -83,17 +85,17 @@ func RenderSetCookie(name, value string, c CookieConfig, now time.Time, p transf
 	if c.MaxAge > math.MaxInt64/1000 {
 		return "", newErr("render", "", ErrConfig, fmt.Sprintf("max age %d overflows Ktor's millisecond clock", c.MaxAge), "")
 	}
-	r := renderer{ver: ver}
+	r := newRenderer(ver)
+	defer r.free()
 	r.part(name, value, enc, true)
 	if c.MaxAge > 0 {
 		switch {
 		case c.MaxAge <= math.MaxInt32:
-			r.add(fmt.Sprintf("Max-Age=%d", c.MaxAge))
+			r.addInt("Max-Age=", c.MaxAge)
 		case ver != v10:
-			r.add(fmt.Sprintf("Max-Age=%d", math.MaxInt32))
+			r.addInt("Max-Age=", math.MaxInt32)
 		}
-		ms := now.UnixMilli() + c.MaxAge*1000
-		r.add("Expires=" + httpDate(ms))
+		r.addDate(now.UnixMilli() + c.MaxAge*1000)
 	}
 	r.tail(c, enc, enc)
 	return r.result()
@@ -115,10 +117,11 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 	if !ok {
 		return "", newErr("render", "", ErrEncoding, fmt.Sprintf("%q", string(c.Encoding)), "")
 	}
-	r := renderer{ver: ver}
+	r := newRenderer(ver)
+	defer r.free()
 	if ver <= v16 {
 		r.part(name, "", URI, true)
-		r.add("Expires=" + httpDate(0))
+		r.addDate(0)
 		r.tail(CookieConfig{Domain: c.Domain, Path: c.Path}, URI, URI)
 		return r.result()
 	}
@@ -126,20 +129,62 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 	if ver >= v3 {
 		r.add("Max-Age=0")
 	}
-	r.add("Expires=" + httpDate(0))
+	r.addDate(0)
 	r.tail(c, enc, enc)
 	return r.result()
 }
 
+// renderer builds a Set-Cookie value: parts joined by "; ", in one buffer.
 type renderer struct {
-	ver   version
-	parts []string
-	err   error
+	ver version
+	b   []byte
+	n   int // parts written
+	err error
+	bp  *[]byte
+}
+
+var renderBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+func newRenderer(ver version) renderer {
+	bp := renderBufs.Get().(*[]byte)
+	return renderer{ver: ver, bp: bp, b: (*bp)[:0]}
+}
+
+func (r *renderer) free() {
+	if cap(r.b) <= 4096 {
+		*r.bp = r.b[:0]
+		renderBufs.Put(r.bp)
+	}
+	r.b, r.bp = nil, nil
+}
+
+// next starts a part.
+func (r *renderer) next() {
+	if r.n > 0 {
+		r.b = append(r.b, "; "...)
+	}
+	r.n++
 }
 
 func (r *renderer) add(s string) {
 	if r.err == nil && s != "" {
-		r.parts = append(r.parts, s)
+		r.next()
+		r.b = append(r.b, s...)
+	}
+}
+
+func (r *renderer) addInt(prefix string, n int64) {
+	if r.err == nil {
+		r.next()
+		r.b = strconv.AppendInt(append(r.b, prefix...), n, 10)
+	}
+}
+
+// addDate adds "Expires=" and the HTTP date of ms.
+func (r *renderer) addDate(ms int64) {
+	if r.err == nil {
+		r.next()
+		r.b = appendHTTPDate(append(r.b, "Expires="...), ms)
 	}
 }
 
@@ -156,8 +201,12 @@ func (r *renderer) part(name, value string, enc Encoding, checkName bool) {
 			return
 		}
 	}
-	v, err := encode(value, enc, r.ver)
+	mark, n := len(r.b), r.n
+	r.next()
+	r.b = append(append(r.b, name...), '=')
+	b, err := appendEncoded(r.b, value, enc, r.ver)
 	if err != nil {
+		r.b, r.n = r.b[:mark], n
 		e := err.(*Error)
 		e.Op = "render"
 		if !checkName || name == "" {
@@ -166,7 +215,7 @@ func (r *renderer) part(name, value string, enc Encoding, checkName bool) {
 		r.err = e
 		return
 	}
-	r.add(name + "=" + v)
+	r.b = b
 }
 
 // tail renders Domain, Path, Secure, HttpOnly, the extensions and $x-enc.
@@ -211,22 +260,26 @@ func (r *renderer) attr(name, value string, enc Encoding) {
 	if r.err != nil {
 		return
 	}
-	v, err := encode(value, enc, r.ver)
+	mark, n := len(r.b), r.n
+	r.next()
+	r.b = append(append(r.b, name...), '=')
+	b, err := appendEncoded(r.b, value, enc, r.ver)
 	if err != nil {
+		r.b, r.n = r.b[:mark], n
 		e := err.(*Error)
 		e.Op = "render"
 		e.Detail = fmt.Sprintf("attribute %s: %s", name, e.Detail)
 		r.err = e
 		return
 	}
-	r.add(name + "=" + v)
+	r.b = b
 }
 
 func (r *renderer) result() (string, error) {
 	if r.err != nil {
 		return "", r.err
 	}
-	return strings.Join(r.parts, "; "), nil
+	return string(r.b), nil
 }
 
 var (
@@ -236,28 +289,52 @@ var (
 
 // httpDate is Ktor's GMTDate(ms).toHttpDate(): "Tue, 21 Nov 2023 22:13:20 GMT",
 // the year zero-padded to at least four digits.
-func httpDate(ms int64) string {
-	t := time.UnixMilli(ms).UTC()
-	b := make([]byte, 0, 29)
-	b = append(b, weekDays[t.Weekday()]...)
-	b = append(b, ", "...)
-	b = appendPad(b, t.Day(), 2)
-	b = append(b, ' ')
-	b = append(b, months[t.Month()-1]...)
-	b = append(b, ' ')
-	b = appendPad(b, t.Year(), 4)
-	b = append(b, ' ')
-	b = appendPad(b, t.Hour(), 2)
-	b = append(b, ':')
-	b = appendPad(b, t.Minute(), 2)
-	b = append(b, ':')
-	b = appendPad(b, t.Second(), 2)
-	b = append(b, " GMT"...)
-	return string(b)
+func httpDate(ms int64) string { return string(appendHTTPDate(nil, ms)) }
+
+// lastDate caches the rendering of one second: Expires changes once a
+// second for every response of a provider.
+var lastDate atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
 }
 
+func appendHTTPDate(b []byte, ms int64) []byte {
+	sec := ms / 1000
+	if ms%1000 < 0 {
+		sec--
+	}
+	if c := lastDate.Load(); c != nil && c.sec == sec {
+		return append(b, c.text...)
+	}
+	t := time.UnixMilli(ms).UTC()
+	start := len(b)
+	year, month, day := t.Date()
+	hour, minute, second := t.Clock()
+	b = append(b, weekDays[t.Weekday()]...)
+	b = append(b, ", "...)
+	b = appendPad(b, day, 2)
+	b = append(b, ' ')
+	b = append(b, months[month-1]...)
+	b = append(b, ' ')
+	b = appendPad(b, year, 4)
+	b = append(b, ' ')
+	b = appendPad(b, hour, 2)
+	b = append(b, ':')
+	b = appendPad(b, minute, 2)
+	b = append(b, ':')
+	b = appendPad(b, second, 2)
+	b = append(b, " GMT"...)
+	lastDate.Store(&cachedDate{sec: sec, text: string(b[start:])})
+	return b
+}
+
+// appendPad writes n in decimal (as fmt.Sprint does, a minus sign
+// included), zeros before it up to width characters.
 func appendPad(b []byte, n, width int) []byte {
-	s := fmt.Sprint(n)
+	var d [24]byte
+	s := strconv.AppendInt(d[:0], int64(n), 10)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}

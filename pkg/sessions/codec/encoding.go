@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sessionctl/sessionctl/internal/urlcodec"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -148,6 +149,26 @@ func encode(v string, e Encoding, ver version) (string, error) {
 	default:
 		return uriEncode(v, ver >= v2), nil
 	}
+}
+
+// appendEncoded is encode appending to b (b unchanged on error).
+func appendEncoded(b []byte, v string, e Encoding, ver version) ([]byte, error) {
+	switch e {
+	case URI, "":
+		if ver >= v2 {
+			return urlcodec.AppendParameter(b, v, true), nil
+		}
+		return urlcodec.AppendQueryComponent(b, v, true, true), nil
+	case Raw:
+		if ver >= v3 {
+			return append(b, v...), nil
+		}
+	}
+	s, err := encode(v, e, ver)
+	if err != nil {
+		return b, err
+	}
+	return append(b, s...), nil
 }
 
 func decode(v string, e Encoding, ver version) (string, error) {

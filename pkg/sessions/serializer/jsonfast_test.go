@@ -96,9 +96,9 @@ func TestJSONFastPath(t *testing.T) {
 	for _, s := range []string{
 		`{"name":"a","count":1}`,
 		` {"count" : 1 , "name" : "b"} `,
-		`{"name":"a","count":1.0}`,       // not an Int
+		`{"name":"a","count":1.0}`,        // not an Int
 		`{"name":"a","count":2147483648}`, // beyond Int
-		`{"name":"a","count":1,"x":1}`,   // unknown
+		`{"name":"a","count":1,"x":1}`,    // unknown
 		`{"name":"a","name":"b","count":1}`,
 		`{"name":"a"}`, // absent
 		`{"name":"\ud83d\ude00","count":1}`,
