@@ -239,3 +239,33 @@ func blank(text string) bool {
 	}
 	return true
 }
+
+// FuzzLastCookie: LastCookie is the last pair of the name in
+// ParseCookieHeader's list, for every name in it and for one that is not.
+func FuzzLastCookie(f *testing.F) {
+	f.Add("a=1; b=2; a=\"3\"", "a")
+	f.Add("Cookie: $x=1;S=%7B; S", "S")
+	f.Add(" ;;= x", "x")
+	f.Fuzz(func(t *testing.T, h, name string) {
+		cs, perr := ParseCookieHeader(h)
+		names := []string{name}
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		for _, n := range names {
+			raw, ok, err := LastCookie(h, n)
+			if (err != nil) != (perr != nil) {
+				t.Fatalf("LastCookie(%q) error %v, ParseCookieHeader %v", h, err, perr)
+			}
+			want, found := "", false
+			for _, c := range cs {
+				if c.Name == n {
+					want, found = c.Raw, true
+				}
+			}
+			if raw != want || ok != found {
+				t.Fatalf("LastCookie(%q, %q) = %q %v, want %q %v", h, n, raw, ok, want, found)
+			}
+		}
+	})
+}
