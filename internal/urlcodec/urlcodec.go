@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/sessionctl/sessionctl/internal/javautf8"
 )
@@ -184,7 +185,7 @@ func DecodeQueryComponent(s string, plusIsSpace bool) (string, error) {
 			i++
 		}
 	}
-	return string(out), nil
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil // out is not used again
 }
 
 // checkEscape reports a bad escape at byte i the way Ktor sees it.

@@ -29,20 +29,29 @@ func GetNamed[T any](r *http.Request, name string) (v T, ok bool, err error) {
 }
 
 func get[T any](st *state, i int) (v T, ok bool, err error) {
+	b, ok, err := getBoxed(st, i)
+	if ok {
+		v = *b.(*T)
+	}
+	return v, ok, err
+}
+
+// getBoxed is get with the session as the slot holds it: a *T.
+func getBoxed(st *state, i int) (any, bool, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.load(i)
 	switch {
 	case d.set:
-		return d.new.(T), true, nil
+		return d.new, true, nil
 	case d.cleared:
-		return v, false, nil
+		return nil, false, nil
 	case d.loadErr != nil:
-		return v, false, d.loadErr
+		return nil, false, d.loadErr
 	case d.loadedOK:
-		return d.old.(T), true, nil
+		return d.old, true, nil
 	}
-	return v, false, nil
+	return nil, false, nil
 }
 
 // Set makes v the request's session of type T: Ktor's call.sessions.set(v).
@@ -66,8 +75,15 @@ func SetNamed[T any](r *http.Request, name string, v T) error {
 }
 
 func set[T any](st *state, i int, v T) error {
+	pv := new(T)
+	*pv = v
+	return setBoxed(st, i, pv)
+}
+
+// setBoxed is set with the session as the slot holds it: a *T.
+func setBoxed(st *state, i int, pv any) error {
 	p := st.s.providers[i]
-	text, err := p.serialize(v)
+	text, err := p.serialize(pv)
 	if err != nil {
 		return &Error{Provider: p.name, Type: p.typ.String(), Op: "set", Kind: ErrEncode, Detail: "serialize", Err: err}
 	}
@@ -88,7 +104,7 @@ func set[T any](st *state, i int, v T) error {
 	if d.loadErr != nil {
 		return d.loadErr // an id that might exist cannot be replaced blindly
 	}
-	d.new, d.newText, d.newWire, d.set, d.cleared = v, text, wire, true, false
+	d.new, d.newText, d.newWire, d.set, d.cleared = pv, text, wire, true, false
 	return nil
 }
 
@@ -287,7 +303,11 @@ func (c *CurrentSession) Get(name string) (v any, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return get[any](c.st, i)
+	b, ok, err := getBoxed(c.st, i)
+	if ok {
+		return c.st.s.providers[i].unbox(b), true, nil
+	}
+	return nil, false, err
 }
 
 // Set is call.sessions.set(name, value). v must hold the provider's Go
@@ -303,7 +323,7 @@ func (c *CurrentSession) Set(name string, v any) error {
 		return &Error{Provider: name, Type: p.typ.String(), Op: "set", Kind: ErrWrongType,
 			Detail: fmt.Sprintf("value of type %T for a provider of %s", v, p.typ)}
 	}
-	return set[any](c.st, i, v)
+	return setBoxed(c.st, i, p.box(v))
 }
 
 // Clear is call.sessions.clear(name).

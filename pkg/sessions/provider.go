@@ -205,6 +205,7 @@ type provider struct {
 	deserialize   func(string) (any, error)
 	deserializeTx func(string) (any, error) // RotateOnRead of a JSON provider: the text format
 	isType        func(any) bool
+	box, unbox    func(any) any // T ↔ the *T the slots hold
 	loadOp        string
 	err           error
 }
@@ -302,13 +303,26 @@ func build[T any](name string, kind int, custom Transport, opts []Option) Provid
 	default:
 		return fail("serializer", "%T does not serialize %s", c.serializer, typ)
 	}
-	p.serialize = func(v any) (string, error) { return s.Serialize(v.(T)) }
-	p.deserialize = func(text string) (any, error) { return s.Deserialize(text) }
+	// The slots hold *T: one allocation per session, shared by the
+	// serializers of this package (which take and fill pointers).
+	if bs, ok := s.(boxedSerializer[T]); ok {
+		p.serialize, p.deserialize = bs.serializeBoxed, bs.deserializeBoxed
+	} else {
+		p.serialize = func(v any) (string, error) { return s.Serialize(*v.(*T)) }
+		p.deserialize = func(text string) (any, error) {
+			v, err := s.Deserialize(text)
+			if err != nil {
+				return nil, err
+			}
+			return &v, nil
+		}
+	}
 	p.isType = func(v any) bool { _, ok := v.(T); return ok }
+	p.box = func(v any) any { x := v.(T); return &x }
+	p.unbox = func(v any) any { return *v.(*T) }
 	if c.rotate {
 		if _, isJSON := s.(jsonKind); isJSON {
-			tx := TextSerializer[T](c.profile)
-			p.deserializeTx = func(text string) (any, error) { return tx.Deserialize(text) }
+			p.deserializeTx = textSerializer[T]{c.profile}.deserializeBoxed
 		}
 	}
 	if err := p.setKeys(c.rotate); err != nil {
@@ -329,6 +343,10 @@ func build[T any](name string, kind int, custom Transport, opts []Option) Provid
 			}
 		}
 		ct.readEnc = codec.ServerReadEncoding(ct.cfg.Encoding, c.profile)
+		// URI and base64 encode every value; RAW and DQUOTES refuse some.
+		if e, err := codec.ParseEncoding(string(ct.cfg.Encoding)); ct.cfg.Encoding != "" && (err != nil || e != codec.URI && e != codec.Base64) {
+			ct.mayRefuse = true
+		}
 		// Render once to refuse what Ktor refuses (names, negative max age,
 		// extensions) when the provider is built, not on a request.
 		if _, err := codec.RenderSetCookie(name, "", ct.cfg, time.Unix(0, 0), c.profile); err != nil {
@@ -389,7 +407,7 @@ func (p *provider) check(text string) (string, error) {
 	if err != nil {
 		return "", &Error{Provider: p.name, Type: p.typ.String(), Op: "set", Kind: ErrEncode, Detail: "transform", Err: err}
 	}
-	if p.cookie != nil {
+	if p.cookie != nil && p.cookie.mayRefuse {
 		if _, err := codec.Encode(out, p.cookie.cfg.Encoding, p.profile); err != nil {
 			return "", &Error{Provider: p.name, Type: p.typ.String(), Op: "set", Kind: ErrEncode, Detail: "cookie encoding", Err: err}
 		}

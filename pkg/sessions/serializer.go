@@ -20,6 +20,24 @@ func TextSerializer[T any](p transform.Profile) Serializer[T] { return textSeria
 
 type textSerializer[T any] struct{ p transform.Profile }
 
+// boxedSerializer is implemented by this package's serializers: they work on
+// the *T the middleware's slots hold, without copying the session into an
+// interface again.
+type boxedSerializer[T any] interface {
+	serializeBoxed(v any) (string, error) // v is a *T
+	deserializeBoxed(text string) (any, error)
+}
+
+func (s textSerializer[T]) serializeBoxed(v any) (string, error) { return serializer.MarshalText(v, s.p) }
+
+func (s textSerializer[T]) deserializeBoxed(text string) (any, error) {
+	v := new(T)
+	if err := serializer.UnmarshalText(text, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 func (s textSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalText(v, s.p) }
 
 func (s textSerializer[T]) Deserialize(text string) (T, error) {
@@ -54,6 +72,27 @@ func (s jsonSerializer[T]) Serialize(v T) (string, error) {
 		return serializer.MarshalJSON(v)
 	}
 	return serializer.MarshalJSONWith(v, *s.o)
+}
+
+func (s jsonSerializer[T]) serializeBoxed(v any) (string, error) {
+	if s.o == nil {
+		return serializer.MarshalJSON(v)
+	}
+	return serializer.MarshalJSONWith(v, *s.o)
+}
+
+func (s jsonSerializer[T]) deserializeBoxed(text string) (any, error) {
+	v := new(T)
+	var err error
+	if s.o == nil {
+		err = serializer.UnmarshalJSON(text, v)
+	} else {
+		err = serializer.UnmarshalJSONWith(text, v, *s.o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func (s jsonSerializer[T]) Deserialize(text string) (T, error) {

@@ -165,7 +165,7 @@ func (st *state) load(i int) *slot {
 	if len(p.keys) == 0 {
 		text, err = p.chain.ReadFunc(raw, nil)
 	} else {
-		text, err = p.chain.ReadFunc(raw, func(step int, info *transform.ReadInfo) { stale |= p.count(step, info) })
+		text, err = p.chain.ReadFunc(raw, func(step int, info transform.ReadInfo) { stale |= p.count(step, &info) })
 	}
 	if err != nil {
 		st.invalid(p, "transform", err)

@@ -34,6 +34,9 @@ type cookieTransport struct {
 	cfg     codec.CookieConfig
 	readEnc codec.Encoding
 	profile transform.Profile
+	// mayRefuse: the encoding refuses some values (RAW, DQUOTES), so Set
+	// checks them
+	mayRefuse bool
 	now     func() time.Time
 }
 

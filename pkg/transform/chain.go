@@ -57,14 +57,14 @@ func (c Chain) Read(v string) (string, []Layer, error) {
 // ReadFunc is Read without building the Layers: fn, when not nil, is told
 // about each step that read, in unwrapping order (step is 1-based, as
 // Layer.Step). The error is Read's.
-func (c Chain) ReadFunc(v string, fn func(step int, info *ReadInfo)) (string, error) {
+func (c Chain) ReadFunc(v string, fn func(step int, info ReadInfo)) (string, error) {
 	for i := len(c) - 1; i >= 0; i-- {
 		p, info, err := c[i].Read(v)
 		if err != nil {
 			return "", stepErr(i+1, c[i].Kind(), err)
 		}
 		if fn != nil {
-			fn(i+1, &info)
+			fn(i+1, info)
 		}
 		v = p
 	}
