@@ -28,7 +28,9 @@ type boxedSerializer[T any] interface {
 	deserializeBoxed(text string) (any, error)
 }
 
-func (s textSerializer[T]) serializeBoxed(v any) (string, error) { return serializer.MarshalText(v, s.p) }
+func (s textSerializer[T]) serializeBoxed(v any) (string, error) {
+	return serializer.MarshalText(v, s.p)
+}
 
 func (s textSerializer[T]) deserializeBoxed(text string) (any, error) {
 	v := new(T)

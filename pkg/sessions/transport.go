@@ -37,7 +37,7 @@ type cookieTransport struct {
 	// mayRefuse: the encoding refuses some values (RAW, DQUOTES), so Set
 	// checks them
 	mayRefuse bool
-	now     func() time.Time
+	now       func() time.Time
 }
 
 func (t *cookieTransport) Receive(r *http.Request) (string, bool) {
