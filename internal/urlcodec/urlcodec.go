@@ -171,15 +171,23 @@ func DecodeQueryComponent(s string, plusIsSpace bool) (string, error) {
 			out = append(out, ' ')
 			i++
 		case c == '%':
-			run = run[:0]
+			// the run's bytes go straight to out; a run with a byte above
+			// 0x7F is decoded again as the JDK decodes UTF-8 (ASCII is
+			// unchanged by it)
+			from, high := len(out), false
 			for i < len(s) && s[i] == '%' {
 				if err := checkEscape(s, i); err != nil {
 					return "", err
 				}
-				run = append(run, byte(HexVal(s[i+1])<<4|HexVal(s[i+2])))
+				b := byte(HexVal(s[i+1])<<4 | HexVal(s[i+2]))
+				high = high || b >= 0x80
+				out = append(out, b)
 				i += 3
 			}
-			out = javautf8.Append(out, run)
+			if high {
+				run = append(run[:0], out[from:]...)
+				out = javautf8.Append(out[:from], run)
+			}
 		default:
 			out = append(out, c)
 			i++
