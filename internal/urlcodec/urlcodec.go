@@ -189,8 +189,12 @@ func DecodeQueryComponent(s string, plusIsSpace bool) (string, error) {
 				out = javautf8.Append(out[:from], run)
 			}
 		default:
-			out = append(out, c)
-			i++
+			j := i + 1
+			for j < len(s) && s[j] != '%' && (s[j] != '+' || !plusIsSpace) {
+				j++
+			}
+			out = append(out, s[i:j]...)
+			i = j
 		}
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil // out is not used again

@@ -249,7 +249,7 @@ func lookupType[T any](r *http.Request, op string) (*state, int, error) {
 		err.(*Error).Op, err.(*Error).Type = op, typ.String()
 		return nil, 0, err
 	}
-	i, ok := st.s.byType[typ]
+	i, ok := st.s.indexOfType(typ)
 	if !ok {
 		return nil, 0, &Error{Type: typ.String(), Op: op, Kind: ErrNoProvider, Detail: "no provider was registered for type " + typ.String()}
 	}

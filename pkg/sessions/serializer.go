@@ -50,7 +50,7 @@ func (s textSerializer[T]) Deserialize(text string) (T, error) {
 
 // JSONSerializer is Ktor 3's default session serializer, kotlinx.serialization
 // Json in its default configuration: `{"name":"Bob","count":1}`.
-func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
+func JSONSerializer[T any]() Serializer[T] { return JSONSerializerWith[T](serializer.JSONOptions{}) }
 
 // JSONSerializerWith is the kotlinx JSON serializer of a Ktor app that
 // configures its Json: serializer = KotlinxSessionSerializer(Json {
@@ -58,10 +58,10 @@ func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
 // is JSONSerializerWith[T](serializer.JSONOptions{IgnoreUnknownKeys: true,
 // ImplicitNulls: true, EncodeDefaults: true}).
 func JSONSerializerWith[T any](o serializer.JSONOptions) Serializer[T] {
-	return jsonSerializer[T]{o: &o}
+	return jsonSerializer[T]{serializer.NewJSONCodec[T](o)}
 }
 
-type jsonSerializer[T any] struct{ o *serializer.JSONOptions }
+type jsonSerializer[T any] struct{ c *serializer.JSONCodec[T] }
 
 // jsonKind marks the package's JSON serializers (RotateOnRead reads Ktor's
 // text format when they cannot read a session).
@@ -69,43 +69,22 @@ type jsonKind interface{ kotlinxJSON() }
 
 func (jsonSerializer[T]) kotlinxJSON() {}
 
-func (s jsonSerializer[T]) Serialize(v T) (string, error) {
-	if s.o == nil {
-		return serializer.MarshalJSON(v)
-	}
-	return serializer.MarshalJSONWith(v, *s.o)
-}
-
-func (s jsonSerializer[T]) serializeBoxed(v any) (string, error) {
-	if s.o == nil {
-		return serializer.MarshalJSON(v)
-	}
-	return serializer.MarshalJSONWith(v, *s.o)
-}
-
-func (s jsonSerializer[T]) deserializeBoxed(text string) (any, error) {
-	v := new(T)
-	var err error
-	if s.o == nil {
-		err = serializer.UnmarshalJSON(text, v)
-	} else {
-		err = serializer.UnmarshalJSONWith(text, v, *s.o)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+func (s jsonSerializer[T]) Serialize(v T) (string, error) { return s.c.Marshal(&v) }
 
 func (s jsonSerializer[T]) Deserialize(text string) (T, error) {
 	var v T
-	var err error
-	if s.o == nil {
-		err = serializer.UnmarshalJSON(text, &v)
-	} else {
-		err = serializer.UnmarshalJSONWith(text, &v, *s.o)
-	}
+	err := s.c.Unmarshal(text, &v)
 	return v, err
+}
+
+func (s jsonSerializer[T]) serializeBoxed(v any) (string, error) { return s.c.Marshal(v.(*T)) }
+
+func (s jsonSerializer[T]) deserializeBoxed(text string) (any, error) {
+	v := new(T)
+	if err := s.c.Unmarshal(text, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // DefaultSerializer is the serializer Ktor's cookie<T>/header<T> builders use

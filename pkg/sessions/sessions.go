@@ -65,6 +65,21 @@ func New(providers ...Provider) (*Sessions, error) {
 	return s, nil
 }
 
+// indexOfType is the provider that serves typ: the first of that type (a
+// scan beats the map for the few providers a service has).
+func (s *Sessions) indexOfType(typ reflect.Type) (int, bool) {
+	if len(s.providers) > 8 {
+		i, ok := s.byType[typ]
+		return i, ok
+	}
+	for i, p := range s.providers {
+		if p.typ == typ {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 type ctxKey struct{}
 
 // Handler wraps next: the request's sessions are read when first asked for

@@ -161,7 +161,10 @@ func fastMarshal(v any, o *JSONOptions) (s string, ok bool) {
 	if rv.Kind() != reflect.Struct {
 		return "", false
 	}
-	c := fastCodecOf(rv.Type())
+	return fastMarshalWith(fastCodecOf(rv.Type()), rv, o)
+}
+
+func fastMarshalWith(c *fastCodec, rv reflect.Value, o *JSONOptions) (s string, ok bool) {
 	if c == nil {
 		return "", false
 	}
@@ -246,7 +249,10 @@ func (c *fastCodec) append(b []byte, v reflect.Value, o *JSONOptions) ([]byte, b
 // fastUnmarshal is UnmarshalJSON's fast path into rv (a struct, settable);
 // ok is false when the reference path must decide.
 func fastUnmarshal(s string, rv reflect.Value) bool {
-	c := fastCodecOf(rv.Type())
+	return fastUnmarshalWith(fastCodecOf(rv.Type()), s, rv)
+}
+
+func fastUnmarshalWith(c *fastCodec, s string, rv reflect.Value) bool {
 	if c == nil {
 		return false
 	}

@@ -77,3 +77,41 @@ func isNull(v reflect.Value) bool {
 	}
 	return false
 }
+
+// JSONCodec is MarshalJSONWith and UnmarshalJSONWith for one Go type,
+// prepared once: a session serializer calls it on every request. The zero
+// options are kotlinx's default Json. It is safe for concurrent use.
+type JSONCodec[T any] struct {
+	o    *JSONOptions
+	fast *fastCodec // nil: T is not a plain struct, the reference path serves it
+}
+
+// NewJSONCodec prepares the JSON of T under the options o.
+func NewJSONCodec[T any](o JSONOptions) *JSONCodec[T] {
+	c := &JSONCodec[T]{o: &o}
+	if t := reflect.TypeFor[T](); t.Kind() == reflect.Struct {
+		c.fast = fastCodecOf(t)
+	}
+	return c
+}
+
+// Marshal is MarshalJSONWith(*v, o).
+func (c *JSONCodec[T]) Marshal(v *T) (string, error) {
+	if c.fast != nil {
+		if s, ok := fastMarshalWith(c.fast, reflect.ValueOf(v).Elem(), c.o); ok {
+			return s, nil
+		}
+	}
+	return marshalJSON(v, c.o)
+}
+
+// Unmarshal is UnmarshalJSONWith(s, v, o).
+func (c *JSONCodec[T]) Unmarshal(s string, v *T) error {
+	if v == nil {
+		return &DecodeError{Offset: -1, Err: ErrArgument, Detail: "UnmarshalJSON needs a non-nil pointer"}
+	}
+	if c.fast != nil && fastUnmarshalWith(c.fast, s, reflect.ValueOf(v).Elem()) {
+		return nil
+	}
+	return unmarshalJSON(s, v, c.o)
+}

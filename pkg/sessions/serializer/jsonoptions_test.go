@@ -96,3 +96,38 @@ func TestJSONOptionsKotlinxExamples(t *testing.T) {
 		t.Error("JSON{} is not the default")
 	}
 }
+
+// TestJSONCodec: the prepared codec is MarshalJSONWith/UnmarshalJSONWith, on
+// the fast path and off it.
+func TestJSONCodec(t *testing.T) {
+	for _, o := range []JSONOptions{{}, {ImplicitNulls: true, IgnoreUnknownKeys: true, EncodeDefaults: true}} {
+		c := NewJSONCodec[projectNullable](o)
+		d := "x"
+		for _, v := range []projectNullable{{Name: "a"}, {Name: "b", Description: &d}} {
+			got, err := c.Marshal(&v)
+			want, werr := MarshalJSONWith(v, o)
+			if got != want || err != nil || werr != nil {
+				t.Fatalf("%+v: %s %v, want %s %v", o, got, err, want, werr)
+			}
+			var back, ref projectNullable
+			err, werr = c.Unmarshal(got+" ", &back), UnmarshalJSONWith(got+" ", &ref, o)
+			if !reflect.DeepEqual(back, ref) || (err == nil) != (werr == nil) {
+				t.Fatalf("%s: %+v %v, want %+v %v", got, back, err, ref, werr)
+			}
+		}
+		// off the fast path: an unknown key, and a type it does not compile
+		var p projectNullable
+		err, werr := c.Unmarshal(`{"name":"a","description":null,"x":1}`, &p), UnmarshalJSONWith(`{"name":"a","description":null,"x":1}`, &projectNullable{}, o)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("unknown key: %v, want %v", err, werr)
+		}
+		m := NewJSONCodec[struct{ M map[string]int }](o)
+		v := struct{ M map[string]int }{M: map[string]int{"b": 2, "a": 1}}
+		if s, err := m.Marshal(&v); s != `{"m":{"a":1,"b":2}}` || err != nil {
+			t.Fatalf("map: %s %v", s, err)
+		}
+	}
+	if err := NewJSONCodec[projectName](JSONOptions{}).Unmarshal(`{}`, nil); !errors.Is(err, ErrArgument) {
+		t.Fatalf("nil: %v", err)
+	}
+}
