@@ -491,9 +491,17 @@ func TestKtorSessionByInvalidIdEager(t *testing.T) {
 		{"2", true, "live0123456789ab", ""},
 		{"1.6", true, "live0123456789ab", "live0123456789ab"},
 		{"1.6", false, "live0123456789ab", ""},
+		{"3", true, "undecodable", "clear"},
+		{"2", true, "undecodable", "clear"},
+		{"3", false, "undecodable", ""},
 	} {
 		t.Run(tc.profile+"/"+tc.cookie+map[bool]string{true: "/eager"}[tc.eager], func(t *testing.T) {
 			opts := []sessions.Option{sessions.ByID(mem), sessions.WithProfile(tc.profile), sessions.WithSerializer(sessions.TextSerializer[testUserSession]("2"))}
+			if tc.cookie == "undecodable" {
+				// by value, a cookie that is no TestUserSession
+				opts = []sessions.Option{sessions.WithProfile(tc.profile)}
+				tc.cookie = "userId%3D%2523i1"
+			}
 			if tc.eager {
 				opts = append(opts, sessions.LoadEagerly())
 			}

@@ -83,7 +83,7 @@ func TestRotateOnReadMAC(t *testing.T) {
 	for _, profile := range []transform.Profile{"3", "2"} {
 		for _, byID := range []bool{false, true} {
 			t.Run(string(profile)+map[bool]string{false: "/value", true: "/id"}[byID], func(t *testing.T) {
-				mem := storage.NewMemory()
+				mem := &writeCounter{Storage: storage.NewMemory()}
 				opts := func(rotate bool, keys ...transform.Key) []sessions.Option {
 					o := []sessions.Option{sessions.WithProfile(string(profile)), sessions.WithTransformers(macOf(t, profile, keys...))}
 					if byID {
@@ -112,7 +112,11 @@ func TestRotateOnReadMAC(t *testing.T) {
 				s := mustNew(t, sessions.Cookie[user]("S", opts(true, newKey, oldKey)...))
 				h := s.Handler(getter[user](t))
 				c = &client{name: "S", cookie: true, value: oldCookie}
+				writes := mem.writes
 				rec = c.do(t, h, "/")
+				if mem.writes != writes {
+					t.Fatal("re-issuing an id under a new key rewrote the stored session")
+				}
 				if rec.Body.String() != "bob" {
 					t.Fatalf("read %q", rec.Body.String())
 				}
@@ -330,4 +334,15 @@ func TestRotateOnReadNeedsKeyIDs(t *testing.T) {
 	if _, err := sessions.New(sessions.Cookie[user]("S", sessions.WithTransformers(m))); err != nil {
 		t.Fatalf("without RotateOnRead: %v", err)
 	}
+}
+
+// writeCounter counts the writes that reach a storage.
+type writeCounter struct {
+	storage.Storage
+	writes int
+}
+
+func (w *writeCounter) Write(ctx context.Context, id, v string) error {
+	w.writes++
+	return w.Storage.Write(ctx, id, v)
 }

@@ -328,6 +328,24 @@ func TestCacheRememberAllFailures(t *testing.T) {
 			read(2)
 		}
 	}
+	// a remembered failure goes when the id is left idle
+	back0 := &failing{Storage: NewMemory()}
+	c0 := NewCacheWith(back0, CacheOptions{Idle: time.Minute, RememberAllFailures: true})
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	c0.now = clk.now
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second)
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second) // each read touches it: still there
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 1 {
+		t.Fatalf("%d delegate reads while the failure was touched, want 1", n)
+	}
+	clk.add(time.Minute)
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 2 {
+		t.Fatalf("%d delegate reads after an idle minute, want 2", n)
+	}
 	// Ktor runs the read outside the caller's Job: a cancelled caller does
 	// not leave a cancellation behind for everyone else.
 	back := &counting{Storage: NewMemory()}
