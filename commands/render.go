@@ -7,10 +7,12 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
 // renderInspect: one token for people.
-func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
+func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	st := u.st
 	name := r.Name
 	if name == "" {
@@ -18,7 +20,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	verdict := st.OK.Render("VALID")
 	switch {
-	case r.errKind == "unverified" || r.OK && !r.Verified:
+	case r.ErrKind == "unverified" || r.OK && !r.Verified:
 		verdict = st.Warn.Render("UNVERIFIED")
 	case !r.OK:
 		verdict = st.Bad.Render("INVALID")
@@ -34,7 +36,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	if r.Encoding != "" {
 		row("encoding", r.Encoding)
 	}
-	if !r.OK && r.Error != "" && r.errKind != "unverified" {
+	if !r.OK && r.Error != "" && r.ErrKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
 	}
 	if len(r.Layers) > 0 {
@@ -149,7 +151,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 }
 
 // renderVerifyLine: one token, terse.
-func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
+func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 	st := u.st
 	where := fmt.Sprintf("line %d", r.Line)
 	if r.Name != "" {
@@ -178,7 +180,7 @@ func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
 }
 
 // renderSummary: the rotation-readiness summary of verify.
-func renderSummary(w io.Writer, u *ui, s *verifySummary) {
+func renderSummary(w io.Writer, u *ui, s *inspect.Summary) {
 	st := u.st
 	fmt.Fprintf(w, "\n%s %d tokens: %s, %s\n", st.Title.Render("summary"), s.Tokens,
 		st.OK.Render(fmt.Sprintf("%d valid", s.Valid)), st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
@@ -219,7 +221,7 @@ func marshalJSON(v any) ([]byte, error) {
 
 // writeFields prints a session's decoded fields under a "session" label as aligned name, type
 // and value (JSON) columns: inspect and storage show.
-func writeFields(w io.Writer, st styles, fields []fieldView) {
+func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 	if len(fields) == 0 {
 		return
 	}
