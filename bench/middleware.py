@@ -11,7 +11,9 @@ import re
 import statistics
 import sys
 
-LINE = re.compile(r"^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?")
+LINE = re.compile(r"^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)$")
+METRIC = re.compile(r"([\d.]+) (\S+)")
+UNITS = {"ns/op": "ns", "cpu-ns/op": "cpu", "B/op": "bytes", "allocs/op": "allocs"}
 OURS = ["sessionctl-value", "sessionctl-id"]
 PEERS = ["gorilla", "scs"]
 TARGET_RATIO = 0.12
@@ -25,12 +27,10 @@ def parse(path):
         if not m:
             continue
         name = m.group(1)
-        r = runs.setdefault(name, {"ns": [], "bytes": [], "allocs": []})
-        r["ns"].append(float(m.group(2)))
-        if m.group(3):
-            r["bytes"].append(float(m.group(3)))
-        if m.group(4):
-            r["allocs"].append(float(m.group(4)))
+        r = runs.setdefault(name, {"ns": [], "cpu": [], "bytes": [], "allocs": []})
+        for value, unit in METRIC.findall(m.group(2)):
+            if unit in UNITS:
+                r[UNITS[unit]].append(float(value))
     med = {}
     for name, r in runs.items():
         med[name] = {k: (statistics.median(v) if v else None) for k, v in r.items()}
@@ -56,17 +56,22 @@ def main(argv):
             m = gb.get(f"Compare/{lib}/{op}")
             if not m:
                 continue
-            row = {"lib": lib, "op": op, "ns": m["ns"], "bytes": m["bytes"], "allocs": m["allocs"], "runs": m["n"]}
+            row = {"lib": lib, "op": op, "ns": m["ns"], "cpu": m["cpu"], "bytes": m["bytes"], "allocs": m["allocs"], "runs": m["n"]}
             for p in PEERS:
                 pm = gb.get(f"Compare/{p}/{op}")
                 if pm:
                     row["vs_" + p] = m["ns"] / pm["ns"]
+                    if m["cpu"] and pm["cpu"]:
+                        row["cpu_vs_" + p] = m["cpu"] / pm["cpu"]
             rows.append(row)
             if lib in OURS:
                 for p in PEERS:
                     if "vs_" + p in row:
                         targets.append({"what": f"{lib} {op} ns/op <= {TARGET_RATIO}x {p}", "value": round(row["vs_" + p], 3),
                                         "met": row["vs_" + p] <= TARGET_RATIO})
+                    if "cpu_vs_" + p in row:
+                        targets.append({"what": f"(cpu) {lib} {op} cpu-ns/op <= {TARGET_RATIO}x {p}", "value": round(row["cpu_vs_" + p], 3),
+                                        "met": row["cpu_vs_" + p] <= TARGET_RATIO})
                 if op == "write":
                     targets.append({"what": f"{lib} read+write <= {TARGET_ALLOCS} allocs", "value": m["allocs"],
                                     "met": m["allocs"] is not None and m["allocs"] <= TARGET_ALLOCS})
@@ -80,15 +85,20 @@ def main(argv):
             return "| " + " | ".join(str(c) for c in cells) + " |"
         return " ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
-    w = [24, 10, 8, 8, 11, 11]
-    print(line(["go test -bench (median)", "ns/op", "B/op", "allocs", "vs gorilla", "vs scs"], w))
+    def num(x, f="{:.0f}"):
+        return f.format(x) if x is not None else "-"
+
+    w = [24, 9, 8, 11, 11, 10, 8, 7]
+    print(line(["go test -bench (median)", "ns/op", "vs gorilla", "vs scs", "cpu-ns/op", "cpu vs gorilla", "cpu vs scs", "B/op", "allocs"][:9],
+               w + [6]))
     if markdown:
-        print("|---|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(line([f"{r['lib']}/{r['op']}", f"{r['ns']:.0f}", f"{r['bytes']:.0f}", f"{r['allocs']:.0f}",
-                    f"{r.get('vs_gorilla', 0):.3f}x", f"{r.get('vs_scs', 0):.3f}x"], w))
+        print(line([f"{r['lib']}/{r['op']}", num(r["ns"]), num(r.get("vs_gorilla"), "{:.3f}x"), num(r.get("vs_scs"), "{:.3f}x"),
+                    num(r["cpu"]), num(r.get("cpu_vs_gorilla"), "{:.3f}x"), num(r.get("cpu_vs_scs"), "{:.3f}x"),
+                    num(r["bytes"]), num(r["allocs"])], w + [6]))
     for m in mw:
-        print(line([f"middleware/{m['name']}", f"{m['ns']:.0f}", f"{m['bytes']:.0f}", f"{m['allocs']:.0f}", "", ""], w))
+        print(line([f"middleware/{m['name']}", num(m["ns"]), "", "", num(m["cpu"]), "", "", num(m["bytes"]), num(m["allocs"])], w + [6]))
     if load:
         print()
         by = {(r["app"], r["op"]): r["req_per_s"] for r in load["results"]}
