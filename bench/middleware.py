@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/middleware.py GOBENCH.txt HTTPLOAD.json [--json OUT] [--markdown]
+"""bench/middleware.py GOBENCH.txt HTTPLOAD.json [--baseline BASE.txt] [--json OUT] [--markdown]
 
 Medians of `go test -bench` output for BenchmarkCompare and BenchmarkMiddleware
 (pkg/sessions), the ratios of sessionctl against each peer (gorilla, scs), the
@@ -45,6 +45,11 @@ def main(argv):
     if "--json" in argv:
         out = argv[argv.index("--json") + 1]
         args.remove(out)
+    base = None
+    if "--baseline" in argv:
+        bpath = argv[argv.index("--baseline") + 1]
+        args.remove(bpath)
+        base = parse(bpath)
     if len(args) < 1:
         print(__doc__, file=sys.stderr)
         return 2
@@ -76,8 +81,17 @@ def main(argv):
                     targets.append({"what": f"{lib} read+write <= {TARGET_ALLOCS} allocs", "value": m["allocs"],
                                     "met": m["allocs"] is not None and m["allocs"] <= TARGET_ALLOCS})
     mw = [{"name": k[len("Middleware/"):], **v} for k, v in sorted(gb.items()) if k.startswith("Middleware/")]
+    if "RotateOnRead" in gb:
+        mw.append({"name": "rotate-on-read", **gb["RotateOnRead"]})
+    before = []
+    if base:
+        for op in ["read", "write"]:
+            for lib in OURS:
+                b, a = base.get(f"Compare/{lib}/{op}"), gb.get(f"Compare/{lib}/{op}")
+                if b and a:
+                    before.append({"lib": lib, "op": op, "before": b, "after": a})
     if out:
-        json.dump({"gobench": rows, "middleware": mw, "httpload": load, "targets": targets}, open(out, "w"), indent=2)
+        json.dump({"gobench": rows, "middleware": mw, "httpload": load, "targets": targets, "baseline": before}, open(out, "w"), indent=2)
     sep = "|" if markdown else " "
 
     def line(cells, widths):
@@ -99,6 +113,17 @@ def main(argv):
                     num(r["bytes"]), num(r["allocs"])], w + [6]))
     for m in mw:
         print(line([f"middleware/{m['name']}", num(m["ns"]), "", "", num(m["cpu"]), "", "", num(m["bytes"]), num(m["allocs"])], w + [6]))
+    if before:
+        print()
+        w3 = [24, 11, 11, 9, 11, 11, 9, 8, 8]
+        print(line(["before → after (median)", "ns before", "ns after", "x", "cpu before", "cpu after", "x", "allocs", "allocs"], w3))
+        if markdown:
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for b in before:
+            x, y = b["before"], b["after"]
+            print(line([f"{b['lib']}/{b['op']}", num(x["ns"]), num(y["ns"]), num(y["ns"] / x["ns"], "{:.2f}x"),
+                        num(x["cpu"]), num(y["cpu"]), num(y["cpu"] / x["cpu"] if x["cpu"] and y["cpu"] else None, "{:.2f}x"),
+                        num(x["allocs"]), num(y["allocs"])], w3))
     if load:
         print()
         by = {(r["app"], r["op"]): r["req_per_s"] for r in load["results"]}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -345,4 +346,19 @@ type writeCounter struct {
 func (w *writeCounter) Write(ctx context.Context, id, v string) error {
 	w.writes++
 	return w.Storage.Write(ctx, id, v)
+}
+
+// BenchmarkRotateOnRead: a session signed under the old key, re-issued under
+// the new one on every request (the client never takes the new cookie).
+func BenchmarkRotateOnRead(b *testing.B) {
+	ring, err := transform.NewMAC([]transform.Key{{ID: "k2", Bytes: []byte("another-32-byte-key-for-rotation")}, {ID: "k1", Bytes: testKey}}, "", "3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := mustNew(b, sessions.Cookie[benchUser]("S", sessions.WithTransformers(ring), sessions.RotateOnRead())).Handler(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sessions.Get[benchUser](r) }))
+	v, _ := mustMAC(b, "3").Write(`{"name":"bob","count":1}`)
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", "S="+v)
+	runBench(b, h, req)
 }
