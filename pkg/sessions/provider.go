@@ -174,7 +174,9 @@ func LoadEagerly() Option { return func(c *config) { c.eager = true } }
 //     with RotateOnRead a JSON provider reads it with TextSerializer and
 //     writes it back as JSON.
 //
-// The session is sent as if the handler had set it to the value read: under
+// A session is re-issued on a response whose handler read it (with
+// LoadEagerly: on every response). It is sent as if the handler had set it
+// to the value read: under
 // the first keys, in the current format and serializer, with a fresh cookie
 // Max-Age; by id, the stored text is rewritten only when its serializer
 // changes and the id stays the same. A handler that sets or clears the

@@ -362,3 +362,27 @@ func BenchmarkRotateOnRead(b *testing.B) {
 	req.Header.Set("Cookie", "S="+v)
 	runBench(b, h, req)
 }
+
+// TestRotateOnReadEager: lazily, a response whose handler never read the
+// session leaves it as it is; with LoadEagerly every response re-issues it.
+func TestRotateOnReadEager(t *testing.T) {
+	old, _ := macOf(t, "3", oldKey).Write(`{"name":"bob","count":3}`)
+	enc, _ := codec.Encode(old, codec.URI, "3")
+	untouched := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	for _, eager := range []bool{false, true} {
+		opts := []sessions.Option{sessions.WithTransformers(macOf(t, "3", newKey, oldKey)), sessions.RotateOnRead()}
+		if eager {
+			opts = append(opts, sessions.LoadEagerly())
+		}
+		rec := ktorGet(mustNew(t, sessions.Cookie[user]("S", opts...)).Handler(untouched), "GET", "/", "Cookie", "S="+enc)
+		v, ok := cookieOf(t, rec.Result().Header, "S", "3")
+		if ok != eager {
+			t.Fatalf("eager=%v: Set-Cookie %q", eager, rec.Header().Get("Set-Cookie"))
+		}
+		if eager {
+			if _, _, err := macOf(t, "3", newKey).Read(v); err != nil {
+				t.Fatalf("re-issued %q: %v", v, err)
+			}
+		}
+	}
+}
