@@ -189,7 +189,10 @@ func sessionID(st *state, i int) (string, bool, error) {
 	if d.loadErr != nil {
 		return "", false, d.loadErr
 	}
-	return d.tval, d.hasT, nil
+	if !d.hasT {
+		return "", false, nil
+	}
+	return d.tval, true, nil
 }
 
 // ClearID ends the stored session id of the by-id provider of type T,

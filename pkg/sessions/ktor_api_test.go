@@ -237,6 +237,9 @@ func TestClearIDOwnSession(t *testing.T) {
 					t.Error(err)
 				}
 				_, after, _ = sessions.Get[testUserSession](r)
+				if id, ok, err := sessions.ID[testUserSession](r); id != "" || ok || err != nil {
+					t.Errorf("ID after ClearID of its id: %q %v %v", id, ok, err)
+				}
 				if r.URL.Query().Has("set") {
 					sessions.Set(r, testUserSession{UserID: "new"})
 				}
