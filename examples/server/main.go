@@ -76,7 +76,7 @@ func main() {
 	dir := flag.String("dir", "", "session directory (default: a new temporary directory)")
 	keyHex := flag.String("key", "", "HMAC key in hex (default: random)")
 	oldKeys := flag.String("old-keys", "", "older HMAC keys in hex, comma-separated: still read, their sessions re-issued under -key")
-	profile := flag.String("profile", "3", "Ktor profile: 1.0, 1.6, 2, 3")
+	profile := flag.String("profile", "3", "the Ktor release to behave as: 3.0.0, or 1.6, 2, 3 (the newest of a line)")
 	flag.Parse()
 
 	h, root, err := newHandler(*dir, *keyHex, *oldKeys, *profile, os.Stderr)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -45,10 +46,13 @@ type config struct {
 	rotate     bool
 }
 
-// WithProfile selects the Ktor release whose behaviour the provider
-// reproduces ("1.0", "1.6", "2", "3", or anything transform.ParseProfile
-// reads). It picks the default cookie configuration, serializer, id format
-// and when a session is sent back. Default "3".
+// WithProfile selects the exact Ktor release whose behaviour the provider
+// reproduces ("3.0.0", or an alias transform.ParseProfile reads: "1.6",
+// "2", "3" are the newest release of their line). It picks the default
+// cookie configuration, serializer, id format, how the cookie is read and
+// when a session is sent back, each from package ktor's table. Default: the
+// newest release. An unknown release is a configuration error naming the
+// nearest known ones.
 func WithProfile(p string) Option {
 	return func(c *config) {
 		pp, err := transform.ParseProfile(p)
@@ -151,10 +155,10 @@ func SendOnlyIfModified() Option { return func(c *config) { c.onlyIfMod = true }
 // io.ktor.server.sessions.deferred=true): a session is read only when the
 // handler asks for it, and a response that never looked at it leaves it
 // alone. What eager loading changes, with the send rules of the profile:
-//   - Ktor 2.x/3.x: a session that came in and cannot be read (undecodable,
+//   - from Ktor 1.4.1: a session that came in and cannot be read (undecodable,
 //     stale id) is cleared off on every response, not only on the responses
 //     whose handler looked at it;
-//   - Ktor 1.x: every session read is sent again on every response (its
+//   - before Ktor 2.3.1: every session read is sent again on every response (its
 //     cookie's Expires slides), as 1.x did.
 //
 // A storage failure while loading eagerly is told to the error hook and
@@ -186,22 +190,23 @@ func RotateOnRead() Option { return func(c *config) { c.rotate = true } }
 
 // provider is the type-erased provider the middleware runs.
 type provider struct {
-	name      string
-	typ       reflect.Type
-	cookie    *cookieTransport // the built-in cookie transport, nil otherwise
-	transport Transport
-	tracker   Tracker
-	byValue   bool // the built-in by-value tracker
-	byID      *byID
-	profile   transform.Profile
-	v3        bool // Ktor 2.x/3.x send rules (old/new value)
-	chain     transform.Chain
-	onError   func(*http.Request, error)
-	onlyIfMod bool
-	eager     bool
-	rotate    bool
-	keys      []*stepKeys // per keyring transformer of the chain, for Stats and RotateOnRead
-	stats     providerCounters
+	name        string
+	typ         reflect.Type
+	cookie      *cookieTransport // the built-in cookie transport, nil otherwise
+	transport   Transport
+	tracker     Tracker
+	byValue     bool // the built-in by-value tracker
+	byID        *byID
+	profile     transform.Profile
+	sendOnlySet bool // Ktor 2.3.1+ send rules (old and new value)
+	incomingBad bool // Ktor 1.4.1+: a session that arrived unreadable counts as incoming
+	chain       transform.Chain
+	onError     func(*http.Request, error)
+	onlyIfMod   bool
+	eager       bool
+	rotate      bool
+	keys        []*stepKeys // per keyring transformer of the chain, for Stats and RotateOnRead
+	stats       providerCounters
 
 	serialize     func(any) (string, error)
 	deserialize   func(string) (any, error)
@@ -248,7 +253,8 @@ func build[T any](name string, kind int, custom Transport, opts []Option) Provid
 		}
 	}
 	typ := reflect.TypeFor[T]()
-	p := &provider{name: name, typ: typ, profile: c.profile, v3: c.profile == transform.Profile2 || isV3(c.profile),
+	p := &provider{name: name, typ: typ, profile: c.profile,
+		sendOnlySet: c.profile.Has(ktor.SendOnlySet), incomingBad: c.profile.Has(ktor.IncomingUnreadable),
 		chain: c.chain, onError: c.onError, onlyIfMod: c.onlyIfMod, eager: c.eager, rotate: c.rotate}
 	fail := func(field, format string, args ...any) Provider {
 		p.err = &Error{Provider: name, Type: typ.String(), Op: "new", Kind: ErrConfig, Detail: field + ": " + fmt.Sprintf(format, args...)}
@@ -257,6 +263,9 @@ func build[T any](name string, kind int, custom Transport, opts []Option) Provid
 	if c.profileErr != nil {
 		p.err = &Error{Provider: name, Type: typ.String(), Op: "new", Kind: ErrConfig, Detail: "profile", Err: c.profileErr}
 		return Provider{p}
+	}
+	if rel, _ := c.profile.Release(); c.onlyIfMod && !rel.Has(ktor.SendOnlyIfModified) {
+		return fail("SendOnlyIfModified", "Ktor %s has no sendOnlyIfModified (it exists from 3.5.0)", rel)
 	}
 	if name == "" {
 		return fail("name", "empty")

@@ -26,7 +26,7 @@ type ProviderStats struct {
 	Read uint64 `json:"read"`
 	// Reissued counts the sessions sent again in the current keys and
 	// format because they were read in an older one: RotateOnRead, and the
-	// re-send of every session of Ktor 1.x's send rules.
+	// re-send of every session of the send rules before Ktor 2.3.1.
 	Reissued uint64 `json:"reissued"`
 	// TextSerializer counts the sessions a JSON provider read in Ktor's
 	// text format (RotateOnRead).

@@ -41,7 +41,7 @@ type cookieTransport struct {
 }
 
 func (t *cookieTransport) Receive(r *http.Request) (string, bool) {
-	raw, found := lastCookie(r.Header["Cookie"], t.name)
+	raw, found := lastCookie(r.Header["Cookie"], t.name, t.profile)
 	if !found {
 		return "", false
 	}
@@ -53,13 +53,12 @@ func (t *cookieTransport) Receive(r *http.Request) (string, bool) {
 }
 
 // lastCookie is the value of the last pair called name in the Cookie header
-// lines (Ktor keeps the last value of a name); a line that does not parse is
-// skipped.
-func lastCookie(lines []string, name string) (string, bool) {
+// lines, as p's release parses them (Ktor keeps the last value of a name).
+func lastCookie(lines []string, name string, p transform.Profile) (string, bool) {
 	var raw string
 	found := false
 	for _, h := range lines {
-		if v, ok, err := codec.LastCookie(h, name); err == nil && ok {
+		if v, ok, err := codec.LastCookie(h, name, p); err == nil && ok {
 			raw, found = v, true
 		}
 	}

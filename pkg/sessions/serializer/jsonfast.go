@@ -45,7 +45,7 @@ type fastCodec struct {
 
 type fastField struct {
 	name  string
-	key   []byte // "name": as appendJSONString writes it
+	key   []byte // "name": as appendKotlinxString writes it
 	index []int  // no pointer hops
 	info  fieldInfo
 	codec *fastCodec
@@ -121,8 +121,8 @@ func compileFast(t reflect.Type, depth int) *fastCodec {
 			return nil
 		}
 		for _, fi := range si.declared {
-			if fi.char {
-				return nil
+			if fi.char || fi.def {
+				return nil // a Char, or a property with a default (left out when it holds it, filled in when absent)
 			}
 			ft := t
 			for i, x := range fi.index {
@@ -135,7 +135,7 @@ func compileFast(t reflect.Type, depth int) *fastCodec {
 			if fc == nil {
 				return nil
 			}
-			key := appendJSONString(nil, fi.name)
+			key := appendKotlinxString(nil, fi.name)
 			c.fields = append(c.fields, fastField{name: fi.name, key: append(key, ':'), index: fi.index, info: fi, codec: fc})
 		}
 	default:
@@ -185,7 +185,7 @@ var fastBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b 
 func (c *fastCodec) append(b []byte, v reflect.Value, o *JSONOptions) ([]byte, bool) {
 	switch c.op {
 	case opString:
-		return appendJSONString(b, v.String()), true
+		return appendKotlinxString(b, v.String()), true
 	case opBool:
 		if v.Bool() {
 			return append(b, "true"...), true
@@ -230,7 +230,7 @@ func (c *fastCodec) append(b []byte, v reflect.Value, o *JSONOptions) ([]byte, b
 	for i := range c.fields {
 		f := &c.fields[i]
 		fv := f.value(v)
-		if o.omit(f.info, fv) {
+		if o.omitNull(fv) {
 			continue
 		}
 		if n > 0 {
@@ -335,8 +335,8 @@ func (d *fastDecoder) value(c *fastCodec, v reflect.Value) bool {
 			return false
 		}
 		x, err := parseJavaDouble(text)
-		if err != nil {
-			return false
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return false // kotlinx refuses Infinity (1e400): the reference path says so
 		}
 		if c.op == opFloat32 {
 			x = float64(float32(x))

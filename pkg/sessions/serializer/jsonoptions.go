@@ -19,9 +19,9 @@ type JSONOptions struct {
 	// is null instead of an error.
 	ImplicitNulls bool
 	// EncodeDefaults is encodeDefaults = true: fields tagged
-	// `ktor:",default"` are written even when they hold their default. By
-	// default (false, as kotlinx), a field tagged default that holds its Go
-	// zero value is left out.
+	// `ktor:",default"` (or ",default=JSON") are written even when they hold
+	// their default. By default (false, as kotlinx), such a field that holds
+	// its default is left out.
 	EncodeDefaults bool
 }
 
@@ -35,32 +35,15 @@ func UnmarshalJSONWith(s string, v any, o JSONOptions) error {
 	return unmarshalJSON(s, v, &o)
 }
 
-// omit reports whether struct field fi, holding fv, is left out of the JSON
-// (o nil = kotlinx's default Json).
-func (o *JSONOptions) omit(fi fieldInfo, fv reflect.Value) bool {
-	var def, implicit bool
-	if o != nil {
-		def, implicit = o.EncodeDefaults, o.ImplicitNulls
-	}
-	if fi.def && !def && isDefault(fv) {
-		return true
-	}
-	return implicit && isNull(fv)
+// omitNull reports whether a field holding fv is left out of the JSON
+// because it is null under explicitNulls = false (o nil = kotlinx's default
+// Json, which writes it).
+func (o *JSONOptions) omitNull(fv reflect.Value) bool {
+	return o != nil && o.ImplicitNulls && isNull(fv)
 }
 
-// isDefault reports whether v equals its Kotlin default as the tag
-// `ktor:",default"` declares it: the Go zero value, an empty collection
-// (emptyList(), emptyMap()) or an empty Optional.
-func isDefault(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Slice, reflect.Map:
-		return v.Len() == 0
-	}
-	if v.Type().Implements(typOptional) {
-		return !v.FieldByName("Present").Bool()
-	}
-	return v.IsZero()
-}
+// encodeDefaults is encodeDefaults = true (o nil: false, kotlinx's default).
+func (o *JSONOptions) encodeDefaults() bool { return o != nil && o.EncodeDefaults }
 
 // isNullable reports whether a Go type is a nullable Kotlin type here.
 func isNullable(t reflect.Type) bool {
