@@ -244,14 +244,14 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
 		st := u.st
-		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), kr.path, count(len(kr.cfg.Keys), "key"),
+		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), termSafe(kr.path), count(len(kr.cfg.Keys), "key"),
 			count(len(kr.cfg.Providers), "provider"))
 		for _, f := range findings {
 			mark := st.Warn.Render("warning")
 			if f.Severity == "error" {
 				mark = st.Bad.Render("error  ")
 			}
-			fmt.Fprintf(u.out, "  %s %s %s\n", mark, st.Dim.Render(fmt.Sprintf("%-18s", f.ID)), f.Message)
+			fmt.Fprintf(u.out, "  %s %s %s\n", mark, st.Dim.Render(fmt.Sprintf("%-18s", f.ID)), termSafe(f.Message))
 		}
 		if errs == 0 {
 			fmt.Fprintf(u.out, "  %s\n", st.OK.Render("no errors"))

@@ -347,7 +347,7 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 					out = out[:before]
 				}
 			} else {
-				msgs = fmt.Appendf(msgs, "sessionctl: line %d: %v\n", n, err)
+				msgs = fmt.Appendf(msgs, "sessionctl: line %d: %s\n", n, termSafe(err.Error()))
 			}
 			if r.keepInvalid && !r.json && !r.dryRun {
 				out = append(append(out, l...), '\n')
