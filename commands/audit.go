@@ -159,12 +159,13 @@ func runAudit(c *cli.Context, env Env, u *ui) error {
 			if err == io.EOF {
 				break
 			}
+			var long *lineTooLongError
+			if errors.As(err, &long) {
+				u.warnf("stdin line %d: %v, skipped", n, long)
+				continue
+			}
 			if err != nil {
 				return ioErr(fmt.Errorf("stdin: %w", err))
-			}
-			if lr.long {
-				u.warnf("stdin line %d: longer than %d bytes, skipped", n, maxLine)
-				continue
 			}
 			set.addText(string(line), fmt.Sprintf("line %d", n), u)
 		}

@@ -577,9 +577,15 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 		}
 		lr := newLineReader(in)
 		for {
-			line, _, err := lr.next()
+			line, n, err := lr.next()
 			if err == io.EOF {
 				break
+			}
+			var long *lineTooLongError
+			if errors.As(err, &long) {
+				bad++
+				u.errorf("invalidate: line %d: %v (skipped)", n, long)
+				continue
 			}
 			if err != nil {
 				return ioErr(err)

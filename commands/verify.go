@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -124,16 +125,17 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 			if err == io.EOF {
 				break
 			}
-			if err != nil {
-				return ioErr(fmt.Errorf("reading input: %w", err))
-			}
-			if lr.long {
+			var long *lineTooLongError
+			if errors.As(err, &long) {
 				r := tokenResult{Line: n, Source: "bare", Layers: []layerResult{}}
-				r.fail("too-long", fmt.Sprintf("line %d is longer than %d bytes: skipped", n, maxLine))
+				r.fail("too-long", long.Error())
 				if err := emit(r); err != nil {
 					return err
 				}
 				continue
+			}
+			if err != nil {
+				return ioErr(fmt.Errorf("reading input: %w", err))
 			}
 			if strings.TrimSpace(string(line)) == "" {
 				continue
