@@ -182,7 +182,9 @@ func TestRotateOverlongLine(t *testing.T) {
 		line func(string) string
 	}{
 		{"bare raw (fast path)", []string{"--bare", "--encoding", "raw"}, func(s string) string { return s }},
-		{"cookie pairs", nil, func(s string) string { return "LEGACY_SESSION=" + strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "/", "%2F") }},
+		{"cookie pairs", nil, func(s string) string {
+			return "LEGACY_SESSION=" + strings.ReplaceAll(strings.ReplaceAll(s, "%", "%25"), "/", "%2F")
+		}},
 	} {
 		t.Run(form.name, func(t *testing.T) {
 			// the garbage ends where the old reader cut the line (17 MiB from the start of the input's
