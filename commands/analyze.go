@@ -94,6 +94,7 @@ type analyzer struct {
 	encoding codec.Encoding // --encoding, "" = per source
 	now      time.Time
 	store    func(p *provider) (storeReader, error)
+	explain  bool // inspect: Chain.ReadExplained (legacy encrypt: padding or MAC); verify keeps Read's one error
 }
 
 type storeReader interface {
@@ -237,7 +238,11 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 		}
 		r.Verified = p != nil
 	} else {
-		out, layers, err := p.Chain.Read(value)
+		read := p.Chain.Read
+		if a.explain {
+			read = p.Chain.ReadExplained
+		}
+		out, layers, err := read(value)
 		for _, l := range layers {
 			lr := layerResult{Step: l.Step, Transform: l.Transform, Algorithm: l.Algorithm, OK: l.OK, Key: l.KeyID,
 				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}

@@ -87,6 +87,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
+	a.explain = true // a person debugging their own cookie: say whether the padding or the MAC failed
 	var text string
 	switch {
 	case c.Args().Len() > 1:
