@@ -204,7 +204,6 @@ func hasFinding(r Report, id string) bool {
 	return false
 }
 
-
 // hmacSame: two keys (hex) that HMAC makes the same key, padding them with zeros to its block.
 func hmacSame(a, b string) bool {
 	trim := func(h string) string {

@@ -192,4 +192,3 @@ func LookupKnownKey(b []byte) (KnownKey, bool) {
 	k.bytes = k.Bytes()
 	return k, true
 }
-
