@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -51,16 +52,16 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 		return usageHint("give --keys FILE --provider NAME, --example, or chain flags such as --mac-key HEX", "encode needs a provider")
 	}
 	if name == "" {
-		return usageHint("the keyring has several providers: "+fmt.Sprint(kr.providerNames()), "--provider is required")
+		return usageHint("the keyring has several providers: "+fmt.Sprint(kr.ProviderNames()), "--provider is required")
 	}
 	if s := c.String("iv"); s != "" {
 		iv, err := hex.DecodeString(s)
 		if err != nil {
 			return usageErr("--iv: not hex: %v", err)
 		}
-		kr.iv = transform.FixedIV(iv)
+		kr.SetIV(transform.FixedIV(iv))
 	}
-	p, err := kr.provider(name)
+	p, err := kr.Provider(name)
 	if err != nil {
 		return configErr(err)
 	}
@@ -123,7 +124,7 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
-func encodePayload(c *cli.Context, p *provider) (string, error) {
+func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
 	n := 0
 	for _, f := range []string{"payload", "set", "from-json"} {
 		if c.IsSet(f) {
@@ -136,7 +137,7 @@ func encodePayload(c *cli.Context, p *provider) (string, error) {
 	if c.IsSet("payload") {
 		return c.String("payload"), nil
 	}
-	format := p.serializerFormat()
+	format := p.SerializerFormat()
 	if format == "" {
 		format = serializer.DefaultFormat(p.Profile)
 	}

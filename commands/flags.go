@@ -3,12 +3,14 @@ package commands
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 )
 
@@ -70,7 +72,7 @@ func encodingFlag(usage string) cli.Flag {
 
 // loadKeyring: --keys, or --example, or one-off chain flags, or nothing (no keys: structure only).
 // The provider name to use, when one is implied, is returned too.
-func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring, string, error) {
+func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, error) {
 	oneOff := c.IsSet(flagMACKey) || c.IsSet(flagEncKey) || c.IsSet(flagSignKey) || c.IsSet(flagDigest) || c.IsSet(flagDigAlg)
 	path := c.String(flagKeys)
 	provider := c.String(flagProvider)
@@ -78,7 +80,7 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring, string, error) {
 	case oneOff && (path != "" && c.IsSet(flagKeys) || c.Bool(flagExample)):
 		return nil, "", usageHint("give the chain either in a keyring file or with flags", "--%s/--%s and one-off chain flags do not mix", flagKeys, flagExample)
 	case c.Bool(flagExample):
-		kr, err := parseKeyring("keys.example.toml (embedded)", env.ExampleKeyring, env.Getenv)
+		kr, err := keyring.Parse("keys.example.toml (embedded)", env.ExampleKeyring, keyOptions(env))
 		if err != nil {
 			return nil, "", configErr(err)
 		}
@@ -90,15 +92,15 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring, string, error) {
 		}
 		return kr, name, nil
 	case path != "":
-		kr, warns, err := loadKeyringFile(path, env.Getenv)
+		kr, warns, err := keyring.Load(path, keyOptions(env))
 		for _, w := range warns {
 			u.warnf("%s", w)
 		}
 		if err != nil {
 			return nil, "", configErr(err)
 		}
-		if provider == "" && len(kr.providerNames()) == 1 {
-			provider = kr.providerNames()[0]
+		if provider == "" && len(kr.ProviderNames()) == 1 {
+			provider = kr.ProviderNames()[0]
 		}
 		return kr, provider, nil
 	}
@@ -110,13 +112,13 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring, string, error) {
 
 // oneOffKeyring builds a keyring with one provider from the chain flags, in Ktor's usual order:
 // encrypt, then mac, then digest.
-func oneOffKeyring(c *cli.Context) (*keyring, string, error) {
+func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 	name := c.String(flagName)
 	if name == "" {
 		name = "SESSION"
 	}
-	kr := &keyring{path: "flags", resolved: map[string][]byte{}, providers: map[string]*provider{}, extOrder: map[string][]string{},
-		cfg: fileConfig{Keys: map[string]keySpec{}, Providers: map[string]providerSpec{}}, order: []string{name}}
+	cfg := keyring.Config{Keys: map[string]keyring.KeySpec{}, Providers: map[string]keyring.ProviderSpec{}}
+	material := map[string][]byte{}
 	addKeys := func(flag, prefix string) ([]string, error) {
 		var ids []string
 		for i, h := range c.StringSlice(flag) {
@@ -126,13 +128,13 @@ func oneOffKeyring(c *cli.Context) (*keyring, string, error) {
 				return nil, fmt.Errorf("--%s #%d: not hex: %v", flag, i+1, err)
 			}
 			id := fmt.Sprintf("%s-%d", prefix, i+1)
-			kr.resolved[id] = b
-			kr.cfg.Keys[id] = keySpec{Hex: &h}
+			material[id] = b
+			cfg.Keys[id] = keyring.KeySpec{Hex: &h}
 			ids = append(ids, id)
 		}
 		return ids, nil
 	}
-	spec := providerSpec{Ktor: profileValue(c.String(flagKtor)), Serializer: c.String(flagSerial)}
+	spec := keyring.ProviderSpec{Ktor: keyring.ProfileValue(c.String(flagKtor)), Serializer: c.String(flagSerial)}
 	enc, err := addKeys(flagEncKey, "encrypt")
 	if err != nil {
 		return nil, "", err
@@ -146,7 +148,7 @@ func oneOffKeyring(c *cli.Context) (*keyring, string, error) {
 		return nil, "", err
 	}
 	if len(enc) > 0 || len(sign) > 0 {
-		t := transformSpec{Type: "encrypt", Keys: enc, SignKeys: sign, Format: c.String(flagFormat), SignAlgorithm: c.String(flagSignAlg)}
+		t := keyring.TransformSpec{Type: "encrypt", Keys: enc, SignKeys: sign, Format: c.String(flagFormat), SignAlgorithm: c.String(flagSignAlg)}
 		if c.IsSet(flagCompat) {
 			b := c.Bool(flagCompat)
 			t.BackwardCompatibleRead = &b
@@ -154,18 +156,23 @@ func oneOffKeyring(c *cli.Context) (*keyring, string, error) {
 		spec.Transform = append(spec.Transform, t)
 	}
 	if len(macs) > 0 {
-		spec.Transform = append(spec.Transform, transformSpec{Type: "mac", Keys: macs, Algorithm: c.String(flagMACAlg)})
+		spec.Transform = append(spec.Transform, keyring.TransformSpec{Type: "mac", Keys: macs, Algorithm: c.String(flagMACAlg)})
 	}
 	if c.IsSet(flagDigest) || c.IsSet(flagDigAlg) {
-		t := transformSpec{Type: "digest", Algorithm: c.String(flagDigAlg)}
+		t := keyring.TransformSpec{Type: "digest", Algorithm: c.String(flagDigAlg)}
 		if c.IsSet(flagDigest) {
 			s := c.String(flagDigest)
 			t.Salt = &s
 		}
 		spec.Transform = append(spec.Transform, t)
 	}
-	kr.cfg.Providers[name] = spec
-	return kr, name, nil
+	cfg.Providers[name] = spec
+	return keyring.FromConfig("flags", cfg, []string{name}, material, keyring.Options{}), name, nil
+}
+
+// keyOptions: what a keyring may read, the environment and files.
+func keyOptions(env Env) keyring.Options {
+	return keyring.Options{Getenv: env.Getenv, ReadFile: os.ReadFile, Stat: os.Stat}
 }
 
 func parseEncodingFlag(c *cli.Context) (codec.Encoding, error) {

@@ -8,7 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/inspect"
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 )
 
 //go:embed example_cookie.txt
@@ -45,7 +46,7 @@ EXAMPLES:
 	}
 }
 
-func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
+func newAnalyzer(c *cli.Context, env Env, u *ui) (*inspect.Analyzer, error) {
 	kr, prov, err := loadKeyring(c, env, u)
 	if err != nil {
 		return nil, err
@@ -58,9 +59,9 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &analyzer{kr: kr, provider: prov, bare: c.Bool(flagBare), encoding: enc, now: now}
+	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: c.Bool(flagBare), Encoding: enc, Now: now}
 	if kr != nil && prov != "" {
-		if _, err := kr.provider(prov); err != nil {
+		if _, err := kr.Provider(prov); err != nil {
 			return nil, configErr(err)
 		}
 	}
@@ -68,7 +69,7 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
 	if c.IsSet(flagStore) {
 		storeFlag = c.String(flagStore)
 	}
-	a.store = func(p *provider) (storeReader, error) {
+	a.OpenStore = func(p *keyring.Provider) (inspect.Store, error) {
 		url := p.Storage
 		if storeFlag != "" {
 			url = storeFlag
@@ -87,7 +88,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	a.explain = true // a person debugging their own cookie: say whether the padding or the MAC failed
+	a.Explain = true // a person debugging their own cookie: say whether the padding or the MAC failed
 	var text string
 	switch {
 	case c.Args().Len() > 1:
@@ -112,39 +113,24 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if strings.TrimSpace(text) == "" {
 		return usageErr("nothing to inspect: give a cookie value, a Cookie: or Set-Cookie: header, or '-' for stdin")
 	}
-	found, err := a.found(text)
+	found, err := a.Found(text)
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("cannot read the input: %v", err)}
 	}
-	if names := a.names(); !a.bare && len(names) > 0 {
-		// a pasted response or header: keep the session cookies (the keyring's names) when there are
-		// any, and say what was left out
-		var mine []codec.Found
-		var others []string
-		for _, f := range found {
-			if f.Source == "bare" || containsString(names, f.Name) {
-				mine = append(mine, f)
-			} else {
-				others = append(others, f.Name)
-			}
-		}
-		if len(mine) > 0 && len(others) > 0 {
-			found = mine
-			if !c.Bool(flagJSON) {
-				u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
-			}
-		}
+	found, others := a.Keep(found)
+	if len(others) > 0 && !c.Bool(flagJSON) {
+		u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
 	}
 	if len(found) == 0 {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("no cookie found in the input")}
 	}
 	bad := false
 	for i, f := range found {
-		r, err := a.analyze(f)
+		r, err := a.Analyze(f)
 		if err != nil {
 			return configErr(err)
 		}
-		if !r.OK && r.errKind != "unverified" {
+		if !r.OK && r.ErrKind != "unverified" {
 			bad = true
 		}
 		if c.Bool(flagJSON) {
@@ -158,7 +144,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		if i > 0 {
 			fmt.Fprintln(u.out)
 		}
-		renderInspect(u.out, u, r, a.kr == nil)
+		renderInspect(u.out, u, r, a.Keyring == nil)
 	}
 	if bad {
 		return silentExit(ExitInvalid)

@@ -8,10 +8,12 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
 // renderInspect: one token for people.
-func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
+func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	st := u.st
 	name := r.Name
 	if name == "" {
@@ -19,7 +21,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	verdict := st.OK.Render("VALID")
 	switch {
-	case r.errKind == "unverified" || r.OK && !r.Verified:
+	case r.ErrKind == "unverified" || r.OK && !r.Verified:
 		verdict = st.Warn.Render("UNVERIFIED")
 	case !r.OK:
 		verdict = st.Bad.Render("INVALID")
@@ -36,7 +38,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	if r.Encoding != "" {
 		row("encoding", termSafe(r.Encoding))
 	}
-	if !r.OK && r.Error != "" && r.errKind != "unverified" {
+	if !r.OK && r.Error != "" && r.ErrKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
 	}
 	if len(r.Layers) > 0 {
@@ -151,7 +153,7 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 }
 
 // renderVerifyLine: one token, terse.
-func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
+func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 	st := u.st
 	where := fmt.Sprintf("line %d", r.Line)
 	if r.Name != "" {
@@ -180,7 +182,7 @@ func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
 }
 
 // renderSummary: the rotation-readiness summary of verify.
-func renderSummary(w io.Writer, u *ui, s *verifySummary) {
+func renderSummary(w io.Writer, u *ui, s *inspect.Summary) {
 	st := u.st
 	fmt.Fprintf(w, "\n%s %d tokens: %s, %s\n", st.Title.Render("summary"), s.Tokens,
 		st.OK.Render(fmt.Sprintf("%d valid", s.Valid)), st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
@@ -221,7 +223,7 @@ func marshalJSON(v any) ([]byte, error) {
 
 // writeFields prints a session's decoded fields under a "session" label as aligned name, type
 // and value (JSON) columns: inspect and storage show.
-func writeFields(w io.Writer, st styles, fields []fieldView) {
+func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 	if len(fields) == 0 {
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/sessionctl/sessionctl/internal/fsutil"
+	"github.com/sessionctl/sessionctl/pkg/inspect"
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"io"
 	"os"
 	"path/filepath"
@@ -80,8 +82,8 @@ func newRotateStats() *rotateStats {
 }
 
 type rotator struct {
-	a            *analyzer
-	src, dst     *provider
+	a            *inspect.Analyzer
+	src, dst     *keyring.Provider
 	bare         bool
 	enc          codec.Encoding
 	keepInvalid  bool
@@ -97,7 +99,7 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	if a.kr == nil {
+	if a.Keyring == nil {
 		return usageHint("give --keys FILE --provider NAME or chain flags such as --mac-key NEW --mac-key OLD", "rotate needs keys")
 	}
 	if s := c.String("iv"); s != "" {
@@ -105,26 +107,25 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		if err != nil {
 			return usageErr("--iv: not hex: %v", err)
 		}
-		a.kr.iv = transform.FixedIV(iv)
-		a.kr.providers = map[string]*provider{}
+		a.Keyring.SetIV(transform.FixedIV(iv))
 	}
-	if a.provider == "" {
-		return usageHint("the keyring has several providers: "+strings.Join(a.kr.providerNames(), ", "), "--provider is required")
+	if a.Provider == "" {
+		return usageHint("the keyring has several providers: "+strings.Join(a.Keyring.ProviderNames(), ", "), "--provider is required")
 	}
-	src, err := a.kr.provider(a.provider)
+	src, err := a.Keyring.Provider(a.Provider)
 	if err != nil {
 		return configErr(err)
 	}
 	dst := src
 	if to := c.String("to"); to != "" {
-		if dst, err = a.kr.provider(to); err != nil {
+		if dst, err = a.Keyring.Provider(to); err != nil {
 			return configErr(err)
 		}
 	}
 	if src.Tracker == "id" || dst.Tracker == "id" {
 		return usageErr("rotate rewrites by-value tokens; provider %s keeps sessions by id (its storage holds no keys to rotate)", src.Name)
 	}
-	r := &rotator{a: a, src: src, dst: dst, bare: a.bare, enc: a.encoding, keepInvalid: c.Bool("keep-invalid"),
+	r := &rotator{a: a, src: src, dst: dst, bare: a.Bare, enc: a.Encoding, keepInvalid: c.Bool("keep-invalid"),
 		dryRun: c.Bool("dry-run"), json: c.Bool(flagJSON)}
 	r.fast = r.bare && r.enc == codec.Raw && src == dst
 	if len(src.Chain) == 1 {
@@ -135,7 +136,7 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			}
 		}
 	}
-	r.convert = src != dst && src.serializerFormat() != dst.serializerFormat()
+	r.convert = src != dst && src.SerializerFormat() != dst.SerializerFormat()
 
 	in, _, err := openInput(c.Args().First(), env.Stdin)
 	if err != nil {
@@ -352,7 +353,7 @@ func (r *rotator) tooLong(br *blockReader, blk lineBlock, send func(rotateDone))
 func (r *rotator) invalid(out, msgs *[]byte, st *rotateStats, n int, err error, l []byte) {
 	st.lines++
 	st.invalid++
-	kind := errKind(err)
+	kind := inspect.ErrKind(err)
 	if _, ok := err.(*lineTooLongError); ok {
 		kind = "too-long"
 	}
@@ -482,14 +483,14 @@ type pairReader struct {
 // timing says nothing of which key matched); a batch rotation on the operator's machine has no such
 // observer, so it tries first the pair that read the previous token, and falls back to the whole
 // keyring read when that pair does not verify. The tokens read and the keys reported are the same.
-func encryptPairs(p *provider) ([]pairReader, error) {
-	spec := p.specs[0]
+func encryptPairs(p *keyring.Provider) ([]pairReader, error) {
+	spec := p.Specs()[0]
 	var out []pairReader
 	for _, e := range spec.Keys {
 		for _, sk := range spec.SignKeys {
 			one := spec
 			one.Keys, one.SignKeys = []string{e}, []string{sk}
-			t, _, err := buildTransformer(one, p.Profile, p.keys, p.iv)
+			t, _, err := p.BuildTransformer(one)
 			if err != nil {
 				return nil, err
 			}
@@ -557,7 +558,7 @@ func layerKeys(layers []transform.Layer) []string {
 func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 	f := codec.Found{Source: "bare", Raw: text}
 	if !r.bare {
-		fs, err := r.a.found(text)
+		fs, err := r.a.Found(text)
 		if err != nil {
 			return out, nil, fmt.Errorf("%w: %v", transform.ErrMalformed, err)
 		}
@@ -620,7 +621,7 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 		line = newRaw
 	case "set-cookie":
 		if r.dst != r.src {
-			line, err = codec.RenderSetCookie(r.dst.Name, rewritten, r.dst.Cookie, r.a.now, r.dst.Profile)
+			line, err = codec.RenderSetCookie(r.dst.Name, rewritten, r.dst.Cookie, r.a.Now, r.dst.Profile)
 			if err != nil {
 				return out, nil, err
 			}
@@ -644,12 +645,12 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 }
 
 // convertPayload re-serializes a session from src's format into dst's (e.g. Ktor text into JSON).
-func convertPayload(payload string, src, dst *provider) (string, error) {
-	_, v, err := serializer.Decode(payload, src.serializerFormat(), src.Profile)
+func convertPayload(payload string, src, dst *keyring.Provider) (string, error) {
+	_, v, err := serializer.Decode(payload, src.SerializerFormat(), src.Profile)
 	if err != nil {
 		return "", fmt.Errorf("%w: payload does not decode: %v", transform.ErrMalformed, err)
 	}
-	want := dst.serializerFormat()
+	want := dst.SerializerFormat()
 	if want == "" {
 		want = serializer.DefaultFormat(dst.Profile)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -31,8 +32,9 @@ type store struct {
 	close func() error
 }
 
-func (s *store) read(id string) (string, error) { return s.Read(context.Background(), id) }
-func (s *store) describe() string               { return s.name }
+// Lookup and Describe make a store the inspect.Store of tracker = id sessions.
+func (s *store) Lookup(id string) (string, error) { return s.Read(context.Background(), id) }
+func (s *store) Describe() string                 { return s.name }
 
 // openStore: dir:PATH (or a bare path) or redis://… / rediss://…
 func openStore(ctx context.Context, url string, env Env) (*store, error) {
@@ -170,11 +172,11 @@ func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
 	sc := &storeContext{profile: "3"}
 	url := c.String(flagStore)
 	if kr != nil && prov != "" {
-		p, err := kr.provider(prov)
+		p, err := kr.Provider(prov)
 		if err != nil {
 			return nil, configErr(err)
 		}
-		sc.profile, sc.format = p.Profile, p.serializerFormat()
+		sc.profile, sc.format = p.Profile, p.SerializerFormat()
 		if url == "" {
 			if p.Storage == "" {
 				return nil, usageErr("provider %s has no storage: give --store", p.Name)
@@ -443,7 +445,7 @@ func ageString(d time.Duration) string {
 	if d < 0 {
 		return "in the future"
 	}
-	return humanDuration(d) + " old"
+	return inspect.HumanDuration(d) + " old"
 }
 
 func storageErr(err error) error {
@@ -506,12 +508,12 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 		row("modified", termSafe(fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second))))
 	}
 	if v.TTL != nil {
-		row("ttl", humanDuration(time.Duration(*v.TTL)*time.Second))
+		row("ttl", inspect.HumanDuration(time.Duration(*v.TTL)*time.Second))
 	}
 	row("value", termSafe(text))
 	row("format", termSafe(v.Format))
 	if ok {
-		writeFields(u.out, st, fieldViews(val))
+		writeFields(u.out, st, inspect.FieldViews(val))
 	} else if v.Error != "" {
 		row("error", st.Bad.Render(v.Error))
 	}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
 func verifyCommand(env Env, u *ui) *cli.Command {
@@ -35,44 +36,6 @@ EXAMPLES:
 	}
 }
 
-type verifySummary struct {
-	Tokens     int            `json:"tokens"`
-	Valid      int            `json:"valid"`
-	Invalid    int            `json:"invalid"`
-	ByKey      map[string]int `json:"by_key"`
-	ByFormat   map[string]int `json:"by_encrypt_format,omitempty"`
-	BySerial   map[string]int `json:"by_serializer"`
-	Failures   map[string]int `json:"failures"`
-	UnusedKeys []string       `json:"unused_keys,omitempty"`
-}
-
-func newSummary() *verifySummary {
-	return &verifySummary{ByKey: map[string]int{}, ByFormat: map[string]int{}, BySerial: map[string]int{}, Failures: map[string]int{}}
-}
-
-func (s *verifySummary) add(r tokenResult) {
-	s.Tokens++
-	if !r.OK {
-		s.Invalid++
-		k := r.errKind
-		if k == "" {
-			k = "other"
-		}
-		s.Failures[k]++
-		return
-	}
-	s.Valid++
-	for _, k := range r.keyIDs {
-		s.ByKey[k]++
-	}
-	if r.encFormat != "" {
-		s.ByFormat[r.encFormat]++
-	}
-	if r.Format != "" {
-		s.BySerial[r.Format]++
-	}
-}
-
 func runVerify(c *cli.Context, env Env, u *ui) error {
 	a, err := newAnalyzer(c, env, u)
 	if err != nil {
@@ -81,9 +44,9 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	asJSON, quiet := c.Bool(flagJSON), c.Bool("quiet")
 	out := bufio.NewWriterSize(u.out, 64<<10)
 	defer out.Flush()
-	sum := newSummary()
-	emit := func(r tokenResult) error {
-		sum.add(r)
+	sum := inspect.NewSummary()
+	emit := func(r inspect.Result) error {
+		sum.Add(r)
 		if quiet {
 			return nil
 		}
@@ -99,7 +62,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	one := func(text string, line int) error {
-		r, err := a.verifyOne(text)
+		r, err := a.VerifyOne(text)
 		if err != nil {
 			return configErr(err)
 		}
@@ -127,8 +90,8 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 			}
 			var long *lineTooLongError
 			if errors.As(err, &long) {
-				r := tokenResult{Line: n, Source: "bare", Layers: []layerResult{}}
-				r.fail("too-long", long.Error())
+				r := inspect.Invalid("too-long", long.Error())
+				r.Line = n
 				if err := emit(r); err != nil {
 					return err
 				}
@@ -148,7 +111,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	if sum.Tokens == 0 {
 		return usageErr("no tokens in the input")
 	}
-	sum.UnusedKeys = a.unusedKeys(sum)
+	sum.UnusedKeys = a.UnusedKeys(sum)
 	if asJSON {
 		b, _ := marshalJSON(map[string]any{"summary": sum})
 		out.Write(b)
@@ -162,30 +125,6 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
-// verifyOne: the provider's token in one input (line or argument); exactly one result.
-func (a *analyzer) verifyOne(text string) (tokenResult, error) {
-	fs, err := a.found(text)
-	if err != nil || len(fs) == 0 {
-		r := tokenResult{Source: "bare", Layers: []layerResult{}}
-		if err != nil {
-			r.fail("malformed", err.Error())
-		} else {
-			r.fail("malformed", "no session cookie in the input")
-		}
-		return r, nil
-	}
-	pick := fs[0]
-	if names := a.names(); len(names) > 0 && len(fs) > 1 {
-		for _, f := range fs {
-			if containsString(names, f.Name) {
-				pick = f
-				break
-			}
-		}
-	}
-	return a.analyze(pick)
-}
-
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -193,26 +132,4 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// unusedKeys: key ids of the providers used that verified no token: safe to drop from reads.
-func (a *analyzer) unusedKeys(s *verifySummary) []string {
-	if a.kr == nil || s.Valid == 0 {
-		return nil
-	}
-	var out []string
-	for _, p := range a.kr.providers {
-		for i, st := range p.Steps {
-			ids := append(append([]string{}, st.Keys...), st.SignKeys...)
-			for j, id := range ids {
-				current := j == 0 || (len(st.Keys) > 0 && j == len(st.Keys))
-				if s.ByKey[id] == 0 && !current && !containsString(out, id) {
-					out = append(out, id)
-				}
-			}
-			_ = i
-		}
-	}
-	sort.Strings(out)
-	return out
 }

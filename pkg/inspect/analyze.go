@@ -1,4 +1,4 @@
-package commands
+package inspect
 
 import (
 	"encoding/json"
@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
-// tokenResult is what inspect and verify report for one session token. Its JSON form is a contract
+// Result is what inspect and verify report for one session token. Its JSON form is a contract
 // (README): name, ok, error, layers, payload, format, session.
-type tokenResult struct {
+type Result struct {
 	Line      int               `json:"line,omitempty"`
 	Name      string            `json:"name"`
 	Provider  string            `json:"provider,omitempty"`
@@ -24,23 +25,25 @@ type tokenResult struct {
 	Ktor      string            `json:"ktor,omitempty"`
 	Encoding  string            `json:"encoding,omitempty"`
 	Value     string            `json:"transport_value"`
-	Layers    []layerResult     `json:"layers"`
+	Layers    []Layer           `json:"layers"`
 	Verified  bool              `json:"verified"`
 	Payload   *string           `json:"payload,omitempty"`
 	Format    string            `json:"format,omitempty"`
 	Session   json.RawMessage   `json:"session,omitempty"`
 	Types     map[string]string `json:"types,omitempty"`
-	Fields    []fieldView       `json:"-"`
-	Stored    *storedView       `json:"stored,omitempty"`
-	Cookie    *cookieView       `json:"cookie,omitempty"`
-	Detected  []candidateView   `json:"detected,omitempty"`
+	Fields    []Field           `json:"-"`
+	Stored    *Stored           `json:"stored,omitempty"`
+	Cookie    *Cookie           `json:"cookie,omitempty"`
+	Detected  []Candidate       `json:"detected,omitempty"`
 	Notes     []string          `json:"notes,omitempty"`
-	errKind   string
-	keyIDs    []string
-	encFormat string
+	ErrKind   string            `json:"-"`
+	KeyIDs    []string          `json:"-"`
+	EncFormat string            `json:"-"`
 }
 
-type layerResult struct {
+// Layer is one transformer of the chain as read: which key verified or decrypted, the format,
+// the quirk of Ktor it was accepted through, or why it failed.
+type Layer struct {
 	Step      int      `json:"step"`
 	Transform string   `json:"transform"`
 	Algorithm string   `json:"algorithm,omitempty"`
@@ -53,12 +56,14 @@ type layerResult struct {
 	Warnings  []string `json:"warnings,omitempty"`
 }
 
-type fieldView struct {
+// Field is one session field for people: name, Ktor type, value as JSON (not in the JSON form).
+type Field struct {
 	Name, Type, Value string
 	Warnings          []string
 }
 
-type storedView struct {
+// Stored is the stored session of a tracker = id token.
+type Stored struct {
 	Storage string          `json:"storage"`
 	Found   bool            `json:"found"`
 	Value   string          `json:"value,omitempty"`
@@ -67,7 +72,8 @@ type storedView struct {
 	Error   string          `json:"error,omitempty"`
 }
 
-type cookieView struct {
+// Cookie is what a Set-Cookie line says besides the value: attributes and expiry.
+type Cookie struct {
 	MaxAge    *int64 `json:"max_age,omitempty"`
 	Expires   string `json:"expires,omitempty"`
 	ExpiresIn string `json:"expires_in,omitempty"`
@@ -81,51 +87,56 @@ type cookieView struct {
 	Ext         map[string]string `json:"extensions,omitempty"`
 }
 
-type candidateView struct {
+// Candidate is a transformer chain guessed from the shape of a value (no keys given).
+type Candidate struct {
 	Chain       string `json:"chain"`
 	Description string `json:"description"`
 }
 
-// analyzer turns input text into token results for one keyring and provider choice.
-type analyzer struct {
-	kr       *keyring
-	provider string // --provider, "" = choose by cookie name or try all
-	bare     bool
-	encoding codec.Encoding // --encoding, "" = per source
-	now      time.Time
-	store    func(p *provider) (storeReader, error)
-	explain  bool // inspect: Chain.ReadExplained (legacy encrypt: padding or MAC); verify keeps Read's one error
+// Analyzer turns input text into token results for one keyring and provider choice.
+type Analyzer struct {
+	Keyring   *keyring.Keyring                         // nil: no keys, the structure is guessed from the shape
+	Provider  string                                   // --provider, "" = choose by cookie name or try all
+	Bare      bool                                     // the input is a bare value, never NAME=value or a header
+	Encoding  codec.Encoding                           // --encoding, "" = per source
+	Now       time.Time                                // the clock for cookie expiry
+	OpenStore func(p *keyring.Provider) (Store, error) // tracker = id: where the session is looked up; nil = none
+	// Explain: failed reads say why in detail (Chain.ReadExplained: legacy encrypt tells a bad
+	// padding from a bad MAC). For a person debugging their own cookie (inspect) only: verify and
+	// servers keep Read's one error, which is no padding oracle.
+	Explain bool
 }
 
-type storeReader interface {
-	read(id string) (string, error)
-	describe() string
+// Store is where the sessions of a tracker = id provider are looked up.
+type Store interface {
+	Lookup(id string) (string, error) // the stored session text
+	Describe() string                 // the storage as shown in Stored.Storage ("dir:/var/sessions")
 }
 
 // candidates: the providers a token may belong to.
-func (a *analyzer) candidates(name string) ([]*provider, error) {
-	if a.kr == nil {
+func (a *Analyzer) candidates(name string) ([]*keyring.Provider, error) {
+	if a.Keyring == nil {
 		return nil, nil
 	}
-	if a.provider != "" {
-		p, err := a.kr.provider(a.provider)
+	if a.Provider != "" {
+		p, err := a.Keyring.Provider(a.Provider)
 		if err != nil {
 			return nil, err
 		}
-		return []*provider{p}, nil
+		return []*keyring.Provider{p}, nil
 	}
 	if name != "" {
-		if _, ok := a.kr.cfg.Providers[name]; ok {
-			p, err := a.kr.provider(name)
+		if _, ok := a.Keyring.Config().Providers[name]; ok {
+			p, err := a.Keyring.Provider(name)
 			if err != nil {
 				return nil, err
 			}
-			return []*provider{p}, nil
+			return []*keyring.Provider{p}, nil
 		}
 	}
-	var out []*provider
-	for _, n := range a.kr.providerNames() {
-		p, err := a.kr.provider(n)
+	var out []*keyring.Provider
+	for _, n := range a.Keyring.ProviderNames() {
+		p, err := a.Keyring.Provider(n)
 		if err != nil {
 			return nil, err
 		}
@@ -134,35 +145,35 @@ func (a *analyzer) candidates(name string) ([]*provider, error) {
 	return out, nil
 }
 
-// names the keyring knows as cookie or header names.
-func (a *analyzer) names() []string {
-	if a.kr == nil {
+// Names: the names the keyring knows as cookie or header names.
+func (a *Analyzer) Names() []string {
+	if a.Keyring == nil {
 		return nil
 	}
-	if a.provider != "" {
-		return []string{a.provider}
+	if a.Provider != "" {
+		return []string{a.Provider}
 	}
-	return a.kr.providerNames()
+	return a.Keyring.ProviderNames()
 }
 
-// found extracts the tokens of one input (a line for verify, the whole text for inspect).
-func (a *analyzer) found(text string) ([]codec.Found, error) {
-	if a.bare {
+// Found extracts the tokens of one input (a line for verify, the whole text for inspect).
+func (a *Analyzer) Found(text string) ([]codec.Found, error) {
+	if a.Bare {
 		return []codec.Found{{Source: "bare", Raw: text}}, nil
 	}
-	return codec.Extract(text, a.names())
+	return codec.Extract(text, a.Names())
 }
 
-// analyze one found token: every candidate provider is tried, the first that verifies wins.
-func (a *analyzer) analyze(f codec.Found) (tokenResult, error) {
+// Analyze one found token: every candidate provider is tried, the first that verifies wins.
+func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 	provs, err := a.candidates(f.Name)
 	if err != nil {
-		return tokenResult{}, err
+		return Result{}, err
 	}
 	if len(provs) == 0 {
 		return a.analyzeWith(nil, f), nil
 	}
-	var first tokenResult
+	var first Result
 	for i, p := range provs {
 		r := a.analyzeWith(p, f)
 		if r.OK {
@@ -178,8 +189,8 @@ func (a *analyzer) analyze(f codec.Found) (tokenResult, error) {
 	return first, nil
 }
 
-func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
-	r := tokenResult{Name: f.Name, Source: f.Source, Layers: []layerResult{}}
+func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
+	r := Result{Name: f.Name, Source: f.Source, Layers: []Layer{}}
 	if f.Err != nil {
 		r.Value = f.Raw
 		r.fail("malformed", f.Err.Error())
@@ -193,7 +204,7 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 		}
 	}
 	// 1. the cookie encoding
-	enc := a.encoding
+	enc := a.Encoding
 	if f.SetCookie != nil && f.SetCookie.Encoding != "" {
 		enc = f.SetCookie.Encoding
 	}
@@ -229,7 +240,7 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 	if p == nil || len(p.Chain) == 0 {
 		if p == nil {
 			for _, c := range transform.Detect(value) {
-				r.Detected = append(r.Detected, candidateView{Chain: c.Chain, Description: c.Description})
+				r.Detected = append(r.Detected, Candidate{Chain: c.Chain, Description: c.Description})
 			}
 			if len(r.Detected) > 0 && r.Detected[0].Chain != "" {
 				r.Notes = append(r.Notes, "no keys given: the structure is guessed from its shape and nothing is verified")
@@ -239,12 +250,12 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 		r.Verified = p != nil
 	} else {
 		read := p.Chain.Read
-		if a.explain {
+		if a.Explain {
 			read = p.Chain.ReadExplained
 		}
 		out, layers, err := read(value)
 		for _, l := range layers {
-			lr := layerResult{Step: l.Step, Transform: l.Transform, Algorithm: l.Algorithm, OK: l.OK, Key: l.KeyID,
+			lr := Layer{Step: l.Step, Transform: l.Transform, Algorithm: l.Algorithm, OK: l.OK, Key: l.KeyID,
 				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}
 			if l.Err != nil {
 				lr.Error = l.Err.Error()
@@ -252,17 +263,17 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 			if l.OK {
 				for _, id := range []string{l.KeyID, l.SignKeyID} {
 					if id != "" {
-						r.keyIDs = append(r.keyIDs, id)
+						r.KeyIDs = append(r.KeyIDs, id)
 					}
 				}
 				if l.Format != "" {
-					r.encFormat = l.Format
+					r.EncFormat = l.Format
 				}
 			}
 			r.Layers = append(r.Layers, lr)
 		}
 		if err != nil {
-			r.fail(errKind(err), err.Error())
+			r.fail(ErrKind(err), err.Error())
 			return r
 		}
 		payload = out
@@ -281,7 +292,7 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 	}
 	format := serializer.Format("")
 	if p != nil {
-		format = p.serializerFormat()
+		format = p.SerializerFormat()
 	}
 	got, v, err := serializer.Decode(payload, format, prof)
 	r.Format = string(got)
@@ -303,7 +314,7 @@ func (a *analyzer) analyzeWith(p *provider, f codec.Found) tokenResult {
 	return r
 }
 
-func (r *tokenResult) setSession(v serializer.Value) {
+func (r *Result) setSession(v serializer.Value) {
 	if v.Kind != serializer.KindObject && v.Kind != serializer.KindJSONObject {
 		return
 	}
@@ -314,7 +325,7 @@ func (r *tokenResult) setSession(v serializer.Value) {
 	}
 	r.Session = b
 	r.Types = map[string]string{}
-	r.Fields = fieldViews(v)
+	r.Fields = FieldViews(v)
 	for _, f := range r.Fields {
 		r.Types[f.Name] = f.Type
 		for _, w := range f.Warnings {
@@ -323,23 +334,24 @@ func (r *tokenResult) setSession(v serializer.Value) {
 	}
 }
 
-// fieldViews: a session's fields for writeFields, each value as JSON (inspect, storage show).
-func fieldViews(v serializer.Value) []fieldView {
-	out := make([]fieldView, 0, len(v.Fields))
+// FieldViews: a session's fields for writeFields, each value as JSON (inspect, storage show).
+func FieldViews(v serializer.Value) []Field {
+	out := make([]Field, 0, len(v.Fields))
 	for _, f := range v.Fields {
 		fb, _ := marshalJSON(f.Value)
-		out = append(out, fieldView{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
+		out = append(out, Field{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
 	}
 	return out
 }
 
-func (r *tokenResult) fail(kind, msg string) {
+func (r *Result) fail(kind, msg string) {
 	r.OK = false
-	r.errKind = kind
+	r.ErrKind = kind
 	r.Error = msg
 }
 
-func errKind(err error) string {
+// ErrKind names the kind of a transform error, as in Result.ErrKind and verify's failures.
+func ErrKind(err error) string {
 	switch {
 	case errors.Is(err, transform.ErrSignatureCase):
 		return "signature-case"
@@ -373,26 +385,26 @@ func unverifiedPayload(v string) string {
 	return v[:i]
 }
 
-func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
-	if a.store == nil || p.Storage == "" {
+func (a *Analyzer) lookupStored(p *keyring.Provider, id string, r *Result) {
+	if a.OpenStore == nil || p.Storage == "" {
 		r.Notes = append(r.Notes, "tracker = id: the value is a session id; give the provider a storage to see the session")
 		return
 	}
-	st, err := a.store(p)
+	st, err := a.OpenStore(p)
 	if err != nil {
-		r.Stored = &storedView{Storage: p.Storage, Error: err.Error()}
+		r.Stored = &Stored{Storage: p.Storage, Error: err.Error()}
 		return
 	}
-	sv := &storedView{Storage: st.describe()}
+	sv := &Stored{Storage: st.Describe()}
 	r.Stored = sv
-	val, err := st.read(id)
+	val, err := st.Lookup(id)
 	if err != nil {
 		sv.Error = err.Error()
 		r.fail("not-stored", fmt.Sprintf("session id %s: %v (Ktor treats this as no session)", id, err))
 		return
 	}
 	sv.Found, sv.Value = true, val
-	got, v, err := serializer.Decode(val, p.serializerFormat(), p.Profile)
+	got, v, err := serializer.Decode(val, p.SerializerFormat(), p.Profile)
 	sv.Format = string(got)
 	if err == nil {
 		r.setSession(v)
@@ -402,21 +414,21 @@ func (a *analyzer) lookupStored(p *provider, id string, r *tokenResult) {
 	}
 }
 
-func (a *analyzer) cookieView(sc *codec.SetCookie) *cookieView {
-	cv := &cookieView{MaxAge: sc.MaxAge, ExpiresAttr: sc.ExpiresRaw, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure,
+func (a *Analyzer) cookieView(sc *codec.SetCookie) *Cookie {
+	cv := &Cookie{MaxAge: sc.MaxAge, ExpiresAttr: sc.ExpiresRaw, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure,
 		HTTPOnly: sc.HTTPOnly}
 	switch {
 	case sc.MaxAge != nil:
 		// Max-Age wins over Expires (RFC 6265); it counts from when the line was received: now
-		t := a.now.Add(time.Duration(*sc.MaxAge) * time.Second)
+		t := a.Now.Add(time.Duration(*sc.MaxAge) * time.Second)
 		if *sc.MaxAge <= 0 {
 			t = time.Unix(0, 0).UTC()
 		}
 		cv.Expires = t.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.now, t) + " (Max-Age, counted from now)"
+		cv.ExpiresIn = humanUntil(a.Now, t) + " (Max-Age, counted from now)"
 	case sc.Expires != nil:
 		cv.Expires = sc.Expires.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.now, *sc.Expires)
+		cv.ExpiresIn = humanUntil(a.Now, *sc.Expires)
 	}
 	for _, e := range sc.Extensions {
 		if cv.Ext == nil {
@@ -435,12 +447,13 @@ func (a *analyzer) cookieView(sc *codec.SetCookie) *cookieView {
 func humanUntil(now, t time.Time) string {
 	d := t.Sub(now)
 	if d <= 0 {
-		return "expired " + humanDuration(-d) + " ago"
+		return "expired " + HumanDuration(-d) + " ago"
 	}
-	return "expires in " + humanDuration(d)
+	return "expires in " + HumanDuration(d)
 }
 
-func humanDuration(d time.Duration) string {
+// HumanDuration: "6d 23h", "2h 5m", "4m 10s", "9s".
+func HumanDuration(d time.Duration) string {
 	s := int64(d / time.Second)
 	days, s := s/86400, s%86400
 	h, s := s/3600, s%3600

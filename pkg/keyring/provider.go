@@ -1,4 +1,4 @@
-package commands
+package keyring
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
-// provider is one configured session provider: a cookie or header name with its Ktor version, tracker,
+// Provider is one configured session provider: a cookie or header name with its Ktor version, tracker,
 // serializer, transformer chain and cookie configuration.
-type provider struct {
+type Provider struct {
 	Name       string
 	Transport  string // cookie | header
 	Tracker    string // value | id
@@ -19,15 +19,15 @@ type provider struct {
 	Serializer string // auto | ktor-text | json
 	Storage    string
 	Chain      transform.Chain
-	Steps      []stepInfo
-	specs      []transformSpec // as configured, to build single-key readers for bulk rotation
+	Steps      []StepInfo
+	specs      []TransformSpec // as configured, to build single-key readers for bulk rotation
 	keys       func([]string) ([]transform.Key, error)
 	iv         transform.IVSource
 	Cookie     codec.CookieConfig
 }
 
-// stepInfo describes one transformer of the chain for people: never any key material.
-type stepInfo struct {
+// StepInfo describes one transformer of the chain for people: never any key material.
+type StepInfo struct {
 	Type      string   `json:"type"`
 	Algorithm string   `json:"algorithm,omitempty"`
 	Keys      []string `json:"keys,omitempty"`
@@ -35,7 +35,7 @@ type stepInfo struct {
 	Format    string   `json:"format,omitempty"`
 }
 
-func (s stepInfo) String() string {
+func (s StepInfo) String() string {
 	var b strings.Builder
 	b.WriteString(s.Type)
 	if s.Algorithm != "" {
@@ -47,27 +47,30 @@ func (s stepInfo) String() string {
 	return b.String()
 }
 
-func (kr *keyring) provider(name string) (*provider, error) {
+// Provider builds the named provider (once: later calls return the same one).
+func (kr *Keyring) Provider(name string) (*Provider, error) {
 	if p, ok := kr.providers[name]; ok {
 		return p, nil
 	}
 	spec, ok := kr.cfg.Providers[name]
 	if !ok {
-		names := kr.providerNames()
+		names := kr.ProviderNames()
 		if len(names) == 0 {
-			return nil, fmt.Errorf("%s: no [providers.%s] (the file defines no providers)", kr.path, name)
+			return nil, &Error{Path: kr.path, Provider: name, Err: ErrNoProvider,
+				msg: fmt.Sprintf("%s: no [providers.%s] (the file defines no providers)", kr.path, name)}
 		}
-		return nil, fmt.Errorf("%s: no provider %q (defined: %s)", kr.path, name, strings.Join(names, ", "))
+		return nil, &Error{Path: kr.path, Provider: name, Err: ErrNoProvider,
+			msg: fmt.Sprintf("%s: no provider %q (defined: %s)", kr.path, name, strings.Join(names, ", "))}
 	}
-	p, err := buildProvider(name, spec, kr.extOrder[name], kr.keys, kr.iv)
+	p, err := buildProvider(name, spec, kr.extOrder[name], kr.Keys, kr.iv)
 	if err != nil {
-		return nil, fmt.Errorf("%s: provider %q: %w", kr.path, name, err)
+		return nil, &Error{Path: kr.path, Provider: name, Err: ErrProvider, Cause: err, msg: fmt.Sprintf("%s: provider %q: %v", kr.path, name, err)}
 	}
 	kr.providers[name] = p
 	return p, nil
 }
 
-func buildProvider(name string, spec providerSpec, extOrder []string, keys func([]string) ([]transform.Key, error), iv transform.IVSource) (*provider, error) {
+func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func([]string) ([]transform.Key, error), iv transform.IVSource) (*Provider, error) {
 	prof := transform.Profile("3")
 	if spec.Ktor != "" {
 		p, err := transform.ParseProfile(string(spec.Ktor))
@@ -76,7 +79,7 @@ func buildProvider(name string, spec providerSpec, extOrder []string, keys func(
 		}
 		prof = p
 	}
-	p := &provider{Name: name, Profile: prof, Storage: spec.Storage}
+	p := &Provider{Name: name, Profile: prof, Storage: spec.Storage}
 	switch spec.Transport {
 	case "", "cookie":
 		p.Transport = "cookie"
@@ -124,8 +127,8 @@ func buildProvider(name string, spec providerSpec, extOrder []string, keys func(
 	return p, nil
 }
 
-func buildTransformer(t transformSpec, prof transform.Profile, keys func([]string) ([]transform.Key, error), iv transform.IVSource) (transform.Transformer, stepInfo, error) {
-	info := stepInfo{Type: t.Type}
+func buildTransformer(t TransformSpec, prof transform.Profile, keys func([]string) ([]transform.Key, error), iv transform.IVSource) (transform.Transformer, StepInfo, error) {
+	info := StepInfo{Type: t.Type}
 	switch t.Type {
 	case "digest":
 		if len(t.Keys) > 0 || len(t.SignKeys) > 0 || t.Format != "" || t.SignAlgorithm != "" || t.BackwardCompatibleRead != nil {
@@ -206,7 +209,7 @@ func buildTransformer(t transformSpec, prof transform.Profile, keys func([]strin
 	}
 }
 
-func cookieConfig(c *cookieSpec, extOrder []string, prof transform.Profile) (codec.CookieConfig, error) {
+func cookieConfig(c *CookieSpec, extOrder []string, prof transform.Profile) (codec.CookieConfig, error) {
 	cc := codec.DefaultCookieConfig(prof)
 	if c == nil {
 		return cc, nil
@@ -259,8 +262,8 @@ func cookieConfig(c *cookieSpec, extOrder []string, prof transform.Profile) (cod
 	return cc, nil
 }
 
-// serializerFormat is the format a provider's payload is decoded with ("" = detect).
-func (p *provider) serializerFormat() serializer.Format {
+// SerializerFormat is the format a provider's payload is decoded with ("" = detect).
+func (p *Provider) SerializerFormat() serializer.Format {
 	switch p.Serializer {
 	case "ktor-text":
 		return serializer.FormatText

@@ -1,4 +1,12 @@
-package commands
+// Package keyring reads sessionctl's keyring file (TOML: [keys.ID] key material, [providers.NAME]
+// session providers) and builds the providers it describes: transformer chain, cookie
+// configuration, serializer format, storage URL. The file format is a contract shared by the
+// CLI, the offline debugger page and Go services.
+//
+// The package never reads the environment or files by itself: Options gives it the
+// environment lookup and the file reader (the CLI passes os.Getenv and os.ReadFile; a browser
+// page passes none). It never prints: warnings are returned as data.
+package keyring
 
 import (
 	"encoding/base64"
@@ -6,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -19,7 +26,8 @@ import (
 // The keyring file: [keys.ID] key material, [providers.NAME] session providers. Strict: an unknown
 // key anywhere is an error that names it.
 
-type keySpec struct {
+// KeySpec is one [keys.ID] table: exactly one of the fields is set.
+type KeySpec struct {
 	Hex    *string `toml:"hex"`
 	Base64 *string `toml:"base64"`
 	Text   *string `toml:"text"`
@@ -27,24 +35,25 @@ type keySpec struct {
 	File   *string `toml:"file"`
 }
 
-// profileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
-type profileValue string
+// ProfileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
+type ProfileValue string
 
-func (p *profileValue) UnmarshalTOML(v any) error {
+func (p *ProfileValue) UnmarshalTOML(v any) error {
 	switch x := v.(type) {
 	case string:
-		*p = profileValue(x)
+		*p = ProfileValue(x)
 	case int64:
-		*p = profileValue(fmt.Sprint(x))
+		*p = ProfileValue(fmt.Sprint(x))
 	case float64:
-		*p = profileValue(fmt.Sprint(x))
+		*p = ProfileValue(fmt.Sprint(x))
 	default:
 		return fmt.Errorf("ktor: want a version such as \"3\", got %v", v)
 	}
 	return nil
 }
 
-type transformSpec struct {
+// TransformSpec is one [[providers.NAME.transform]] table.
+type TransformSpec struct {
 	Type                   string   `toml:"type"`
 	Keys                   []string `toml:"keys"`
 	SignKeys               []string `toml:"sign_keys"`
@@ -55,7 +64,8 @@ type transformSpec struct {
 	Salt                   *string  `toml:"salt"`
 }
 
-type cookieSpec struct {
+// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the profile's default.
+type CookieSpec struct {
 	MaxAge     *int64         `toml:"max_age"`
 	Encoding   string         `toml:"encoding"`
 	Domain     *string        `toml:"domain"`
@@ -65,45 +75,57 @@ type cookieSpec struct {
 	Extensions map[string]any `toml:"extensions"`
 }
 
-type providerSpec struct {
+// ProviderSpec is one [providers.NAME] table.
+type ProviderSpec struct {
 	Transport  string          `toml:"transport"`
 	Tracker    string          `toml:"tracker"`
-	Ktor       profileValue    `toml:"ktor"`
+	Ktor       ProfileValue    `toml:"ktor"`
 	Serializer string          `toml:"serializer"`
 	Storage    string          `toml:"storage"`
-	Transform  []transformSpec `toml:"transform"`
-	Cookie     *cookieSpec     `toml:"cookie"`
+	Transform  []TransformSpec `toml:"transform"`
+	Cookie     *CookieSpec     `toml:"cookie"`
 }
 
-type fileConfig struct {
-	Keys      map[string]keySpec      `toml:"keys"`
-	Providers map[string]providerSpec `toml:"providers"`
+// Config is the keyring file as decoded.
+type Config struct {
+	Keys      map[string]KeySpec      `toml:"keys"`
+	Providers map[string]ProviderSpec `toml:"providers"`
 }
 
-// keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
+// Keyring is a parsed keyring file. Key material is resolved lazily, so that a provider can be used
 // while another provider's env key is absent; `keys check` resolves everything.
-type keyring struct {
+type Keyring struct {
 	path      string
-	cfg       fileConfig
+	cfg       Config
 	order     []string            // provider names in file order
 	extOrder  map[string][]string // provider -> extension names in file order
 	resolved  map[string][]byte
 	getenv    func(string) string
 	readFile  func(string) ([]byte, error)
 	warnings  []string
-	providers map[string]*provider
+	providers map[string]*Provider
 	iv        transform.IVSource // --iv: a fixed IV for encrypt writes
 }
 
-func parseKeyring(path string, data []byte, getenv func(string) string) (*keyring, error) {
-	var cfg fileConfig
+// Options are what a keyring may read outside its own text. A nil function means there is no
+// such thing here (a browser page): env and file keys then fail with an error naming the key.
+type Options struct {
+	Getenv   func(key string) string                // env = "VAR" keys; the CLI passes os.Getenv
+	ReadFile func(name string) ([]byte, error)      // file = "PATH" keys and Load; the CLI passes os.ReadFile
+	Stat     func(name string) (fs.FileInfo, error) // Load's permission warning; the CLI passes os.Stat
+}
+
+// Parse reads a keyring from its text; path names it in errors.
+func Parse(path string, data []byte, o Options) (*Keyring, error) {
+	var cfg Config
 	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s: line %d: %s", path, pe.Position.Line, pe.Message)
+			return nil, &Error{Path: path, Line: pe.Position.Line, Err: ErrSyntax, Cause: err,
+				msg: fmt.Sprintf("%s: line %d: %s", path, pe.Position.Line, pe.Message)}
 		}
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, &Error{Path: path, Err: ErrSyntax, Cause: err, msg: fmt.Sprintf("%s: %v", path, err)}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		names := make([]string, 0, len(und))
@@ -114,10 +136,10 @@ func parseKeyring(path string, data []byte, getenv func(string) string) (*keyrin
 		if len(und) == 1 {
 			hint = suggestKey(und[0])
 		}
-		return nil, fmt.Errorf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)
+		return nil, &Error{Path: path, Err: ErrUnknownKey, msg: fmt.Sprintf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)}
 	}
-	kr := &keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: getenv, readFile: os.ReadFile,
-		extOrder: map[string][]string{}, providers: map[string]*provider{}}
+	kr := &Keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: o.Getenv, readFile: o.ReadFile,
+		extOrder: map[string][]string{}, providers: map[string]*Provider{}}
 	seen := map[string]bool{}
 	for _, k := range md.Keys() {
 		if len(k) >= 2 && k[0] == "providers" && !seen[k[1]] {
@@ -136,7 +158,8 @@ func parseKeyring(path string, data []byte, getenv func(string) string) (*keyrin
 			}
 		}
 		if n != 1 {
-			return nil, fmt.Errorf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)
+			return nil, &Error{Path: path, KeyID: id, Err: ErrKey,
+				msg: fmt.Sprintf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)}
 		}
 	}
 	return kr, nil
@@ -196,14 +219,14 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// keyBytes resolves one key id to its material.
-func (kr *keyring) keyBytes(id string) ([]byte, error) {
+// KeyBytes resolves one key id to its material.
+func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 	if b, ok := kr.resolved[id]; ok {
 		return b, nil
 	}
 	ks, ok := kr.cfg.Keys[id]
 	if !ok {
-		return nil, fmt.Errorf("%s: key id %q is not defined under [keys]", kr.path, id)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, msg: fmt.Sprintf("%s: key id %q is not defined under [keys]", kr.path, id)}
 	}
 	var b []byte
 	var err error
@@ -226,7 +249,10 @@ func (kr *keyring) keyBytes(id string) ([]byte, error) {
 	case ks.Text != nil:
 		b = []byte(*ks.Text)
 	case ks.Env != nil:
-		v := kr.getenv(*ks.Env)
+		v := ""
+		if kr.getenv != nil {
+			v = kr.getenv(*ks.Env)
+		}
 		if v == "" {
 			err = fmt.Errorf("environment variable %s is not set or empty", *ks.Env)
 		} else {
@@ -234,6 +260,10 @@ func (kr *keyring) keyBytes(id string) ([]byte, error) {
 		}
 	case ks.File != nil:
 		var data []byte
+		if kr.readFile == nil {
+			err = &Error{Path: kr.path, KeyID: id, Err: ErrUnavailable, msg: fmt.Sprintf("file %s: reading files is not available here", *ks.File)}
+			break
+		}
 		data, err = kr.readFile(*ks.File)
 		if err == nil {
 			b = []byte(strings.TrimRight(string(data), "\r\n"))
@@ -243,10 +273,10 @@ func (kr *keyring) keyBytes(id string) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: key %q: %v", kr.path, id, err)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, Cause: err, msg: fmt.Sprintf("%s: key %q: %v", kr.path, id, err)}
 	}
 	if len(b) == 0 {
-		return nil, fmt.Errorf("%s: key %q: empty key material", kr.path, id)
+		return nil, &Error{Path: kr.path, KeyID: id, Err: ErrKey, msg: fmt.Sprintf("%s: key %q: empty key material", kr.path, id)}
 	}
 	kr.resolved[id] = b
 	return b, nil
@@ -269,10 +299,11 @@ func decodeMaterial(v string) ([]byte, error) {
 	return []byte(v), nil
 }
 
-func (kr *keyring) keys(ids []string) ([]transform.Key, error) {
+// Keys resolves key ids to transform keys, in order.
+func (kr *Keyring) Keys(ids []string) ([]transform.Key, error) {
 	out := make([]transform.Key, 0, len(ids))
 	for _, id := range ids {
-		b, err := kr.keyBytes(id)
+		b, err := kr.KeyBytes(id)
 		if err != nil {
 			return nil, err
 		}
@@ -281,22 +312,29 @@ func (kr *keyring) keys(ids []string) ([]transform.Key, error) {
 	return out, nil
 }
 
-// providerNames in file order.
-func (kr *keyring) providerNames() []string { return kr.order }
+// ProviderNames in file order.
+func (kr *Keyring) ProviderNames() []string { return kr.order }
 
-func loadKeyringFile(path string, getenv func(string) string) (*keyring, []string, error) {
-	data, err := os.ReadFile(path)
+// Load reads the keyring file at path with o.ReadFile. The warnings (a file readable by group or
+// others) are for the caller to show.
+func Load(path string, o Options) (*Keyring, []string, error) {
+	if o.ReadFile == nil {
+		return nil, nil, &Error{Path: path, Err: ErrUnavailable, msg: fmt.Sprintf("keys file %s: reading files is not available here", path)}
+	}
+	data, err := o.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("keys file %s does not exist", path)
+			return nil, nil, &Error{Path: path, Err: ErrNotFound, Cause: err, msg: fmt.Sprintf("keys file %s does not exist", path)}
 		}
-		return nil, nil, err
+		return nil, nil, &Error{Path: path, Err: ErrRead, Cause: err, msg: err.Error()}
 	}
 	var warns []string
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
+	if o.Stat != nil {
+		if st, err := o.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+			warns = append(warns, fmt.Sprintf("keys file %s is readable by group or others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path))
+		}
 	}
-	kr, err := parseKeyring(path, data, getenv)
+	kr, err := Parse(path, data, o)
 	return kr, warns, err
 }
 
