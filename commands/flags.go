@@ -99,6 +99,9 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		if err != nil {
 			return nil, "", configErr(err)
 		}
+		for _, w := range kr.EncodingWarnings() {
+			u.warnf("%s", w)
+		}
 		if provider == "" && len(kr.ProviderNames()) == 1 {
 			provider = kr.ProviderNames()[0]
 		}
@@ -172,7 +175,7 @@ func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 
 // keyOptions: what a keyring may read, the environment and files.
 func keyOptions(env Env) keyring.Options {
-	return keyring.Options{Getenv: env.Getenv, ReadFile: os.ReadFile, Stat: os.Stat}
+	return keyring.Options{Getenv: env.Getenv, Open: openKeyFile, Stat: os.Stat}
 }
 
 func parseEncodingFlag(c *cli.Context) (codec.Encoding, error) {

@@ -275,3 +275,17 @@ func clipT(s string) string {
 	}
 	return s
 }
+
+// inspect reads at most 64 MiB and says so beyond, instead of inspecting the first 64 MiB as if
+// they were the whole input.
+func TestInspectInputBound(t *testing.T) {
+	_, tok, _ := run(t, "", "encode", "--example", "--provider", "LEGACY_SESSION", "--set", "a=1", "--encoding", "raw")
+	tok = strings.TrimSpace(tok)
+	code, _, errOut := run(t, tok+"\n"+strings.Repeat("x", maxInspectInput), "inspect", "--example", "--provider", "LEGACY_SESSION", "--bare", "--encoding", "raw", "-")
+	if code != ExitInvalid || !strings.Contains(errOut, "the input is longer than 64 MiB") {
+		t.Errorf("exit %d: %s", code, clipT(errOut))
+	}
+	if code, out, _ := run(t, tok+"\n", "inspect", "--example", "--provider", "LEGACY_SESSION", "--bare", "--encoding", "raw", "-"); code != 0 || !strings.Contains(out, "VALID") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+}

@@ -157,6 +157,9 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		for _, w := range warns {
 			add("error", "file-permissions", "", "%s", w)
 		}
+		for _, w := range k.EncodingWarnings() {
+			add("warning", "ambiguous-encoding", "", "%s", w)
+		}
 		kr = k
 	default:
 		return usageHint("give --keys FILE (or SESSIONCTL_KEYS), or --example", "which keyring?")
