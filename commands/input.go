@@ -41,13 +41,17 @@ type lineReader struct {
 // newLineReader reads lines ended by '\n' (or the end of the input), without the '\n' and without
 // one '\r' before it.
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 1<<20), sep: '\n'}
+	return &lineReader{r: bufio.NewReaderSize(r, lineBuffer), sep: '\n'}
 }
+
+// lineBuffer is the read buffer of a lineReader (a variable: the fuzz test makes it small, so
+// that lines cross it).
+var lineBuffer = 1 << 20
 
 // newExactLineReader reads records ended by sep ('\n', or 0 for NUL-separated input), without the
 // separator and nothing else removed: a '\r' or a space is part of the record.
 func newExactLineReader(r io.Reader, sep byte) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 1<<20), sep: sep, keepCR: true}
+	return &lineReader{r: bufio.NewReaderSize(r, lineBuffer), sep: sep, keepCR: true}
 }
 
 // next returns the next line, its 1-based number, and io.EOF after the last line (a last line
@@ -143,7 +147,7 @@ func (b *blockReader) next() (lineBlock, error) {
 			b.line++
 			return blk, nil
 		}
-		if cap(buf)-len(buf) < b.size/4 {
+		if room := cap(buf) - len(buf); room == 0 || room < b.size/4 {
 			// grow by a block; a line that is already two blocks long may go up to the limit,
 			// so it gets the whole room at once instead of a copy per block
 			c := len(buf) + b.size
