@@ -156,16 +156,23 @@ func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
 			return "", usageErr("--from-json: want a JSON object: %v", err)
 		}
 		if format == serializer.FormatJSON {
-			b, err := marshalJSON(v)
-			return string(b), err
+			s, err := serializer.Encode(v, serializer.FormatJSON, p.Profile)
+			if err != nil {
+				return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
+			}
+			return s, nil
 		}
 		fields = v.Fields
 	}
 	if format == serializer.FormatJSON {
-		b, err := marshalJSON(serializer.Value{Kind: serializer.KindObject, Fields: fields})
-		return string(b), err
+		// Ktor 3's default serializer, kotlinx Json: it refuses NaN and Infinity, escapes as it does
+		s, err := serializer.Encode(serializer.Value{Kind: serializer.KindObject, Fields: fields}, serializer.FormatJSON, p.Profile)
+		if err != nil {
+			return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
+		}
+		return s, nil
 	}
-	s, err := serializer.EncodeFields(fields, p.Profile)
+	s, err := serializer.EncodeFieldsWith(fields, p.TextStyle, p.Profile)
 	if err != nil {
 		return "", usageErr("session fields: %v", err)
 	}
