@@ -310,11 +310,21 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 				continue
 			}
 			st.lines++
-			res, err := one(string(l))
+			var res encodeResult
+			var err error
+			if len(l) > maxLine {
+				// its end came in the same read as the block: as long a line as one streamed
+				err = &lineTooLongError{Line: n, Size: int64(len(l))}
+			} else {
+				res, err = one(string(l))
+			}
 			if err != nil {
 				code := inspect.ErrKind(err)
 				if _, ok := err.(jsonlError); ok {
 					code = inspect.CodeMalformed
+				}
+				if _, ok := err.(*lineTooLongError); ok {
+					code = "too-long"
 				}
 				st.invalid++
 				st.failures[code]++
@@ -322,7 +332,7 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 					b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": code})
 					out = append(append(out, b...), '\n')
 				} else {
-					msgs = fmt.Appendf(msgs, "sessionctl: line %d: %v\n", n, err)
+					msgs = fmt.Appendf(msgs, "sessionctl: line %d: %s\n", n, termSafe(err.Error()))
 				}
 				continue
 			}
@@ -350,7 +360,28 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bw := bufio.NewWriterSize(u.out, 1<<20)
-	stats, err := runBlocks(in, bw, u.err, workers, block)
+	// a line longer than maxLine is one invalid line, read through and never held whole
+	tooLong := func(br *blockReader, blk lineBlock, send func(rotateDone)) error {
+		size, err := br.streamLong(blk, nil)
+		if err != nil {
+			return err
+		}
+		st := newRotateStats()
+		st.lines++
+		st.invalid++
+		st.failures["too-long"]++
+		res := rotateDone{stats: st}
+		lerr := &lineTooLongError{Line: blk.first, Size: size}
+		if asJSON {
+			b, _ := marshalJSON(map[string]any{"line": blk.first, "ok": false, "error": lerr.Error(), "error_code": "too-long"})
+			res.out = append(b, '\n')
+		} else {
+			res.msgs = fmt.Appendf(nil, "sessionctl: line %d: %s\n", blk.first, termSafe(lerr.Error()))
+		}
+		send(res)
+		return nil
+	}
+	stats, err := runBlocks(in, bw, u.err, workers, block, tooLong)
 	if err != nil {
 		return err
 	}

@@ -407,10 +407,10 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 			_, err := w.Write(buf)
 			return err
 		}
-		line := fmt.Sprintf("%s  %6d B  %s", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+		line := fmt.Sprintf("%s  %6d B  %s", termSafe(v.ID), v.Size, ageString(time.Duration(v.Age)*time.Second))
 		if fields {
 			if v.Session != nil {
-				line += "  " + string(v.Session)
+				line += "  " + termSafe(string(v.Session))
 			} else if v.Error != "" {
 				line += "  " + u.st.Bad.Render(v.Error)
 			}
@@ -516,13 +516,13 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	row := func(l, s string) { fmt.Fprintf(u.out, "  %s %s\n", st.Label.Render(l), s) }
 	row("size", fmt.Sprintf("%d bytes", v.Size))
 	if v.Modified != "" {
-		row("modified", fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second)))
+		row("modified", termSafe(fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second))))
 	}
 	if v.TTL != nil {
 		row("ttl", inspect.HumanDuration(time.Duration(*v.TTL)*time.Second))
 	}
-	row("value", text)
-	row("format", v.Format)
+	row("value", termSafe(text))
+	row("format", termSafe(v.Format))
 	if ok {
 		writeFields(u.out, st, inspect.FieldViews(val))
 	} else if v.Error != "" {
@@ -590,9 +590,15 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 		}
 		lr := newLineReader(in)
 		for {
-			line, _, err := lr.next()
+			line, n, err := lr.next()
 			if err == io.EOF {
 				break
+			}
+			var long *lineTooLongError
+			if errors.As(err, &long) {
+				bad++
+				u.errorf("invalidate: line %d: %v (skipped)", n, long)
+				continue
 			}
 			if err != nil {
 				return ioErr(err)
@@ -717,7 +723,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			if asJSON || ids {
 				emit(v)
 			} else {
-				fmt.Fprintf(w, "would remove %s  %d B  %s\n", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+				fmt.Fprintf(w, "would remove %s  %d B  %s\n", termSafe(v.ID), v.Size, ageString(time.Duration(v.Age)*time.Second))
 			}
 			return nil
 		}
@@ -817,7 +823,7 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	st := u.st
-	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), sc.st.name)
+	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), termSafe(sc.st.name))
 	fmt.Fprintf(u.out, "  %s %d\n  %s %d bytes\n", st.Label.Render("sessions"), count, st.Label.Render("bytes"), total)
 	if count > 0 {
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))

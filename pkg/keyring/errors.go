@@ -6,9 +6,13 @@ import "errors"
 var (
 	// ErrNotFound: the keys file does not exist.
 	ErrNotFound = errors.New("keyring: keys file does not exist")
-	// ErrRead: the keys file exists but cannot be read (permissions, a directory); Cause says why.
+	// ErrRead: the keys file exists but cannot be read (permissions; a directory, a FIFO, a device:
+	// not a regular file); Cause says why.
 	ErrRead = errors.New("keyring: cannot read the keys file")
-	// ErrUnavailable: the keyring needs a file and Options has no ReadFile (a browser page).
+	// ErrLimit: a keys file, a key file or an env value over its size limit, or TOML nested too
+	// deep (MaxKeyringSize, MaxKeyFileSize, MaxNesting).
+	ErrLimit = errors.New("keyring: over a limit")
+	// ErrUnavailable: the keyring needs a file and Options has no Open (a browser page).
 	ErrUnavailable = errors.New("keyring: reading files is not available here")
 	// ErrSyntax: the text is not TOML, or not of the keyring's shape (a string where a table goes).
 	ErrSyntax = errors.New("keyring: invalid TOML")
