@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 )
 
 // Env is everything the command line touches outside itself, so tests run it into buffers.
@@ -150,7 +152,7 @@ func (u *ui) exit(err error) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		u.errorf("%v", ee.err)
+		u.errorMsg(ee.err)
 		if ee.hint != "" {
 			u.hintf("%s", ee.hint)
 		}
@@ -163,11 +165,29 @@ func (u *ui) exit(err error) int {
 		}
 		return ce.ExitCode()
 	}
-	u.errorf("%v", err)
+	u.errorMsg(err)
 	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "flag needs an argument") {
 		return ExitUsage
 	}
 	return ExitUsage
+}
+
+// errorMsg prints err on stderr. A keyring syntax error ends with an excerpt of the file (lines
+// and a caret): each line is sanitised on its own and printed as a line, where termSafe would
+// escape the newlines of the message as a whole.
+func (u *ui) errorMsg(err error) {
+	var ke *keyring.Error
+	if errors.As(err, &ke) && len(ke.Excerpt) > 0 {
+		if msg, ok := strings.CutSuffix(err.Error(), "\n\n"+strings.Join(ke.Excerpt, "\n")); ok {
+			u.errorf("%s", msg)
+			fmt.Fprintln(u.err)
+			for _, l := range ke.Excerpt {
+				fmt.Fprintln(u.err, termSafe(l))
+			}
+			return
+		}
+	}
+	u.errorf("%v", err)
 }
 
 func version() string {

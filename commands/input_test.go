@@ -226,7 +226,7 @@ func TestRotateOverlongLine(t *testing.T) {
 			}
 
 			code, out, _ = run(t, stdin, append(args, "--json")...)
-			if code != ExitInvalid || strings.Count(out, `"ok":true`) != 2 || !strings.Contains(out, `longer than the 16 MiB a line may have: not a token","line":2,"ok":false}`) {
+			if code != ExitInvalid || strings.Count(out, `"ok":true`) != 2 || !strings.Contains(out, `longer than the 16 MiB a line may have: not a token","error_code":"too-long","line":2,"ok":false}`) {
 				t.Errorf("--json: %s", clipT(out))
 			}
 		})

@@ -372,7 +372,7 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		if errors.As(err, &pe) {
 			col := column(pe)
 			return nil, &Error{Path: path, Line: pe.Position.Line, Column: col, Err: ErrSyntax, Cause: err,
-				msg: fmt.Sprintf("%s: line %d, column %d: %s%s", path, pe.Position.Line, col, pe.Message, excerpt(pe))}
+				msg: fmt.Sprintf("%s: line %d, column %d: %s", path, pe.Position.Line, col, pe.Message), Excerpt: excerpt(pe)}
 		}
 		return nil, &Error{Path: path, Err: ErrSyntax, Cause: err, msg: fmt.Sprintf("%s: %v", path, err)}
 	}
@@ -442,11 +442,11 @@ var secretLine = regexp.MustCompile(`^(\s*\d+ \| \s*(?:hex|base64|text)\s*=\s*).
 // excerpt: the lines around a TOML syntax error with a caret under it, from
 // ParseError.ErrorWithPosition, with the values of hex, base64 and text keys masked: an error
 // message never shows key material.
-func excerpt(pe toml.ParseError) string {
+func excerpt(pe toml.ParseError) []string {
 	s := pe.ErrorWithPosition()
 	i := strings.Index(s, "\n\n")
 	if i < 0 {
-		return ""
+		return nil
 	}
 	// "toml: error: MSG\n\nAt line L, column C:\n\n   lines\n   ^\n"
 	rest := s[i+2:]
@@ -459,7 +459,7 @@ func excerpt(pe toml.ParseError) string {
 			lines[k] = m[1] + `"(hidden)"`
 		}
 	}
-	return "\n\n" + strings.Join(lines, "\n")
+	return lines
 }
 
 // suggestKey names the known key a misspelt one was probably meant to be.

@@ -1,6 +1,9 @@
 package keyring
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors, usable with errors.Is on every error of this package.
 var (
@@ -38,10 +41,21 @@ type Error struct {
 	Column   int    // ErrSyntax: the column (in characters) on that line, 0 when unknown
 	Err      error  // one of the sentinels
 	Cause    error  // the underlying error (TOML, file system, transform, another *Error), may be nil
-	msg      string
+	// Excerpt: ErrSyntax: the lines around the error with a caret under it (key material
+	// masked), each an element; Error() ends with them after a blank line.
+	Excerpt []string
+	msg     string
 }
 
-func (e *Error) Error() string { return e.msg }
+func (e *Error) Error() string {
+	if len(e.Excerpt) == 0 {
+		return e.msg
+	}
+	return e.msg + "\n\n" + strings.Join(e.Excerpt, "\n")
+}
+
+// Head is the message without the Excerpt.
+func (e *Error) Head() string { return e.msg }
 
 // Unwrap returns the sentinel and the cause.
 func (e *Error) Unwrap() []error {
