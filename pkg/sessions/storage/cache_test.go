@@ -218,7 +218,7 @@ func TestDirectoryCached(t *testing.T) {
 	if err := c.Walk(ctx, WalkOptions{}, func(Entry) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("walk through the cache: %d %v", n, err)
 	}
-	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k != 1 || err != nil {
+	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k.Removed != 1 || err != nil {
 		t.Errorf("InvalidateMany: %d %v", k, err)
 	}
 	if _, err := c.Read(ctx, "abcd"); !errors.Is(err, ErrNotFound) {
@@ -256,7 +256,7 @@ func TestMemory(t *testing.T) {
 	if err := m.Invalidate(ctx, "a"); err != nil {
 		t.Errorf("second invalidate: %v", err)
 	}
-	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n != 2 || err != nil {
+	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n.Removed != 2 || n.Missing != 1 || err != nil {
 		t.Errorf("InvalidateMany %d %v", n, err)
 	}
 	n := 0

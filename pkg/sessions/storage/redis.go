@@ -2,10 +2,12 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,9 +24,26 @@ import (
 // Age: Entry.Modified of a Redis session is now − OBJECT IDLETIME, the time
 // of its last access (read or write), to the second, as Redis tracks it; it
 // is what OlderThan/NewerThan filter on. Entry.TTL is the key's PTTL (-1
-// when it has none). A walk asks for the idle time before reading the value,
-// so listing never makes a session look fresh. Under an LFU maxmemory policy
-// Redis tracks no idle time: Modified is then zero and an age filter fails.
+// when it has none). Under an LFU maxmemory policy Redis tracks no idle time:
+// Modified is then zero and an age filter fails.
+//
+// Reads do not touch: a walk and Lookup use only commands that leave a key's
+// idle time alone (SCAN, TYPE, OBJECT IDLETIME, PTTL, MEMORY USAGE: Redis 7.0's
+// lookupKey with LOOKUP_NOTOUCH, or no lookup), so listing never makes a
+// session look fresh. The value's length (STRLEN) and the value itself (GET)
+// can only be read without touching on Redis 7.2+, under CLIENT NO-TOUCH,
+// which a walk turns on for its connection where the server has it. Before
+// 7.2, Entry.Size without WithValue is MEMORY USAGE (the bytes the key takes
+// in the server, not the value's length), and a value read resets the key's
+// idle time: the Entry says Touched, WalkStats counts them.
+//
+// Removal (InvalidateMany, RemoveUnchanged) runs one Lua script per key that
+// removes it only if it holds a string (a session; any other type is left
+// alone and counted in NotSession) and, for RemoveUnchanged, only if it has not
+// been accessed since the walk saw it (its idle time says so, to the second).
+// Removal batches are never resent by go-redis's retries: a batch whose reply
+// is lost is counted in Unknown. A store without a prefix removes nothing in
+// bulk (ErrNoPrefix) unless SessionsOnly says the database holds nothing else.
 type Redis struct {
 	c      redis.UniversalClient
 	prefix string
@@ -35,6 +54,11 @@ type Redis struct {
 	// BatchSize is the SCAN COUNT hint and the size of pipelined batches
 	// (default 1000).
 	BatchSize int
+
+	// SessionsOnly says that the database holds nothing but sessions: a store
+	// without a prefix may then remove keys in bulk (InvalidateMany,
+	// RemoveUnchanged), which it otherwise refuses with ErrNoPrefix.
+	SessionsOnly bool
 
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 }
@@ -155,46 +179,172 @@ func (r *Redis) Invalidate(ctx context.Context, id string) error {
 	return r.err("invalidate", id, err)
 }
 
-// InvalidateMany unlinks the keys in pipelined batches and counts the keys
-// the server confirmed it deleted. When it fails half-way (the server gone,
-// a timeout) n is that count so far: what was deleted stays deleted.
-func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (int, error) {
+// CheckRemoval says whether the store may remove keys in bulk: ErrNoPrefix for
+// a store without a prefix, unless SessionsOnly.
+func (r *Redis) CheckRemoval() error {
+	if r.prefix == "" && !r.SessionsOnly {
+		return r.err("purge", "", ErrNoPrefix)
+	}
+	return nil
+}
+
+// removeScript removes KEYS[1] if it holds a string and, when ARGV[1] is a
+// number, if its idle time is at least that many seconds: 1 removed, 0 not
+// there, 2 not a string (left alone), 3 accessed since (kept). TYPE and OBJECT
+// IDLETIME do not touch the key.
+var removeScript = redis.NewScript(`local k = KEYS[1]
+local t = redis.call('TYPE', k)['ok']
+if t == 'none' then return 0 end
+if t ~= 'string' then return 2 end
+local min = tonumber(ARGV[1])
+if min and redis.call('OBJECT', 'IDLETIME', k) < min then return 3 end
+redis.call('DEL', k)
+return 1`)
+
+// noRetry is a command that go-redis never resends: a removal whose reply was
+// lost may have been done, and resending it would count it as missing.
+type noRetry struct{ *redis.Cmd }
+
+func (noRetry) NoRetry() bool { return true }
+
+// InvalidateMany removes the keys that hold a string (sessions), in pipelined
+// batches of one script call per key, and counts what the server confirmed;
+// keys of another type are left alone (NotSession). When it fails half-way (the
+// server gone, a timeout), the result counts what was confirmed, and the keys
+// of the batch in flight whose reply was lost as Unknown: what was deleted stays
+// deleted.
+func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error) {
 	for _, id := range ids {
 		if err := r.ValidateID(id); err != nil {
-			return 0, r.err("purge", id, err)
+			return RemoveResult{}, r.err("purge", id, err)
 		}
 	}
-	n := 0
-	size := r.batch()
-	cmds := make([]*redis.IntCmd, 0, size)
-	for lo := 0; lo < len(ids); lo += size {
-		if err := ctx.Err(); err != nil {
-			return n, r.err("purge", "", err)
+	if err := r.CheckRemoval(); err != nil {
+		return RemoveResult{}, err
+	}
+	return r.remove(ctx, len(ids), func(i int) (string, string) { return ids[i], "" })
+}
+
+// RemoveUnchanged removes the sessions a walk of this storage yielded, each only
+// if it still holds a string and has not been accessed (read or written) since
+// the walk saw it: its idle time is at least the time since its last access
+// then (Entry.Version), less a second (Redis counts idle time in seconds).
+// Entries without a Version (no idle time: an LFU policy) are removed as
+// InvalidateMany would.
+func (r *Redis) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
+	for _, e := range entries {
+		if err := r.ValidateID(e.ID); err != nil {
+			return RemoveResult{}, r.err("purge", e.ID, err)
 		}
-		hi := min(lo+size, len(ids))
+	}
+	if err := r.CheckRemoval(); err != nil {
+		return RemoveResult{}, err
+	}
+	now := r.now()
+	return r.remove(ctx, len(entries), func(i int) (string, string) {
+		last, ok := redisLastAccess(entries[i].Version)
+		if !ok {
+			return entries[i].ID, ""
+		}
+		return entries[i].ID, strconv.FormatInt(max(int64(now.Sub(last)/time.Second)-1, 0), 10)
+	})
+}
+
+// redisVersion packs the time of a key's last access, as a walk computed it.
+func redisVersion(last time.Time) Version {
+	var v Version
+	v[0] = 'r'
+	binary.LittleEndian.PutUint64(v[1:], uint64(last.Unix()))
+	return v
+}
+
+func redisLastAccess(v Version) (time.Time, bool) {
+	if v[0] != 'r' {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(binary.LittleEndian.Uint64(v[1:])), 0), true
+}
+
+func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	var res RemoveResult
+	size := r.batch()
+	cmds := make([]*redis.Cmd, 0, size)
+	for lo := 0; lo < n; lo += size {
+		if err := ctx.Err(); err != nil {
+			return res, r.err("purge", "", err)
+		}
+		hi := min(lo+size, n)
 		cmds = cmds[:0]
-		del := r.useDel.Load()
 		_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, id := range ids[lo:hi] {
-				cmds = append(cmds, unlink(ctx, p, r.prefix+id, del))
+			for i := lo; i < hi; i++ {
+				id, minIdle := item(i)
+				c := redis.NewCmd(ctx, "evalsha", removeScript.Hash(), 1, r.prefix+id, minIdle)
+				cmds = append(cmds, c)
+				p.Process(ctx, noRetry{c})
 			}
 			return nil
 		})
-		if unknownCommand(err) && !del {
-			r.useDel.Store(true)
-			lo -= size // the same batch again, with DEL
-			continue
-		}
-		for _, c := range cmds {
-			if c.Err() == nil {
-				n += int(c.Val())
+		var again []int // NOSCRIPT: nothing ran; load the script and run them again
+		var failed error
+		for j, c := range cmds {
+			v, cerr := c.Int64()
+			switch {
+			case cerr == nil:
+				switch v {
+				case 1:
+					res.Removed++
+				case 0:
+					res.Missing++
+				case 2:
+					res.NotSession++
+				default:
+					res.Changed++
+				}
+			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
+				again = append(again, lo+j)
+			case isRedisReply(cerr):
+				if failed == nil {
+					failed = cerr // a refusal (NOPERM, BUSY…): this key was not removed
+				}
+			default:
+				res.Unknown++ // sent, no reply: it may or may not have run
 			}
 		}
-		if err != nil {
-			return n, r.err("purge", "", err)
+		if err != nil && !isRedisReply(err) {
+			return res, r.err("purge", "", err)
+		}
+		if failed != nil {
+			return res, r.err("purge", "", failed)
+		}
+		if len(again) > 0 {
+			if err := r.loadScript(ctx); err != nil {
+				return res, r.err("purge", "", err)
+			}
+			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
+			res.Add(sub)
+			if err != nil {
+				return res, err
+			}
 		}
 	}
-	return n, nil
+	return res, nil
+}
+
+// isRedisReply: an error the server replied with (the command ran and was
+// refused), not one of the connection.
+func isRedisReply(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) || errors.Is(err, redis.Nil)
+}
+
+// loadScript loads removeScript on the server (every master of a cluster).
+func (r *Redis) loadScript(ctx context.Context) error {
+	if cc, ok := r.c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			return removeScript.Load(ctx, c).Err()
+		})
+	}
+	return removeScript.Load(ctx, r.c).Err()
 }
 
 // scanMatch escapes a literal for a SCAN MATCH glob.
@@ -212,16 +362,19 @@ func scanMatch(lit string) string {
 }
 
 // Walk enumerates the sessions with SCAN MATCH prefix* COUNT BatchSize
-// (never KEYS), then, per batch, pipelines OBJECT IDLETIME, PTTL and STRLEN
-// (GET with WithValue). Keys that vanish in between are counted in
-// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each
-// SCAN batch is sorted (SCAN itself has no order).
+// (never KEYS), then, per batch, pipelines TYPE, OBJECT IDLETIME, PTTL and the
+// size (STRLEN under CLIENT NO-TOUCH, else MEMORY USAGE), and GET with
+// WithValue, on one connection of each server with CLIENT NO-TOUCH on where the
+// server has it (see Redis). Keys that vanish in between are counted in
+// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each SCAN
+// batch is sorted (SCAN itself has no order). Entries carry a Version (the time
+// of the last access) for RemoveUnchanged.
 func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
 	m := o.matcher()
 	var st WalkStats
 	var matched int64
 	stop := errors.New("stop")
-	scanOne := func(ctx context.Context, c redis.Cmdable) error {
+	scanOne := func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
 		var cursor uint64
 		pattern := scanMatch(r.prefix + o.IDPrefix)
 		for {
@@ -232,7 +385,7 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 			if o.Sorted {
 				sort.Strings(keys)
 			}
-			if err := r.describe(ctx, c, keys, o, &m, &st, func(e Entry) error {
+			if err := r.describe(ctx, c, noTouch, keys, o, &m, &st, func(e Entry) error {
 				if o.Limit > 0 && matched >= int64(o.Limit) {
 					return stop
 				}
@@ -253,10 +406,10 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
 			mu.Lock()
 			defer mu.Unlock()
-			return scanOne(ctx, c)
+			return r.onConn(ctx, c, scanOne)
 		})
 	} else {
-		err = scanOne(ctx, r.c)
+		err = r.onConn(ctx, r.c, scanOne)
 	}
 	st.Matched = matched
 	if o.Stats != nil {
@@ -268,31 +421,58 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 	return err
 }
 
+// onConn runs f on one connection of c with CLIENT NO-TOUCH on, where c is a
+// single server's client and the server has the command (Redis 7.2+);
+// otherwise on c as it is, noTouch false.
+func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Context, redis.Cmdable, bool) error) error {
+	cl, ok := c.(*redis.Client)
+	if !ok {
+		return f(ctx, c, false)
+	}
+	conn := cl.Conn()
+	defer conn.Close()
+	if err := conn.Do(ctx, "CLIENT", "NO-TOUCH", "ON").Err(); err != nil {
+		if !isRedisReply(err) {
+			return r.err("scan", "", err)
+		}
+		// Redis before 7.2: ERR unknown subcommand
+		return f(ctx, conn, false)
+	}
+	return f(ctx, conn, true)
+}
+
 // describe pipelines the facts about one SCAN batch and calls fn for the
 // entries that match.
-func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
+func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
 	size := make([]*redis.IntCmd, len(keys))
 	get := make([]*redis.StringCmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
+			// the idle time first: a GET after it may touch the key
+			typ[i] = p.Type(ctx, k)
 			idle[i] = p.ObjectIdleTime(ctx, k)
 			ttl[i] = p.PTTL(ctx, k)
-			if o.WithValue {
+			switch {
+			case o.WithValue:
 				get[i] = p.Get(ctx, k)
-			} else {
+			case noTouch:
 				size[i] = p.StrLen(ctx, k)
+			default:
+				size[i] = p.MemoryUsage(ctx, k, 0)
 			}
 		}
 		return nil
 	})
-	// per-command errors (redis.Nil, WRONGTYPE) are looked at one by one; a
-	// pipeline error that is not one of them is the connection's
-	if err != nil && !errors.Is(err, redis.Nil) && !strings.HasPrefix(err.Error(), "WRONGTYPE") && !strings.Contains(err.Error(), "idle time") {
+	// per-command errors (redis.Nil, WRONGTYPE, the idle time under LFU) are
+	// looked at one by one; a pipeline error that is not one of them is the
+	// connection's
+	if err != nil && !isRedisReply(err) {
 		return r.err("scan", "", err)
 	}
 	now := r.now()
@@ -300,55 +480,11 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o 
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
 		}
-		id := strings.TrimPrefix(k, r.prefix)
-		st.Files++
-		e := Entry{ID: id, TTL: -1}
-		if o.WithValue {
-			v, err := get[i].Result()
-			if errors.Is(err, redis.Nil) {
-				st.Vanished++
-				continue
-			}
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "WRONGTYPE") {
-					st.Skipped++
-					continue
-				}
-				return r.err("get", id, err)
-			}
-			e.Value, e.Size = v, int64(len(v))
-		} else {
-			n, err := size[i].Result()
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "WRONGTYPE") {
-					st.Skipped++
-					continue
-				}
-				return r.err("strlen", id, err)
-			}
-			e.Size = n
+		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), typ[i], idle[i], ttl[i], size[i], get[i], noTouch, m.ages, now, st)
+		if err != nil {
+			return err
 		}
-		d, err := idle[i].Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-			st.Vanished++
-			continue
-		case err != nil && m.ages:
-			return r.err("object idletime", id, err)
-		case err == nil:
-			e.Modified = now.Add(-d).Truncate(time.Second)
-		}
-		t, err := ttl[i].Result()
-		switch {
-		case err != nil:
-			return r.err("pttl", id, err)
-		case t == -2*time.Nanosecond || t == -2*time.Millisecond:
-			st.Vanished++
-			continue
-		case t >= 0:
-			e.TTL = t
-		}
-		if !m.age(e.Modified) {
+		if !ok || !m.age(e.Modified) {
 			continue
 		}
 		if err := fn(e); err != nil {
@@ -358,27 +494,172 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o 
 	return nil
 }
 
+// entry builds the Entry of one key from its pipelined replies; ok is false
+// for a key that vanished or is not a string (counted in st).
+func (r *Redis) entry(id string, typ *redis.StatusCmd, idle, ttl *redis.DurationCmd, size *redis.IntCmd, get *redis.StringCmd,
+	noTouch, ages bool, now time.Time, st *WalkStats) (Entry, bool, error) {
+	t, err := typ.Result()
+	if err != nil {
+		return Entry{}, false, r.err("type", id, err)
+	}
+	switch t {
+	case "none":
+		st.Vanished++
+		return Entry{}, false, nil
+	case "string":
+	default:
+		st.Files++
+		st.Skipped++
+		return Entry{}, false, nil
+	}
+	st.Files++
+	e := Entry{ID: id, TTL: -1}
+	d, err := idle.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		st.Vanished++
+		return Entry{}, false, nil
+	case err != nil && ages:
+		return Entry{}, false, r.err("object idletime", id, err)
+	case err == nil:
+		e.Modified = now.Add(-d).Truncate(time.Second)
+		e.Version = redisVersion(e.Modified)
+	}
+	if get != nil {
+		v, err := get.Result()
+		if errors.Is(err, redis.Nil) {
+			st.Vanished++
+			return Entry{}, false, nil
+		}
+		if err != nil {
+			return Entry{}, false, r.err("get", id, err)
+		}
+		e.Value, e.Size = v, int64(len(v))
+		if !noTouch {
+			// the GET reset its idle time: from now on, it was last accessed now
+			e.Touched = true
+			st.Touched++
+			if e.Version != (Version{}) {
+				e.Version = redisVersion(now)
+			}
+		}
+	} else {
+		n, err := size.Result()
+		if errors.Is(err, redis.Nil) {
+			st.Vanished++
+			return Entry{}, false, nil
+		}
+		if err != nil {
+			return Entry{}, false, r.err("memory usage", id, err)
+		}
+		e.Size = n
+	}
+	t2, err := ttl.Result()
+	switch {
+	case err != nil:
+		return Entry{}, false, r.err("pttl", id, err)
+	case t2 == -2*time.Nanosecond || t2 == -2*time.Millisecond:
+		st.Vanished++
+		return Entry{}, false, nil
+	case t2 >= 0:
+		e.TTL = t2
+	}
+	return e, true, nil
+}
+
+// Lookup returns the entry of one session (age, TTL, size, Version), with its
+// value if withValue, with the commands and rules of a walk: the idle time is
+// read before the value, and on Redis before 7.2 reading the value resets it
+// (Entry.Touched). A missing key is ErrNotFound, another type ErrWrongType.
+func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	if err := r.ValidateID(id); err != nil {
+		return Entry{}, r.err("read", id, err)
+	}
+	var e Entry
+	var found bool
+	var st WalkStats
+	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
+		k := r.prefix + id
+		p := c.Pipeline()
+		typ, idle, ttl := p.Type(ctx, k), p.ObjectIdleTime(ctx, k), p.PTTL(ctx, k)
+		var size *redis.IntCmd
+		var get *redis.StringCmd
+		switch {
+		case withValue:
+			get = p.Get(ctx, k)
+		case noTouch:
+			size = p.StrLen(ctx, k)
+		default:
+			size = p.MemoryUsage(ctx, k, 0)
+		}
+		if _, err := p.Exec(ctx); err != nil && !isRedisReply(err) {
+			return r.err("read", id, err)
+		}
+		var err error
+		e, found, err = r.entry(id, typ, idle, ttl, size, get, noTouch, false, r.now(), &st)
+		return err
+	})
+	switch {
+	case err != nil:
+		return Entry{}, err
+	case st.Skipped > 0:
+		return Entry{}, r.err("read", id, ErrWrongType)
+	case !found:
+		return Entry{}, r.err("read", id, ErrNotFound)
+	case withValue && e.Value == "":
+		return Entry{}, r.err("read", id, ErrEmpty)
+	}
+	return e, nil
+}
+
 // ParseRedisURL reads redis://[user:pass@]host:port/db?prefix=… and
 // rediss:// (TLS) into client options and the key prefix. The other query
 // options of go-redis (dial_timeout, …) are kept; the password may be set
-// on the result by the caller instead of in the URL.
+// on the result by the caller instead of in the URL. It is ParseRedisStoreURL
+// without SessionsOnly.
 func ParseRedisURL(u string) (*redis.UniversalOptions, string, error) {
+	ru, err := ParseRedisStoreURL(u)
+	if err != nil {
+		return nil, "", err
+	}
+	return ru.Options, ru.Prefix, nil
+}
+
+// RedisURL is a Redis storage's URL read by ParseRedisStoreURL.
+type RedisURL struct {
+	Options *redis.UniversalOptions
+	Prefix  string
+	// SessionsOnly: sessions_only=true, the database holds nothing but
+	// sessions (for Redis.SessionsOnly).
+	SessionsOnly bool
+}
+
+// ParseRedisStoreURL reads redis://[user:pass@]host:port/db?prefix=…&sessions_only=true
+// and rediss:// (TLS); the other query options are go-redis's (dial_timeout, …).
+func ParseRedisStoreURL(u string) (RedisURL, error) {
 	pu, err := url.Parse(u)
 	if err != nil {
-		return nil, "", &Error{Store: "redis", Op: "parse url", Err: errors.Join(ErrConfig, redactURLError(err))}
+		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: errors.Join(ErrConfig, redactURLError(err))}
 	}
 	if pu.Scheme != "redis" && pu.Scheme != "rediss" {
-		return nil, "", &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
+		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
 	}
 	q := pu.Query()
 	prefix := q.Get("prefix")
 	q.Del("prefix")
+	var only bool
+	if q.Has("sessions_only") {
+		if only, err = strconv.ParseBool(q.Get("sessions_only")); err != nil {
+			return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: sessions_only=%q: want true or false", ErrConfig, q.Get("sessions_only"))}
+		}
+		q.Del("sessions_only")
+	}
 	pu.RawQuery = q.Encode()
 	o, err := redis.ParseURL(pu.String())
 	if err != nil {
-		return nil, "", &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
+		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
 	}
-	return &redis.UniversalOptions{
+	return RedisURL{Prefix: prefix, SessionsOnly: only, Options: &redis.UniversalOptions{
 		Addrs:           []string{o.Addr},
 		ClientName:      o.ClientName,
 		DB:              o.DB,
@@ -400,7 +681,7 @@ func ParseRedisURL(u string) (*redis.UniversalOptions, string, error) {
 		ConnMaxIdleTime: o.ConnMaxIdleTime,
 		ConnMaxLifetime: o.ConnMaxLifetime,
 		TLSConfig:       o.TLSConfig,
-	}, prefix, nil
+	}}, nil
 }
 
 // redactURLError keeps a password in a URL out of the message.
