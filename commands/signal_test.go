@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -195,4 +196,54 @@ func TestRotateOutputSignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPurgeProgressLine: on a terminal (a pty from script(1)), purge's progress line says how
+// many sessions it has removed of those it matched, never more than it removes in the end.
+func TestPurgeProgressLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a tree of 1,500 sessions")
+	}
+	scriptBin, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) is not installed")
+	}
+	root := t.TempDir()
+	rnd := rand.New(rand.NewPCG(9, 1))
+	for range 1500 {
+		writeSessionFile(t, root, fmt.Sprintf("%016x%016x", rnd.Uint64(), rnd.Uint64()), "userId=%23su-1", attackOld)
+	}
+	bin, _ := exec.LookPath("sessionctl")
+	cmd := cliCommand(t, context.Background())
+	cmd.Path = scriptBin
+	cmd.Args = []string{"script", "-qec", bin + " storage purge --store dir:" + root + " --older-than 30d --yes --json", "/dev/null"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	var res purgeResult
+	if i := bytes.IndexByte(out, '{'); i >= 0 {
+		json.Unmarshal(bytes.TrimSpace(out[i:bytes.IndexByte(out[i:], '}')+i+1]), &res)
+	}
+	lines := regexp.MustCompile(`sessionctl: removed ([0-9]+) of ([0-9]+) matched`).FindAllSubmatch(out, -1)
+	if len(lines) == 0 || res.Removed != 1500 {
+		t.Fatalf("no progress line, or not all removed (%+v): %q", res, out)
+	}
+	last := 0
+	for _, l := range lines {
+		n, m := atoi(l[1]), atoi(l[2])
+		if n > m || n < last || n > res.Removed {
+			t.Errorf("progress %q after %d, final removed %d", l[0], last, res.Removed)
+		}
+		last = n
+	}
+	t.Logf("%d progress lines, the last %q", len(lines), lines[len(lines)-1][0])
+}
+
+func atoi(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
