@@ -40,7 +40,7 @@ import (
 // Removal (InvalidateMany, RemoveUnchanged) runs one Lua script per key that
 // removes it only if it holds a string (a session; any other type is left
 // alone and counted in NotSession) and, for RemoveUnchanged, only if it has not
-// been accessed since the walk saw it (its idle time says so, to the second).
+// been accessed since the walk saw it (its idle time says so, within two seconds).
 // Removal batches are never resent by go-redis's retries: a batch whose reply
 // is lost is counted in Unknown. A store without a prefix removes nothing in
 // bulk (ErrNoPrefix) unless SessionsOnly says the database holds nothing else.
@@ -228,7 +228,9 @@ func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (RemoveResult,
 // RemoveUnchanged removes the sessions a walk of this storage yielded, each only
 // if it still holds a string and has not been accessed (read or written) since
 // the walk saw it: its idle time is at least the time since its last access
-// then (Entry.Version), less a second (Redis counts idle time in seconds).
+// then (Entry.Version), less two seconds (Redis counts idle time in whole
+// seconds of an LRU clock it updates a few times a second): a session read or
+// written more than two seconds after the walk saw it is kept.
 // Entries without a Version (no idle time: an LFU policy) are removed as
 // InvalidateMany would.
 func (r *Redis) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
@@ -246,7 +248,7 @@ func (r *Redis) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveRes
 		if !ok {
 			return entries[i].ID, ""
 		}
-		return entries[i].ID, strconv.FormatInt(max(int64(now.Sub(last)/time.Second)-1, 0), 10)
+		return entries[i].ID, strconv.FormatInt(max(int64(now.Sub(last)/time.Second)-2, 0), 10)
 	})
 }
 
