@@ -61,6 +61,7 @@ type Redis struct {
 	SessionsOnly bool
 
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
+	perKey bool        // tests: the per-key commands a cluster gets, on one server
 }
 
 // unknownCommand: the server does not know UNLINK.
@@ -188,18 +189,31 @@ func (r *Redis) CheckRemoval() error {
 	return nil
 }
 
-// removeScript removes KEYS[1] if it holds a string and, when ARGV[1] is a
-// number, if its idle time is at least that many seconds: 1 removed, 0 not
-// there, 2 not a string (left alone), 3 accessed since (kept). TYPE and OBJECT
-// IDLETIME do not touch the key.
-var removeScript = redis.NewScript(`local k = KEYS[1]
-local t = redis.call('TYPE', k)['ok']
-if t == 'none' then return 0 end
-if t ~= 'string' then return 2 end
-local min = tonumber(ARGV[1])
-if min and redis.call('OBJECT', 'IDLETIME', k) < min then return 3 end
-redis.call('DEL', k)
-return 1`)
+// removeScript removes each of KEYS that holds a string and, when ARGV[i] is a
+// number, whose idle time is at least that many seconds; per key: 1 removed, 0
+// not there, 2 not a string (left alone), 3 accessed since (kept). TYPE and
+// OBJECT IDLETIME do not touch the key.
+var removeScript = redis.NewScript(`local out = {}
+for i, k in ipairs(KEYS) do
+  local t = redis.call('TYPE', k)['ok']
+  if t == 'none' then out[i] = 0
+  elseif t ~= 'string' then out[i] = 2
+  else
+    local min = tonumber(ARGV[i])
+    if min and redis.call('OBJECT', 'IDLETIME', k) < min then out[i] = 3
+    else redis.call('DEL', k); out[i] = 1 end
+  end
+end
+return out`)
+
+// scriptKeys is how many keys one script call takes: all of a chunk on one
+// server; one on a cluster, whose keys in one call must share a hash slot.
+func (r *Redis) scriptKeys(chunk int) int {
+	if _, ok := r.c.(*redis.ClusterClient); ok || r.perKey {
+		return 1
+	}
+	return chunk
+}
 
 // noRetry is a command that go-redis never resends: a removal whose reply was
 // lost may have been done, and resending it would count it as missing.
@@ -270,46 +284,67 @@ func redisLastAccess(v Version) (time.Time, bool) {
 func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
 	var res RemoveResult
 	size := r.batch()
-	cmds := make([]*redis.Cmd, 0, size)
+	per := r.scriptKeys(100) // an unknown outcome covers one call: at most 100 keys
+	type call struct {
+		cmd    *redis.Cmd
+		lo, hi int
+	}
+	var calls []call
 	for lo := 0; lo < n; lo += size {
 		if err := ctx.Err(); err != nil {
 			return res, r.err("purge", "", err)
 		}
 		hi := min(lo+size, n)
-		cmds = cmds[:0]
+		calls = calls[:0]
 		_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i := lo; i < hi; i++ {
-				id, minIdle := item(i)
-				c := redis.NewCmd(ctx, "evalsha", removeScript.Hash(), 1, r.prefix+id, minIdle)
-				cmds = append(cmds, c)
+			for clo := lo; clo < hi; clo += per {
+				chi := min(clo+per, hi)
+				args := make([]any, 0, 3+2*(chi-clo))
+				args = append(args, "evalsha", removeScript.Hash(), chi-clo)
+				mins := make([]any, 0, chi-clo)
+				for i := clo; i < chi; i++ {
+					id, minIdle := item(i)
+					args = append(args, r.prefix+id)
+					mins = append(mins, minIdle)
+				}
+				c := redis.NewCmd(ctx, append(args, mins...)...)
+				calls = append(calls, call{c, clo, chi})
 				p.Process(ctx, noRetry{c})
 			}
 			return nil
 		})
 		var again []int // NOSCRIPT: nothing ran; load the script and run them again
 		var failed error
-		for j, c := range cmds {
-			v, cerr := c.Int64()
+		for _, cl := range calls {
+			codes, cerr := cl.cmd.Int64Slice()
 			switch {
+			case cerr == nil && len(codes) == cl.hi-cl.lo:
+				for _, v := range codes {
+					switch v {
+					case 1:
+						res.Removed++
+					case 0:
+						res.Missing++
+					case 2:
+						res.NotSession++
+					default:
+						res.Changed++
+					}
+				}
 			case cerr == nil:
-				switch v {
-				case 1:
-					res.Removed++
-				case 0:
-					res.Missing++
-				case 2:
-					res.NotSession++
-				default:
-					res.Changed++
+				if failed == nil {
+					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), cl.hi-cl.lo)
 				}
 			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
-				again = append(again, lo+j)
+				for i := cl.lo; i < cl.hi; i++ {
+					again = append(again, i)
+				}
 			case isRedisReply(cerr):
 				if failed == nil {
-					failed = cerr // a refusal (NOPERM, BUSY…): this key was not removed
+					failed = cerr // a refusal (NOPERM, BUSY…): the script did not run
 				}
 			default:
-				res.Unknown++ // sent, no reply: it may or may not have run
+				res.Unknown += cl.hi - cl.lo // sent, no reply: it may or may not have run
 			}
 		}
 		if err != nil && !isRedisReply(err) {
@@ -319,7 +354,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 			return res, r.err("purge", "", failed)
 		}
 		if len(again) > 0 {
-			if err := r.loadScript(ctx); err != nil {
+			if err := r.loadScripts(ctx); err != nil {
 				return res, r.err("purge", "", err)
 			}
 			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
@@ -339,14 +374,18 @@ func isRedisReply(err error) bool {
 	return errors.As(err, &re) || errors.Is(err, redis.Nil)
 }
 
-// loadScript loads removeScript on the server (every master of a cluster).
-func (r *Redis) loadScript(ctx context.Context) error {
-	if cc, ok := r.c.(*redis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			return removeScript.Load(ctx, c).Err()
-		})
+// loadScripts loads the scripts on the server (every master of a cluster).
+func (r *Redis) loadScripts(ctx context.Context) error {
+	load := func(ctx context.Context, c redis.Scripter) error {
+		if err := removeScript.Load(ctx, c).Err(); err != nil {
+			return err
+		}
+		return describeScript.Load(ctx, c).Err()
 	}
-	return removeScript.Load(ctx, r.c).Err()
+	if cc, ok := r.c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return load(ctx, c) })
+	}
+	return load(ctx, r.c)
 }
 
 // scanMatch escapes a literal for a SCAN MATCH glob.
@@ -443,12 +482,101 @@ func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Cont
 	return f(ctx, conn, true)
 }
 
-// describe pipelines the facts about one SCAN batch and calls fn for the
-// entries that match.
-func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
-	if len(keys) == 0 {
-		return nil
+// describeScript gives, for each of KEYS, 4 values: its TYPE and, for a string,
+// OBJECT IDLETIME (-1 when the server tracks none: an LFU policy), PTTL, and by
+// ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH) or
+// MEMORY USAGE. One call per SCAN batch instead of four commands per key; the
+// commands are the same, and touch as they do outside a script.
+var describeScript = redis.NewScript(`local out = {}
+local mode = ARGV[1]
+for i, k in ipairs(KEYS) do
+  local n = (i - 1) * 4
+  local t = redis.call('TYPE', k)['ok']
+  out[n + 1] = t
+  if t == 'string' then
+    local idle = redis.pcall('OBJECT', 'IDLETIME', k)
+    if type(idle) ~= 'number' then idle = -1 end
+    out[n + 2] = idle
+    out[n + 3] = redis.call('PTTL', k)
+    if mode == 'value' then out[n + 4] = redis.call('GET', k)
+    elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
+    else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+  else
+    out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
+  end
+end
+return out`)
+
+// keyFacts is what a walk learns of one key.
+type keyFacts struct {
+	typ      string
+	idle     time.Duration
+	idleErr  error // the server tracks no idle time (LFU), or the key vanished (redis.Nil)
+	pttl     time.Duration
+	size     int64
+	value    string
+	hasValue bool
+	err      error // a failed command for this key
+}
+
+var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
+
+// facts reads the facts of keys: one script call on a single server, per-key
+// pipelined commands on a cluster (whose keys in one call must share a slot).
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+	if r.scriptKeys(2) == 1 {
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue)
 	}
+	mode := "memory"
+	switch {
+	case withValue:
+		mode = "value"
+	case noTouch:
+		mode = "strlen"
+	}
+	v, err := describeScript.EvalSha(ctx, c, keys, mode).Slice()
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		if err = describeScript.Load(ctx, c).Err(); err == nil {
+			v, err = describeScript.EvalSha(ctx, c, keys, mode).Slice()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(v) != 4*len(keys) {
+		return nil, fmt.Errorf("the describe script replied %d values for %d keys", len(v), len(keys))
+	}
+	fs := make([]keyFacts, len(keys))
+	for i := range fs {
+		f := &fs[i]
+		f.typ, _ = v[4*i].(string)
+		if f.typ != "string" {
+			continue
+		}
+		idle, _ := v[4*i+1].(int64)
+		if idle < 0 {
+			f.idleErr = errNoIdle
+		} else {
+			f.idle = time.Duration(idle) * time.Second
+		}
+		pttl, _ := v[4*i+2].(int64)
+		f.pttl = time.Duration(pttl) * time.Millisecond
+		if pttl < 0 {
+			f.pttl = time.Duration(pttl) // -1: none, as PTTL's DurationCmd gives it
+		}
+		if withValue {
+			f.value, _ = v[4*i+3].(string)
+			f.size, f.hasValue = int64(len(f.value)), true
+		} else {
+			f.size, _ = v[4*i+3].(int64)
+		}
+	}
+	return fs, nil
+}
+
+// factsPipeline reads the facts with TYPE, OBJECT IDLETIME, PTTL and the size
+// (or GET) per key, pipelined; the idle time comes before a GET that may touch.
+func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
 	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
@@ -456,12 +584,11 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, key
 	get := make([]*redis.StringCmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
-			// the idle time first: a GET after it may touch the key
 			typ[i] = p.Type(ctx, k)
 			idle[i] = p.ObjectIdleTime(ctx, k)
 			ttl[i] = p.PTTL(ctx, k)
 			switch {
-			case o.WithValue:
+			case withValue:
 				get[i] = p.Get(ctx, k)
 			case noTouch:
 				size[i] = p.StrLen(ctx, k)
@@ -475,6 +602,44 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, key
 	// looked at one by one; a pipeline error that is not one of them is the
 	// connection's
 	if err != nil && !isRedisReply(err) {
+		return nil, err
+	}
+	fs := make([]keyFacts, len(keys))
+	for i := range fs {
+		f := &fs[i]
+		if f.typ, f.err = typ[i].Result(); f.err != nil || f.typ != "string" {
+			continue
+		}
+		if f.idle, f.idleErr = idle[i].Result(); f.idleErr != nil && !errors.Is(f.idleErr, redis.Nil) {
+			f.idleErr = errNoIdle
+		}
+		if f.pttl, err = ttl[i].Result(); err != nil {
+			f.err = err
+			continue
+		}
+		if withValue {
+			f.value, err = get[i].Result()
+			f.size, f.hasValue = int64(len(f.value)), true
+		} else {
+			f.size, err = size[i].Result()
+		}
+		if errors.Is(err, redis.Nil) {
+			f.typ = "none" // vanished between the commands
+		} else if err != nil {
+			f.err = err
+		}
+	}
+	return fs, nil
+}
+
+// describe reads the facts about one SCAN batch and calls fn for the entries
+// that match.
+func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	fs, err := r.facts(ctx, c, noTouch, keys, o.WithValue)
+	if err != nil {
 		return r.err("scan", "", err)
 	}
 	now := r.now()
@@ -482,7 +647,7 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, key
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
 		}
-		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), typ[i], idle[i], ttl[i], size[i], get[i], noTouch, m.ages, now, st)
+		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), fs[i], noTouch, m.ages, now, st)
 		if err != nil {
 			return err
 		}
@@ -496,15 +661,13 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, key
 	return nil
 }
 
-// entry builds the Entry of one key from its pipelined replies; ok is false
-// for a key that vanished or is not a string (counted in st).
-func (r *Redis) entry(id string, typ *redis.StatusCmd, idle, ttl *redis.DurationCmd, size *redis.IntCmd, get *redis.StringCmd,
-	noTouch, ages bool, now time.Time, st *WalkStats) (Entry, bool, error) {
-	t, err := typ.Result()
-	if err != nil {
-		return Entry{}, false, r.err("type", id, err)
+// entry builds the Entry of one key from its facts; ok is false for a key that
+// vanished or is not a string (counted in st).
+func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, st *WalkStats) (Entry, bool, error) {
+	if f.err != nil {
+		return Entry{}, false, r.err("scan", id, f.err)
 	}
-	switch t {
+	switch f.typ {
 	case "none":
 		st.Vanished++
 		return Entry{}, false, nil
@@ -515,28 +678,19 @@ func (r *Redis) entry(id string, typ *redis.StatusCmd, idle, ttl *redis.Duration
 		return Entry{}, false, nil
 	}
 	st.Files++
-	e := Entry{ID: id, TTL: -1}
-	d, err := idle.Result()
+	e := Entry{ID: id, TTL: -1, Size: f.size}
 	switch {
-	case errors.Is(err, redis.Nil):
+	case errors.Is(f.idleErr, redis.Nil):
 		st.Vanished++
 		return Entry{}, false, nil
-	case err != nil && ages:
-		return Entry{}, false, r.err("object idletime", id, err)
-	case err == nil:
-		e.Modified = now.Add(-d).Truncate(time.Second)
+	case f.idleErr != nil && ages:
+		return Entry{}, false, r.err("object idletime", id, f.idleErr)
+	case f.idleErr == nil:
+		e.Modified = now.Add(-f.idle).Truncate(time.Second)
 		e.Version = redisVersion(e.Modified)
 	}
-	if get != nil {
-		v, err := get.Result()
-		if errors.Is(err, redis.Nil) {
-			st.Vanished++
-			return Entry{}, false, nil
-		}
-		if err != nil {
-			return Entry{}, false, r.err("get", id, err)
-		}
-		e.Value, e.Size = v, int64(len(v))
+	if f.hasValue {
+		e.Value = f.value
 		if !noTouch {
 			// the GET reset its idle time: from now on, it was last accessed now
 			e.Touched = true
@@ -545,26 +699,13 @@ func (r *Redis) entry(id string, typ *redis.StatusCmd, idle, ttl *redis.Duration
 				e.Version = redisVersion(now)
 			}
 		}
-	} else {
-		n, err := size.Result()
-		if errors.Is(err, redis.Nil) {
-			st.Vanished++
-			return Entry{}, false, nil
-		}
-		if err != nil {
-			return Entry{}, false, r.err("memory usage", id, err)
-		}
-		e.Size = n
 	}
-	t2, err := ttl.Result()
 	switch {
-	case err != nil:
-		return Entry{}, false, r.err("pttl", id, err)
-	case t2 == -2*time.Nanosecond || t2 == -2*time.Millisecond:
+	case f.pttl == -2*time.Nanosecond || f.pttl == -2*time.Millisecond:
 		st.Vanished++
 		return Entry{}, false, nil
-	case t2 >= 0:
-		e.TTL = t2
+	case f.pttl >= 0:
+		e.TTL = f.pttl
 	}
 	return e, true, nil
 }
@@ -581,24 +722,11 @@ func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, e
 	var found bool
 	var st WalkStats
 	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		k := r.prefix + id
-		p := c.Pipeline()
-		typ, idle, ttl := p.Type(ctx, k), p.ObjectIdleTime(ctx, k), p.PTTL(ctx, k)
-		var size *redis.IntCmd
-		var get *redis.StringCmd
-		switch {
-		case withValue:
-			get = p.Get(ctx, k)
-		case noTouch:
-			size = p.StrLen(ctx, k)
-		default:
-			size = p.MemoryUsage(ctx, k, 0)
-		}
-		if _, err := p.Exec(ctx); err != nil && !isRedisReply(err) {
+		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue)
+		if err != nil {
 			return r.err("read", id, err)
 		}
-		var err error
-		e, found, err = r.entry(id, typ, idle, ttl, size, get, noTouch, false, r.now(), &st)
+		e, found, err = r.entry(id, fs[0], noTouch, false, r.now(), &st)
 		return err
 	})
 	switch {

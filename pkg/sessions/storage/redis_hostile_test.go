@@ -63,12 +63,21 @@ func noTouchServer(t testing.TB, c *redis.Client) bool {
 // TestRedisReadsDoNotTouch: walks and Lookup without values leave every key's idle time as it
 // was (on Redis 7.0, which has no CLIENT NO-TOUCH); a walk that reads values says it touched them.
 func TestRedisReadsDoNotTouch(t *testing.T) {
+	for _, perKey := range []bool{false, true} {
+		t.Run(fmt.Sprintf("perKey=%v", perKey), func(t *testing.T) { testRedisReadsDoNotTouch(t, perKey) })
+	}
+}
+
+// perKey: the per-key commands a cluster gets instead of one script call per batch.
+func testRedisReadsDoNotTouch(t *testing.T, perKey bool) {
 	srv := startRedis(t)
 	c := redisClient(t, srv)
 	ctx := context.Background()
 	ids := agedKeys(t, c, "sess:", 500)
+	c.HSet(ctx, "sess:h", "f", "v")
 	r := NewRedis(c, "sess:", 0)
 	r.BatchSize = 120
+	r.perKey = perKey
 	noTouch := noTouchServer(t, c)
 	for _, o := range []WalkOptions{{}, {Sorted: true}, {OlderThan: 30 * 24 * time.Hour}, {NewerThan: time.Hour}, {IDPrefix: ids[3][:2]}, {Limit: 10}} {
 		var st WalkStats
@@ -83,6 +92,9 @@ func TestRedisReadsDoNotTouch(t *testing.T) {
 		}
 		if n := touchedKeys(t, c, "sess:", ids); n > 0 || st.Touched > 0 {
 			t.Fatalf("walk %+v touched %d keys (stats %+v)", o, n, st)
+		}
+		if o.IDPrefix == "" && o.Limit == 0 && o.NewerThan == 0 && (st.Skipped != 1 || st.Matched != 500) {
+			t.Errorf("walk %+v: stats %+v, want 500 sessions and the hash skipped", o, st)
 		}
 	}
 	for _, id := range ids[:20] {
@@ -111,11 +123,18 @@ func TestRedisReadsDoNotTouch(t *testing.T) {
 // string that nobody accessed since: a session read or rewritten by the service after the walk
 // is kept, one replaced by a hash is left alone, one already gone is counted missing.
 func TestRedisRemoveUnchanged(t *testing.T) {
+	for _, perKey := range []bool{false, true} {
+		t.Run(fmt.Sprintf("perKey=%v", perKey), func(t *testing.T) { testRedisRemoveUnchanged(t, perKey) })
+	}
+}
+
+func testRedisRemoveUnchanged(t *testing.T, perKey bool) {
 	srv := startRedis(t)
 	c := redisClient(t, srv)
 	ctx := context.Background()
 	ids := agedKeys(t, c, "sess:", 300)
 	r := NewRedis(c, "sess:", 0)
+	r.perKey = perKey
 	var matched []Entry
 	if err := r.Walk(ctx, WalkOptions{OlderThan: 30 * 24 * time.Hour}, func(e Entry) error { matched = append(matched, e); return nil }); err != nil {
 		t.Fatal(err)
@@ -147,11 +166,14 @@ func TestRedisNothingOutsideSessions(t *testing.T) {
 	ctx := context.Background()
 	c.HSet(ctx, "sess:h", "f", "v")
 	c.RPush(ctx, "sess:l", "x")
-	c.Set(ctx, "sess:s", "userId=%23su-1", 0)
-	r := NewRedis(c, "sess:", 0)
-	res, err := r.InvalidateMany(ctx, []string{"h", "l", "s", "none"})
-	if err != nil || res != (RemoveResult{Removed: 1, NotSession: 2, Missing: 1}) {
-		t.Errorf("InvalidateMany = %+v, %v", res, err)
+	for _, perKey := range []bool{true, false} {
+		c.Set(ctx, "sess:s", "userId=%23su-1", 0)
+		r := NewRedis(c, "sess:", 0)
+		r.perKey = perKey
+		res, err := r.InvalidateMany(ctx, []string{"h", "l", "s", "none"})
+		if err != nil || res != (RemoveResult{Removed: 1, NotSession: 2, Missing: 1}) {
+			t.Errorf("perKey %v: InvalidateMany = %+v, %v", perKey, res, err)
+		}
 	}
 	if c.Exists(ctx, "sess:h", "sess:l").Val() != 2 {
 		t.Error("a key of another type was removed")
