@@ -8,7 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/inspect"
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 )
 
 //go:embed example_cookie.txt
@@ -32,7 +33,21 @@ EXAMPLES:
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…; Path=/; HttpOnly'
    curl -si https://app.example.com/login | sessionctl inspect --keys keys.toml -
    sessionctl inspect --mac-key 00112233… --ktor 2 'SESSION=a%3D%2523i1%2F…'
+   sessionctl inspect --mac-key env:LEGACY_MAC --ktor 2 "$COOKIE"      # the key off the command line
+   sessionctl inspect --encrypt-key @enc.key --sign-key @sign.key "$COOKIE"
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
+   sessionctl inspect --json --keys keys.toml "$COOKIE" | jq -r '.verdict, .expires_in_seconds, .error_code'
+   sessionctl inspect --example -o yaml                  # --output json|yaml|text, the long form of --json
+   sessionctl inspect --example --color never            # no colour, and no question to the terminal
+
+VERDICTS:
+   VALID            the value verifies (exit 0)
+   VALID · EXPIRED  it verifies, but Max-Age/Expires has passed or deletes the cookie (exit 1,
+                    or 0 with --allow-expired);
+                    Max-Age counts from a pasted response's Date: header, else from now
+   INVALID          it does not verify (exit 1): a MAC'd payload is still shown, UNTRUSTED; the key
+                    ids tried are listed; a note names another provider whose keys verify it
+   UNVERIFIED       no keys given: the structure only (exit 0)
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
@@ -40,12 +55,13 @@ EXAMPLES:
 			encodingFlag("how a bare value is cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.StringFlag{Name: flagNow, Usage: "the clock for expiry, RFC 3339 or Unix seconds (default: now)"},
 			&cli.StringFlag{Name: flagStore, Usage: "storage for tracker = id sessions: dir:PATH or redis://… (default: the provider's)"},
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runInspect(c, env, u) },
 	}
 }
 
-func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
+func newAnalyzer(c *cli.Context, env Env, u *ui) (*inspect.Analyzer, error) {
 	kr, prov, err := loadKeyring(c, env, u)
 	if err != nil {
 		return nil, err
@@ -58,9 +74,13 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &analyzer{kr: kr, provider: prov, bare: c.Bool(flagBare), encoding: enc, now: now}
+	prof, err := ktorFlag(c)
+	if err != nil {
+		return nil, err
+	}
+	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: c.Bool(flagBare), Encoding: enc, Now: now, Profile: prof}
 	if kr != nil && prov != "" {
-		if _, err := kr.provider(prov); err != nil {
+		if _, err := kr.Provider(prov); err != nil {
 			return nil, configErr(err)
 		}
 	}
@@ -68,7 +88,7 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*analyzer, error) {
 	if c.IsSet(flagStore) {
 		storeFlag = c.String(flagStore)
 	}
-	a.store = func(p *provider) (storeReader, error) {
+	a.OpenStore = func(p *keyring.Provider) (inspect.Store, error) {
 		url := p.Storage
 		if storeFlag != "" {
 			url = storeFlag
@@ -87,6 +107,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
+	a.AcrossReleases = true // which releases read it, when the provider leaves the release open
 	var text string
 	switch {
 	case c.Args().Len() > 1:
@@ -111,39 +132,25 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if strings.TrimSpace(text) == "" {
 		return usageErr("nothing to inspect: give a cookie value, a Cookie: or Set-Cookie: header, or '-' for stdin")
 	}
-	found, err := a.found(text)
+	found, err := a.Found(text)
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("cannot read the input: %v", err)}
 	}
-	if names := a.names(); !a.bare && len(names) > 0 {
-		// a pasted response or header: keep the session cookies (the keyring's names) when there are
-		// any, and say what was left out
-		var mine []codec.Found
-		var others []string
-		for _, f := range found {
-			if f.Source == "bare" || containsString(names, f.Name) {
-				mine = append(mine, f)
-			} else {
-				others = append(others, f.Name)
-			}
-		}
-		if len(mine) > 0 && len(others) > 0 {
-			found = mine
-			if !c.Bool(flagJSON) {
-				u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
-			}
-		}
+	found, others := a.Keep(found)
+	if len(others) > 0 && !c.Bool(flagJSON) {
+		u.infof("not session cookies of the keyring, left out: %s", strings.Join(others, ", "))
 	}
 	if len(found) == 0 {
 		return &exitError{code: ExitInvalid, err: fmt.Errorf("no cookie found in the input")}
 	}
 	bad := false
 	for i, f := range found {
-		r, err := a.analyze(f)
+		r, err := a.Analyze(f)
 		if err != nil {
 			return configErr(err)
 		}
-		if !r.OK && r.errKind != "unverified" {
+		// an expired cookie verifies but a browser no longer sends it: exit 1 as for a finding
+		if !r.OK && r.ErrKind != inspect.CodeUnverified || r.Expired && !c.Bool(flagAllowExpired) {
 			bad = true
 		}
 		if c.Bool(flagJSON) {
@@ -157,10 +164,17 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		if i > 0 {
 			fmt.Fprintln(u.out)
 		}
-		renderInspect(u.out, u, r, a.kr == nil)
+		renderInspect(u.out, u, r, a.Keyring == nil)
 	}
 	if bad {
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+const flagAllowExpired = "allow-expired"
+
+// allowExpiredFlag: exit 0 for VALID · EXPIRED (as jwt-cli's --ignore-exp); the verdict stays.
+func allowExpiredFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagAllowExpired, Usage: "exit 0 for a cookie that verifies but has expired (the verdict still says EXPIRED)"}
 }

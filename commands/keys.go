@@ -13,6 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sessionctl/sessionctl/pkg/audit"
+	"github.com/sessionctl/sessionctl/pkg/keyring"
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 func keysCommand(env Env, u *ui) *cli.Command {
@@ -31,7 +33,7 @@ The snippet holds secret key material: it is printed because you asked for it.`,
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "type", Value: "mac", Usage: "`mac|encrypt|digest`"},
 					&cli.StringFlag{Name: "id", Usage: "key id `SUFFIX` (default: a random one)"},
-					&cli.IntFlag{Name: "aes-bytes", Value: 16, Usage: "AES key size in bytes: 16, 24 or 32 (Ktor 1.x/2.x legacy encrypt works only with 16)"},
+					&cli.IntFlag{Name: "aes-bytes", Value: 16, Usage: "AES key size in bytes: 16, 24 or 32 (before Ktor 3.5.1 only 16 works with the default ivGenerator)"},
 					&cli.IntFlag{Name: "mac-bytes", Value: 32, Usage: "HMAC key size in bytes (at least the hash size: 32 for HmacSHA256)"},
 					jsonFlag(),
 				},
@@ -136,20 +138,20 @@ type keyFinding struct {
 }
 
 func runKeysCheck(c *cli.Context, env Env, u *ui) error {
-	var kr *keyring
+	var kr *keyring.Keyring
 	var findings []keyFinding
 	add := func(sev, id, key, format string, a ...any) {
 		findings = append(findings, keyFinding{Severity: sev, ID: id, Key: key, Message: fmt.Sprintf(format, a...)})
 	}
 	switch {
 	case c.Bool(flagExample):
-		k, err := parseKeyring("keys.example.toml (embedded)", env.ExampleKeyring, env.Getenv)
+		k, err := keyring.Parse("keys.example.toml (embedded)", env.ExampleKeyring, keyOptions(env))
 		if err != nil {
 			return configErr(err)
 		}
 		kr = k
 	case c.String(flagKeys) != "":
-		k, warns, err := loadKeyringFile(c.String(flagKeys), env.Getenv)
+		k, warns, err := keyring.Load(c.String(flagKeys), keyOptions(env))
 		if err != nil {
 			return configErr(err)
 		}
@@ -160,11 +162,12 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 	default:
 		return usageHint("give --keys FILE (or SESSIONCTL_KEYS), or --example", "which keyring?")
 	}
+	cfg := kr.Config()
 	// roles: how each key id is used by the providers
 	type use struct{ role, provider, format string }
 	uses := map[string][]use{}
-	for _, pn := range kr.providerNames() {
-		spec := kr.cfg.Providers[pn]
+	for _, pn := range kr.ProviderNames() {
+		spec := cfg.Providers[pn]
 		for _, t := range spec.Transform {
 			for _, id := range t.Keys {
 				role := "mac"
@@ -177,16 +180,16 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 				uses[id] = append(uses[id], use{"sign", pn, t.Format})
 			}
 			if t.Type == "digest" {
-				add("warning", "digest-transformer", "", "provider %s uses the digest transformer: it has no key, anyone can forge its sessions (Ktor removed it in 2.0); use mac", pn)
+				add("warning", "digest-transformer", "", "provider %s uses the digest transformer: it has no key, anyone can forge its sessions (Ktor removed it in 2.0.0); use mac", pn)
 			}
 		}
-		if _, err := kr.provider(pn); err != nil {
+		if _, err := kr.Provider(pn); err != nil {
 			add("error", "provider-invalid", "", "%v", err)
 		}
 	}
 	material := map[string][]byte{}
-	for _, id := range sortedKeys(kr.cfg.Keys) {
-		b, err := kr.keyBytes(id)
+	for _, id := range sortedKeys(cfg.Keys) {
+		b, err := kr.KeyBytes(id)
 		if err != nil {
 			add("error", "material-missing", id, "%v", err)
 			continue
@@ -202,8 +205,8 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 			case "aes":
 				if len(b) != 16 && len(b) != 24 && len(b) != 32 {
 					add("error", "aes-size", id, "key %s is %d bytes: AES keys are 16, 24 or 32 bytes (provider %s)", id, len(b), us.provider)
-				} else if len(b) != 16 && (us.format == "legacy" || kr.cfg.Providers[us.provider].Ktor != "" && !strings.HasPrefix(string(kr.cfg.Providers[us.provider].Ktor), "3")) {
-					add("error", "aes-size-legacy", id, "key %s is %d bytes: Ktor 1.x/2.x encrypt asks for an IV as long as the key, so only AES-128 (16 bytes) works there (provider %s)", id, len(b), us.provider)
+				} else if p, err := kr.Provider(us.provider); err == nil && len(b) != 16 && !p.Profile.Has(ktor.EncryptBlockSizedIV) {
+					add("error", "aes-size-legacy", id, "key %s is %d bytes: Ktor %s encrypt asks its default ivGenerator for an IV as long as the key (until 3.5.1), so only AES-128 (16 bytes) works there without a custom ivGenerator (provider %s)", id, len(b), p.Profile, us.provider)
 				}
 			case "mac", "sign":
 				if len(b) < 16 {
@@ -239,13 +242,13 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		}
 	}
 	if c.Bool(flagJSON) {
-		b, _ := marshalJSON(map[string]any{"file": kr.path, "keys": len(kr.cfg.Keys), "providers": len(kr.cfg.Providers),
+		b, _ := marshalJSON(map[string]any{"file": kr.Path(), "keys": len(cfg.Keys), "providers": len(cfg.Providers),
 			"ok": errs == 0, "findings": append([]keyFinding{}, findings...)})
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
 		st := u.st
-		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), kr.path, count(len(kr.cfg.Keys), "key"),
-			count(len(kr.cfg.Providers), "provider"))
+		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), kr.Path(), count(len(cfg.Keys), "key"),
+			count(len(cfg.Providers), "provider"))
 		for _, f := range findings {
 			mark := st.Warn.Render("warning")
 			if f.Severity == "error" {

@@ -7,10 +7,14 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
 // renderInspect: one token for people.
-func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
+func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	st := u.st
 	name := r.Name
 	if name == "" {
@@ -18,24 +22,47 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	verdict := st.OK.Render("VALID")
 	switch {
-	case r.errKind == "unverified" || r.OK && !r.Verified:
+	case r.ErrKind == inspect.CodeUnverified || r.OK && !r.Verified:
 		verdict = st.Warn.Render("UNVERIFIED")
 	case !r.OK:
 		verdict = st.Bad.Render("INVALID")
+	case r.Expired:
+		verdict = st.OK.Render("VALID") + st.Warn.Render(" · EXPIRED")
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.Title.Render(name), verdict)
 	row := func(label, value string) {
 		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), value)
 	}
 	if r.Provider != "" {
-		row("provider", fmt.Sprintf("%s (Ktor %s profile)", r.Provider, r.Ktor))
+		k := "Ktor " + r.Ktor
+		if r.KtorNote != "" {
+			k += "; " + r.KtorNote
+		}
+		row("provider", fmt.Sprintf("%s (%s)", r.Provider, k))
 	}
 	row("source", r.Source)
 	if r.Encoding != "" {
 		row("encoding", r.Encoding)
 	}
-	if !r.OK && r.Error != "" && r.errKind != "unverified" {
+	if !r.OK && r.Error != "" && r.ErrKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
+	}
+	if rel := r.Releases; rel != nil {
+		summary := rel.Summary
+		switch {
+		case len(rel.Rejected) == 0:
+			summary = st.OK.Render(summary)
+		case len(rel.Accepted) == 0:
+			summary = st.Bad.Render(summary)
+		default:
+			summary = st.Warn.Render(summary)
+		}
+		row("releases", summary)
+		if len(rel.Accepted) > 0 {
+			for _, rs := range rel.Rejected {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render(rs.Releases+":"), st.Dim.Render(rs.Error))
+			}
+		}
 	}
 	if len(r.Layers) > 0 {
 		fmt.Fprintf(w, "  %s\n", st.Label.Render("layers"))
@@ -65,6 +92,9 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 			if l.Error != "" {
 				line += "  " + st.Bad.Render(l.Error)
 			}
+			if len(l.Tried) > 0 {
+				line += "  " + st.Dim.Render("tried keys: "+strings.Join(l.Tried, ", "))
+			}
 			fmt.Fprintln(w, line)
 			for _, q := range l.Quirks {
 				fmt.Fprintf(w, "       %s\n", st.Warn.Render("quirk: "+q))
@@ -86,7 +116,10 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 	}
 	if r.Payload != nil {
 		p := *r.Payload
-		if !r.Verified {
+		switch {
+		case !r.OK && r.ErrKind != inspect.CodeUnverified && !r.Verified:
+			p += "  " + st.Bad.Render("(UNTRUSTED: the signature does not verify)")
+		case !r.Verified:
 			p += "  " + st.Warn.Render("(UNVERIFIED)")
 		}
 		row("payload", p)
@@ -149,14 +182,18 @@ func renderInspect(w io.Writer, u *ui, r tokenResult, noKeys bool) {
 }
 
 // renderVerifyLine: one token, terse.
-func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
+func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 	st := u.st
 	where := fmt.Sprintf("line %d", r.Line)
 	if r.Name != "" {
 		where += " " + r.Name
 	}
 	if !r.OK {
-		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, r.Error)
+		msg := r.Error
+		if r.VerifiesWith != "" {
+			msg += " (provider " + r.VerifiesWith + " verifies it)"
+		}
+		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, msg)
 		return
 	}
 	var keys []string
@@ -174,14 +211,22 @@ func renderVerifyLine(w io.Writer, u *ui, r tokenResult) {
 	if r.Format != "" {
 		extra += " format=" + r.Format
 	}
+	if r.Expired {
+		fmt.Fprintf(w, "%s %s %s\n", st.OK.Render("VALID")+st.Warn.Render(" · EXPIRED"), where, strings.TrimSpace(extra))
+		return
+	}
 	fmt.Fprintf(w, "%s   %s %s\n", st.OK.Render("VALID"), where, strings.TrimSpace(extra))
 }
 
 // renderSummary: the rotation-readiness summary of verify.
-func renderSummary(w io.Writer, u *ui, s *verifySummary) {
+func renderSummary(w io.Writer, u *ui, s *inspect.Summary) {
 	st := u.st
+	valid := st.OK.Render(fmt.Sprintf("%d valid", s.Valid))
+	if s.Expired > 0 {
+		valid += st.Warn.Render(fmt.Sprintf(" (%d expired)", s.Expired))
+	}
 	fmt.Fprintf(w, "\n%s %d tokens: %s, %s\n", st.Title.Render("summary"), s.Tokens,
-		st.OK.Render(fmt.Sprintf("%d valid", s.Valid)), st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
+		valid, st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
 	counts := func(label string, m map[string]int) {
 		if len(m) == 0 {
 			return
@@ -219,16 +264,22 @@ func marshalJSON(v any) ([]byte, error) {
 
 // writeFields prints a session's decoded fields under a "session" label as aligned name, type
 // and value (JSON) columns: inspect and storage show.
-func writeFields(w io.Writer, st styles, fields []fieldView) {
+func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 	if len(fields) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
+	// columns by display width, not bytes: größe is 5 columns, 名前 is 4
 	width, tw := 0, 0
 	for _, f := range fields {
-		width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
+		width, tw = max(width, lipgloss.Width(f.Name)), max(tw, lipgloss.Width(f.Type))
 	}
+	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-lipgloss.Width(s))) }
 	for _, f := range fields {
-		fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
+		v := f.Value
+		if f.Time != "" {
+			v += "  " + st.Dim.Render("("+f.Time+")")
+		}
+		fmt.Fprintf(w, "    %s %s %s\n", pad(f.Name, width), st.Dim.Render(pad(f.Type, tw)), v)
 	}
 }

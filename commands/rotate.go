@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/sessionctl/sessionctl/internal/fsutil"
+	"github.com/sessionctl/sessionctl/pkg/inspect"
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"io"
 	"os"
 	"path/filepath"
@@ -40,6 +42,7 @@ Invalid tokens are reported on stderr with their line number and left out (kept 
 
 EXAMPLES:
    sessionctl rotate --keys keys.toml --provider USER_SESSION tokens.txt -o rotated.txt
+   sessionctl rotate --keys keys.toml --provider USER_SESSION --from tokens.txt -o tokens.txt
    sessionctl rotate --keys keys.toml --provider OLD --to NEW < ktor2.txt > ktor3.txt
    sessionctl rotate --keys keys.toml --dry-run tokens.txt
 
@@ -50,9 +53,10 @@ EXAMPLES:
 			&cli.StringFlag{Name: "to", Usage: "rewrite into this `PROVIDER`'s chain and format (default: the same provider)"},
 			&cli.BoolFlag{Name: "keep-invalid", Usage: "keep invalid tokens unchanged in the output instead of leaving them out"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "verify and count only; write no tokens"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout; a file replaced keeps its mode, a new one is 0600"},
 			&cli.StringFlag{Name: "iv", Usage: "fix the encryption IV (`HEX`), for reproducible tests only"},
 			&cli.IntFlag{Name: "workers", Usage: "worker goroutines (default: every core)"},
+			fromFlag(),
 		),
 		Action: func(c *cli.Context) error { return runRotate(c, env, u) },
 	}
@@ -82,8 +86,8 @@ func newRotateStats() *rotateStats {
 }
 
 type rotator struct {
-	a            *analyzer
-	src, dst     *provider
+	a            *inspect.Analyzer
+	src, dst     *keyring.Provider
 	bare         bool
 	enc          codec.Encoding
 	keepInvalid  bool
@@ -99,7 +103,7 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	if a.kr == nil {
+	if a.Keyring == nil {
 		return usageHint("give --keys FILE --provider NAME or chain flags such as --mac-key NEW --mac-key OLD", "rotate needs keys")
 	}
 	if s := c.String("iv"); s != "" {
@@ -107,26 +111,25 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		if err != nil {
 			return usageErr("--iv: not hex: %v", err)
 		}
-		a.kr.iv = transform.FixedIV(iv)
-		a.kr.providers = map[string]*provider{}
+		a.Keyring.SetIV(transform.FixedIV(iv))
 	}
-	if a.provider == "" {
-		return usageHint("the keyring has several providers: "+strings.Join(a.kr.providerNames(), ", "), "--provider is required")
+	if a.Provider == "" {
+		return usageHint("the keyring has several providers: "+strings.Join(a.Keyring.ProviderNames(), ", "), "--provider is required")
 	}
-	src, err := a.kr.provider(a.provider)
+	src, err := a.Keyring.Provider(a.Provider)
 	if err != nil {
 		return configErr(err)
 	}
 	dst := src
 	if to := c.String("to"); to != "" {
-		if dst, err = a.kr.provider(to); err != nil {
+		if dst, err = a.Keyring.Provider(to); err != nil {
 			return configErr(err)
 		}
 	}
 	if src.Tracker == "id" || dst.Tracker == "id" {
 		return usageErr("rotate rewrites by-value tokens; provider %s keeps sessions by id (its storage holds no keys to rotate)", src.Name)
 	}
-	r := &rotator{a: a, src: src, dst: dst, bare: a.bare, enc: a.encoding, keepInvalid: c.Bool("keep-invalid"),
+	r := &rotator{a: a, src: src, dst: dst, bare: a.Bare, enc: a.Encoding, keepInvalid: c.Bool("keep-invalid"),
 		dryRun: c.Bool("dry-run"), json: c.Bool(flagJSON)}
 	r.fast = r.bare && r.enc == codec.Raw && src == dst
 	if len(src.Chain) == 1 {
@@ -137,9 +140,16 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			}
 		}
 	}
-	r.convert = src != dst && src.serializerFormat() != dst.serializerFormat()
+	r.convert = src != dst && src.SerializerFormat() != dst.SerializerFormat()
 
-	in, _, err := openInput(c.Args().First(), env.Stdin)
+	from := c.String(flagFrom)
+	switch {
+	case from != "" && c.Args().Present():
+		return usageHint("give the input as --from FILE or as the argument, not both", "--from %s and argument %s", from, c.Args().First())
+	case from == "":
+		from = c.Args().First()
+	}
+	in, _, err := openInput(from, env.Stdin)
 	if err != nil {
 		return err
 	}
@@ -155,6 +165,13 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			return ioErr(fmt.Errorf("output: %w", err))
 		}
 		defer os.Remove(f.Name())
+		// the file replaced keeps its mode (a new one stays 0600: tokens are secrets)
+		if st, err := os.Stat(o); err == nil && st.Mode().IsRegular() {
+			if err := f.Chmod(st.Mode().Perm()); err != nil {
+				f.Close()
+				return ioErr(fmt.Errorf("output: %w", err))
+			}
+		}
 		defer f.Close()
 		var ctx context.Context
 		ctx, intr = catchInterrupts(c.Context)
@@ -217,10 +234,17 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	if r.dryRun {
 		msg = "dry run, nothing written: " + msg
 	}
-	if r.json && r.dryRun {
-		b, _ := marshalJSON(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
-			"invalid": stats.invalid, "by_key": stats.byKey, "failures": stats.failures}})
-		fmt.Fprintf(u.out, "%s\n", b)
+	if r.json {
+		// verify's summary shape, plus what rotate did
+		sum := inspect.NewSummary()
+		sum.Tokens, sum.Valid, sum.Invalid, sum.ByKey, sum.Failures = stats.lines, stats.rotated, stats.invalid, stats.byKey, stats.failures
+		b, _ := marshalJSON(map[string]any{"summary": struct {
+			*inspect.Summary
+			Rotated int  `json:"rotated"`
+			Kept    int  `json:"kept"`
+			DryRun  bool `json:"dry_run"`
+		}{sum, stats.rotated, stats.kept, r.dryRun}})
+		fmt.Fprintf(u.out, "%s\n", b) // with -o FILE the rows went to the file, the summary comes here
 	}
 	if !r.json || r.dryRun || u.errTTY {
 		u.infof("%s", msg)
@@ -247,6 +271,12 @@ type rotateDone struct {
 // run: a reader cuts the input into blocks of whole lines, workers rotate blocks, a writer writes
 // them in input order. At most 2*workers blocks are in flight: memory does not grow with the input.
 func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) (*rotateStats, error) {
+	return runBlocks(in, out, errw, workers, r.block)
+}
+
+// runBlocks is rotate's pipeline for any line-by-line job (encode --jsonl too): block turns a block
+// of whole lines, the first numbered firstLine, into output, messages and counts.
+func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block func(data []byte, firstLine int) rotateDone) (*rotateStats, error) {
 	jobs := make(chan rotateJob, workers)
 	order := make(chan chan rotateDone, 2*workers)
 	var wg sync.WaitGroup
@@ -255,7 +285,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.done <- r.block(j.data, j.firstLine)
+				j.done <- block(j.data, j.firstLine)
 			}
 		}()
 	}
@@ -356,9 +386,9 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 		if err != nil {
 			out = out[:before]
 			st.invalid++
-			st.failures[errKind(err)]++
+			st.failures[inspect.ErrKind(err)]++
 			if r.json {
-				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error()})
+				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": inspect.ErrKind(err)})
 				out = append(append(out, b...), '\n')
 				if r.dryRun {
 					out = out[:before]
@@ -436,14 +466,14 @@ type pairReader struct {
 // timing says nothing of which key matched); a batch rotation on the operator's machine has no such
 // observer, so it tries first the pair that read the previous token, and falls back to the whole
 // keyring read when that pair does not verify. The tokens read and the keys reported are the same.
-func encryptPairs(p *provider) ([]pairReader, error) {
-	spec := p.specs[0]
+func encryptPairs(p *keyring.Provider) ([]pairReader, error) {
+	spec := p.Specs()[0]
 	var out []pairReader
 	for _, e := range spec.Keys {
 		for _, sk := range spec.SignKeys {
 			one := spec
 			one.Keys, one.SignKeys = []string{e}, []string{sk}
-			t, _, err := buildTransformer(one, p.Profile, p.keys, p.iv)
+			t, _, err := p.BuildTransformer(one)
 			if err != nil {
 				return nil, err
 			}
@@ -511,7 +541,7 @@ func layerKeys(layers []transform.Layer) []string {
 func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 	f := codec.Found{Source: "bare", Raw: text}
 	if !r.bare {
-		fs, err := r.a.found(text)
+		fs, err := r.a.Found(text)
 		if err != nil {
 			return out, nil, fmt.Errorf("%w: %v", transform.ErrMalformed, err)
 		}
@@ -574,7 +604,7 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 		line = newRaw
 	case "set-cookie":
 		if r.dst != r.src {
-			line, err = codec.RenderSetCookie(r.dst.Name, rewritten, r.dst.Cookie, r.a.now, r.dst.Profile)
+			line, err = codec.RenderSetCookie(r.dst.Name, rewritten, r.dst.Cookie, r.a.Now, r.dst.Profile)
 			if err != nil {
 				return out, nil, err
 			}
@@ -598,18 +628,17 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 }
 
 // convertPayload re-serializes a session from src's format into dst's (e.g. Ktor text into JSON).
-func convertPayload(payload string, src, dst *provider) (string, error) {
-	_, v, err := serializer.Decode(payload, src.serializerFormat(), src.Profile)
+func convertPayload(payload string, src, dst *keyring.Provider) (string, error) {
+	_, v, err := serializer.DecodeWith(payload, src.SerializerFormat(), src.TextStyle, src.Profile)
 	if err != nil {
 		return "", fmt.Errorf("%w: payload does not decode: %v", transform.ErrMalformed, err)
 	}
-	want := dst.serializerFormat()
+	want := dst.SerializerFormat()
 	if want == "" {
 		want = serializer.DefaultFormat(dst.Profile)
 	}
 	if want == serializer.FormatJSON {
-		b, err := marshalJSON(v)
-		return string(b), err
+		return serializer.Encode(v, serializer.FormatJSON, dst.Profile) // kotlinx Json: NaN refused, Ktor 3's escapes
 	}
-	return serializer.EncodeFields(v.Fields, dst.Profile)
+	return serializer.EncodeFieldsWith(v.Fields, dst.TextStyle, dst.Profile)
 }

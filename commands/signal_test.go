@@ -64,8 +64,8 @@ func TestPurgeSignals(t *testing.T) {
 			cmd.Process.Signal(sig)
 			cmd.Wait()
 			actual := n - countFiles(t, root)
-			var res purgeResult
-			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+			var res purgeResult // the summary: the last line (before it, one object per session removed)
+			if err := json.Unmarshal([]byte(lastLine(out.String())), &res); err != nil {
 				t.Fatalf("summary %q: %v", out, err)
 			}
 			t.Logf("exit %d, %s; %d removed", cmd.ProcessState.ExitCode(), strings.TrimSpace(errb.String()), actual)
@@ -222,8 +222,8 @@ func TestPurgeProgressLine(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	var res purgeResult
-	if i := bytes.IndexByte(out, '{'); i >= 0 {
-		json.Unmarshal(bytes.TrimSpace(out[i:bytes.IndexByte(out[i:], '}')+i+1]), &res)
+	if m := regexp.MustCompile(`\{"store"[^\n]*\}`).Find(out); m != nil {
+		json.Unmarshal(m, &res)
 	}
 	lines := regexp.MustCompile(`sessionctl: removed ([0-9]+) of ([0-9]+) matched`).FindAllSubmatch(out, -1)
 	if len(lines) == 0 || res.Removed != 1500 {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -50,8 +51,9 @@ func (s *store) checkRemoval() error {
 	return nil
 }
 
-func (s *store) read(id string) (string, error) { return s.Read(context.Background(), id) }
-func (s *store) describe() string               { return s.name }
+// Lookup and Describe make a store the inspect.Store of tracker = id sessions.
+func (s *store) Lookup(id string) (string, error) { return s.Read(context.Background(), id) }
+func (s *store) Describe() string                 { return s.name }
 
 // openStore: dir:PATH (or a bare path) or redis://… / rediss://…
 func openStore(ctx context.Context, url string, env Env) (*store, error) {
@@ -88,7 +90,7 @@ func filterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "older-than", Usage: "only sessions last modified more than `AGE` ago (30d, 12h, 90m)"},
 		&cli.StringFlag{Name: "newer-than", Usage: "only sessions last modified less than `AGE` ago"},
-		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches: `FIELD=VALUE` (repeat: all must match)"},
+		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches `FIELD=VALUE`, FIELD!=VALUE, FIELD<VALUE (<=, >, >=: numbers, or times: now, now-30d, RFC 3339; epoch fields in s or ms); a list field matches an element; commas are part of VALUE; repeat: all must match"},
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
@@ -118,7 +120,19 @@ EXAMPLES:
 				Description: `EXAMPLES:
    sessionctl storage list --store dir:/var/lib/app/sessions --older-than 30d
    sessionctl storage list --store dir:/var/lib/app/sessions --json | jq -r .id
-   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42`,
+   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42
+   sessionctl storage list --store dir:/srv/s --match 'name=Smith, John' --match roles=admin
+   sessionctl storage list --store dir:/srv/s --match 'expiration<now' --match 'loginCount>=3'
+
+MATCH:
+   FIELD=VALUE    the field's text is VALUE (string without quotes, number, true/false, null);
+                  a list or set field: some element is VALUE; 3 = 3.0 for numbers
+   FIELD!=VALUE   the field is there and is not VALUE (no element is, for a list)
+   FIELD<VALUE    also <=, >, >=: a number, or a time: now, now-30d, now+12h, 2024-01-31T00:00:00Z,
+                  2024-01-31; a number field is then a Unix time in seconds, or milliseconds when
+                  above 10^11; a string field an RFC 3339 time
+   A session without the field (or one it cannot compare) matches no condition, != included.
+   name.sub reaches into a nested object. Commas and spaces are part of VALUE.`,
 				ArgsUsage: " ",
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
@@ -164,11 +178,23 @@ and exits 130 or 143.
 EXAMPLES:
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --dry-run
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
-   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json`,
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json
+   sessionctl storage purge --store dir:/var/lib/app/sessions --match 'expiration<now' --yes
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --older-than 90d --yes --rate 500/s
+   sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes --ids > removed.txt
+
+--json prints one object per session removed (with --dry-run: that would be), then a summary
+{"store", "matched", "removed", "changed", "missing", "not_sessions", "unknown", "undecodable",
+"pruned_dirs", "bytes", "dry_run"}; --ids prints the ids alone. Only the sessions the store confirmed
+removed are printed (not one rewritten since it matched, or already gone).
+
+--match: see 'sessionctl storage list --help'.`,
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
 					&cli.BoolFlag{Name: "all", Usage: "without a filter: remove every session of the store"},
+					&cli.BoolFlag{Name: "ids", Usage: "print the id of each session removed (or, with --dry-run, that would be), one per line"},
+					&cli.StringFlag{Name: "rate", Usage: "remove at most `N/s` sessions a second (or N/m a minute), to spare a busy store"},
 				),
 				Action: func(c *cli.Context) error { return runStoragePurge(c, env, u) },
 			},
@@ -190,6 +216,7 @@ type storeContext struct {
 	st      *store
 	profile transform.Profile
 	format  serializer.Format
+	style   serializer.TextStyle
 
 	strict      bool  // --strict: a session --match cannot decode is an error
 	undecodable int   // sessions --match could not decode (and did not match)
@@ -201,14 +228,14 @@ func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &storeContext{profile: "3"}
+	sc := &storeContext{} // no provider: the newest release reads
 	url := c.String(flagStore)
 	if kr != nil && prov != "" {
-		p, err := kr.provider(prov)
+		p, err := kr.Provider(prov)
 		if err != nil {
 			return nil, configErr(err)
 		}
-		sc.profile, sc.format = p.Profile, p.serializerFormat()
+		sc.profile, sc.format, sc.style = p.Profile, p.SerializerFormat(), p.TextStyle
 		if url == "" {
 			if p.Storage == "" {
 				return nil, usageErr("provider %s has no storage: give --store", p.Name)
@@ -236,16 +263,21 @@ type entryView struct {
 	Error    string          `json:"error,omitempty"`
 }
 
-type fieldMatch struct{ name, value string }
+type fieldMatch = serializer.Match
 
-func parseMatches(c *cli.Context) ([]fieldMatch, error) {
+// parseMatches: the --match conditions (serializer.ParseMatch), now being the clock of --now.
+func parseMatches(c *cli.Context, now time.Time) ([]fieldMatch, error) {
 	var ms []fieldMatch
 	for _, m := range c.StringSlice("match") {
-		i := strings.IndexByte(m, '=')
-		if i <= 0 {
-			return nil, usageErr("--match %q: want FIELD=VALUE", m)
+		fm, err := serializer.ParseMatch(m, now)
+		if err != nil {
+			var me *serializer.MatchError
+			if errors.As(err, &me) {
+				return nil, usageHint("want "+serializer.MatchSyntax+"; see 'sessionctl storage list --help'", "--match %q: %s", m, me.Detail)
+			}
+			return nil, usageErr("--match %q: %v", m, err)
 		}
-		ms = append(ms, fieldMatch{m[:i], m[i+1:]})
+		ms = append(ms, fm)
 	}
 	return ms, nil
 }
@@ -277,7 +309,7 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 	if err != nil {
 		return nil, o, nil, err
 	}
-	ms, err := parseMatches(c)
+	ms, err := parseMatches(c, o.Now)
 	if err != nil {
 		return nil, o, nil, err
 	}
@@ -290,7 +322,7 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 
 // decodeEntry fills the session of a view from its stored text.
 func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value, bool) {
-	f, val, err := serializer.Decode(text, sc.format, sc.profile)
+	f, val, err := serializer.DecodeWith(text, sc.format, sc.style, sc.profile)
 	v.Format = string(f)
 	if err != nil {
 		v.Error = err.Error()
@@ -304,26 +336,7 @@ func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value
 
 func matches(val serializer.Value, ms []fieldMatch) bool {
 	for _, m := range ms {
-		ok := false
-		for _, f := range val.Fields {
-			if f.Name != m.name {
-				continue
-			}
-			b, err := marshalJSON(f.Value)
-			if err != nil {
-				break
-			}
-			s := string(b)
-			if len(s) >= 2 && s[0] == '"' {
-				var str string
-				if json.Unmarshal(b, &str) == nil {
-					s = str
-				}
-			}
-			ok = s == m.value
-			break
-		}
-		if !ok {
+		if !m.Matches(val) {
 			return false
 		}
 	}
@@ -532,7 +545,7 @@ func ageString(d time.Duration) string {
 	if d < 0 {
 		return "in the future"
 	}
-	return humanDuration(d) + " old"
+	return inspect.HumanDuration(d) + " old"
 }
 
 func storageErr(err error) error {
@@ -600,12 +613,12 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 		row("modified", fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second)))
 	}
 	if v.TTL != nil {
-		row("ttl", humanDuration(time.Duration(*v.TTL)*time.Second))
+		row("ttl", inspect.HumanDuration(time.Duration(*v.TTL)*time.Second))
 	}
 	row("value", text)
 	row("format", v.Format)
 	if ok {
-		writeFields(u.out, st, fieldViews(val))
+		writeFields(u.out, st, inspect.FieldViews(val))
 	} else if v.Error != "" {
 		row("error", st.Bad.Render(v.Error))
 	}
@@ -724,14 +737,14 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 	// ids go to the storage in batches (InvalidateMany), which count the sessions that were
 	// there: an id that names no session is no error (as in Ktor) but is reported as not found
 	var res invalidateResult
-	var done storage.RemoveResult
+	var done storage.RemoveCounts
 	pending := make([]string, 0, invalidateBatch)
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
 		r, err := sc.st.batch.InvalidateMany(ctx, pending)
-		done.Add(r)
+		done.Add(r.RemoveCounts)
 		res.NotProcessed += len(pending) - r.Done()
 		pending = pending[:0]
 		return err
@@ -916,7 +929,15 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	defer sc.st.close()
-	dry, asJSON := c.Bool("dry-run"), c.Bool(flagJSON)
+	dry, asJSON, ids := c.Bool("dry-run"), c.Bool(flagJSON), c.Bool("ids")
+	if asJSON && ids {
+		return usageErr("--json and --ids: choose one")
+	}
+	rate, err := parseRate(c.String("rate"))
+	if err != nil {
+		return err
+	}
+	lim := newLimiter(rate)
 	if !hasFilter(o, ms) && !c.Bool("all") {
 		return usageHint("give a filter (--older-than, --newer-than, --match, --id-prefix), or --all to remove every session (with --dry-run to see them first)",
 			"purge without a filter would remove every session of %s", sc.st.name)
@@ -951,8 +972,24 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	w := bufio.NewWriter(u.out)
 	defer w.Flush()
 	res := purgeResult{Store: sc.st.name, DryRun: dry}
-	var done storage.RemoveResult
+	var done storage.RemoveCounts
 	var pending []storage.Entry
+	var views []*entryView // --json, --ids: the sessions of the batch, printed once removed
+	emit := func(v *entryView) {
+		switch {
+		case ids:
+			w.WriteString(v.ID)
+			w.WriteByte('\n')
+		case asJSON:
+			b, _ := marshalJSON(v)
+			w.Write(b)
+			w.WriteByte('\n')
+		}
+	}
+	batchSize := 1000
+	if rate > 0 {
+		batchSize = max(1, min(1000, int(rate/10))) // about ten batches a second
+	}
 	var removed atomic.Int64
 	// SCAN returns a key twice when Redis resizes its table during the walk (a purge shrinks it):
 	// a key seen while its removal is pending, or in the batch just removed (described before that
@@ -964,6 +1001,9 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		}
 		lastBatch, inBatch = inBatch, lastBatch
 		clear(inBatch)
+		if err := lim.wait(ctx, len(pending)); err != nil {
+			return err
+		}
 		var r storage.RemoveResult
 		var err error
 		if sc.st.cond != nil {
@@ -975,9 +1015,14 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			}
 			r, err = sc.st.batch.InvalidateMany(ctx, ids)
 		}
-		done.Add(r)
+		done.Add(r.RemoveCounts)
 		removed.Store(int64(done.Removed))
-		pending = pending[:0]
+		for i, v := range views {
+			if i < len(r.Outcomes) && r.Outcomes[i] == storage.OutcomeRemoved {
+				emit(v) // only what the store confirmed removed
+			}
+		}
+		pending, views = pending[:0], views[:0]
 		return err
 	}
 	var matched atomic.Int64
@@ -998,17 +1043,19 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		matched.Store(int64(res.Matched))
 		res.Bytes += e.Size
 		if dry {
-			if asJSON {
-				b, _ := marshalJSON(v)
-				w.Write(b)
-				w.WriteByte('\n')
+			if asJSON || ids {
+				emit(v)
 			} else {
 				fmt.Fprintf(w, "would remove %s  %d B  %s\n", quoteID(v.ID), v.Size, ageString(time.Duration(v.Age)*time.Second))
 			}
 			return nil
 		}
 		e.Value = "" // the id and the Version are what removal needs
-		if pending = append(pending, e); len(pending) >= 1000 {
+		pending = append(pending, e)
+		if asJSON || ids {
+			views = append(views, v)
+		}
+		if len(pending) >= batchSize {
 			return flush()
 		}
 		return nil
@@ -1026,7 +1073,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	case err != nil:
 		res.Error = err.Error()
 	}
-	if asJSON && !dry {
+	if asJSON {
 		b, _ := marshalJSON(res)
 		fmt.Fprintf(w, "%s\n", b)
 	}
@@ -1144,6 +1191,58 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 			bar = "▏"
 		}
 		fmt.Fprintf(u.out, "    %-8s %7d  %s\n", b.Label, b.Count, st.Key.Render(bar))
+	}
+	return nil
+}
+
+// parseRate reads --rate: N/s or N/m (N may have a fraction: 0.5/s); 0 when not given.
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, ok := strings.Cut(s, "/")
+	per := map[string]float64{"s": 1, "sec": 1, "m": 60, "min": 60}[unit]
+	n, err := strconv.ParseFloat(num, 64)
+	if !ok || per == 0 || err != nil || n <= 0 || n > 1e9 {
+		return 0, usageErr("--rate %q: want sessions per second or minute, e.g. 500/s or 600/m", s)
+	}
+	return n / per, nil
+}
+
+// limiter paces removals at a rate a second: wait(n) returns when n more fit since the start.
+type limiter struct {
+	rate  float64 // per second; 0 = no limit
+	start time.Time
+	done  float64
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func newLimiter(rate float64) *limiter {
+	return &limiter{rate: rate, now: time.Now, sleep: func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}}
+}
+
+func (l *limiter) wait(ctx context.Context, n int) error {
+	if l.rate <= 0 {
+		return nil
+	}
+	if l.start.IsZero() {
+		l.start = l.now()
+	}
+	// the batch may start once the ones before it are due
+	due := l.start.Add(time.Duration(l.done / l.rate * float64(time.Second)))
+	l.done += float64(n)
+	if d := due.Sub(l.now()); d > 0 {
+		return l.sleep(ctx, d)
 	}
 	return nil
 }

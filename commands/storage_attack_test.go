@@ -323,7 +323,13 @@ func TestAttackPurgeRewritten(t *testing.T) {
 		}
 		return true
 	})
-	t.Logf("purge: %v; %s", err, strings.TrimSpace(out.String()))
+	summary := lastLine(out.String())
+	t.Logf("purge: %v; %s", err, summary)
+	// --json prints one object per session removed: exactly those the store confirmed
+	printed := strings.Count(out.String(), `{"id":`)
+	if want := regexp.MustCompile(`"removed":([0-9]+)`).FindStringSubmatch(summary); want == nil || fmt.Sprint(printed) != want[1] {
+		t.Errorf("%d sessions printed as removed, summary %s", printed, summary)
+	}
 	t.Logf("ATTACK purge with live writers: %d of %d rewritten sessions lost (%d writes failed)", lost, lost+kept, failed.Load())
 	if lost > 0 {
 		t.Errorf("%d rewritten sessions lost", lost)

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
 func verifyCommand(env Env, u *ui) *cli.Command {
@@ -15,60 +16,33 @@ func verifyCommand(env Env, u *ui) *cli.Command {
 		Name:      "verify",
 		Usage:     "check tokens tersely: one line (or JSON object) per token, exit status 0 only if all are valid",
 		ArgsUsage: "[VALUE...|-]",
-		Description: `Reads tokens from the arguments, or one per line from stdin ('-' or no argument).
+		Description: `Reads tokens from the arguments, or one per line from --from FILE, or from stdin ('-' or no
+argument). An argument that names an existing file is still read as a token, with a hint: did you
+mean --from FILE?
 A token is a bare value, NAME=value, a Cookie: header or a Set-Cookie: line (see inspect).
 Over several tokens it ends with a rotation-readiness summary: how many tokens verified under
 each key id, encrypt format and serializer, and how many failed and why.
 
 EXAMPLES:
    sessionctl verify --keys keys.toml --provider USER_SESSION < tokens.txt
+   sessionctl verify --keys keys.toml --provider USER_SESSION --from tokens.txt
    sessionctl verify --keys keys.toml --json --bare --encoding raw - < values.txt | jq .ok
+   sessionctl verify --keys keys.toml --json < tokens.txt | jq -r 'select(.ok == false) | .error_code'
+
+A line is VALID, VALID · EXPIRED (a Set-Cookie line whose Max-Age/Expires has passed) or INVALID;
+the exit status is 0 only when every token is valid and none expired (--allow-expired: expired
+cookies count as valid for the exit status; see 'sessionctl inspect
+--help' for the verdicts; JSON: verdict, expired, expires_in_seconds, error_code).
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
 			&cli.BoolFlag{Name: flagBare, Usage: "every input is a bare value, never NAME=value or a header"},
 			encodingFlag("how bare values are cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but the summary; the exit status tells"},
+			fromFlag(),
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runVerify(c, env, u) },
-	}
-}
-
-type verifySummary struct {
-	Tokens     int            `json:"tokens"`
-	Valid      int            `json:"valid"`
-	Invalid    int            `json:"invalid"`
-	ByKey      map[string]int `json:"by_key"`
-	ByFormat   map[string]int `json:"by_encrypt_format,omitempty"`
-	BySerial   map[string]int `json:"by_serializer"`
-	Failures   map[string]int `json:"failures"`
-	UnusedKeys []string       `json:"unused_keys,omitempty"`
-}
-
-func newSummary() *verifySummary {
-	return &verifySummary{ByKey: map[string]int{}, ByFormat: map[string]int{}, BySerial: map[string]int{}, Failures: map[string]int{}}
-}
-
-func (s *verifySummary) add(r tokenResult) {
-	s.Tokens++
-	if !r.OK {
-		s.Invalid++
-		k := r.errKind
-		if k == "" {
-			k = "other"
-		}
-		s.Failures[k]++
-		return
-	}
-	s.Valid++
-	for _, k := range r.keyIDs {
-		s.ByKey[k]++
-	}
-	if r.encFormat != "" {
-		s.ByFormat[r.encFormat]++
-	}
-	if r.Format != "" {
-		s.BySerial[r.Format]++
 	}
 }
 
@@ -80,9 +54,9 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	asJSON, quiet := c.Bool(flagJSON), c.Bool("quiet")
 	out := bufio.NewWriterSize(u.out, 64<<10)
 	defer out.Flush()
-	sum := newSummary()
-	emit := func(r tokenResult) error {
-		sum.add(r)
+	sum := inspect.NewSummary()
+	emit := func(r inspect.Result) error {
+		sum.Add(r)
 		if quiet {
 			return nil
 		}
@@ -98,7 +72,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	one := func(text string, line int) error {
-		r, err := a.verifyOne(text)
+		r, err := a.VerifyOne(text)
 		if err != nil {
 			return configErr(err)
 		}
@@ -106,14 +80,22 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 		return emit(r)
 	}
 	args := c.Args().Slice()
+	from := c.String(flagFrom)
+	if from != "" && len(args) > 0 {
+		return usageHint("give tokens as arguments or in --from FILE, not both", "--from %s and %d argument(s)", from, len(args))
+	}
 	if len(args) > 0 && !(len(args) == 1 && args[0] == "-") {
 		for i, v := range args {
+			hintFromFile(u, v)
 			if err := one(v, i+1); err != nil {
 				return err
 			}
 		}
 	} else {
-		in, _, err := openInput(c.Args().First(), env.Stdin)
+		if from == "" {
+			from = c.Args().First()
+		}
+		in, _, err := openInput(from, env.Stdin)
 		if err != nil {
 			return err
 		}
@@ -128,8 +110,8 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 				return ioErr(fmt.Errorf("reading input: %w", err))
 			}
 			if lr.long {
-				r := tokenResult{Line: n, Source: "bare", Layers: []layerResult{}}
-				r.fail("too-long", fmt.Sprintf("line %d is longer than %d bytes: skipped", n, maxLine))
+				r := inspect.Invalid("too-long", fmt.Sprintf("line %d is longer than %d bytes: skipped", n, maxLine))
+				r.Line = n
 				if err := emit(r); err != nil {
 					return err
 				}
@@ -146,7 +128,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	if sum.Tokens == 0 {
 		return usageErr("no tokens in the input")
 	}
-	sum.UnusedKeys = a.unusedKeys(sum)
+	sum.UnusedKeys = a.UnusedKeys(sum)
 	if asJSON {
 		b, _ := marshalJSON(map[string]any{"summary": sum})
 		out.Write(b)
@@ -154,34 +136,10 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	} else if sum.Tokens > 1 || quiet {
 		renderSummary(out, u, sum)
 	}
-	if sum.Invalid > 0 {
+	if sum.Invalid > 0 || sum.Expired > 0 && !c.Bool(flagAllowExpired) {
 		return silentExit(ExitInvalid)
 	}
 	return nil
-}
-
-// verifyOne: the provider's token in one input (line or argument); exactly one result.
-func (a *analyzer) verifyOne(text string) (tokenResult, error) {
-	fs, err := a.found(text)
-	if err != nil || len(fs) == 0 {
-		r := tokenResult{Source: "bare", Layers: []layerResult{}}
-		if err != nil {
-			r.fail("malformed", err.Error())
-		} else {
-			r.fail("malformed", "no session cookie in the input")
-		}
-		return r, nil
-	}
-	pick := fs[0]
-	if names := a.names(); len(names) > 0 && len(fs) > 1 {
-		for _, f := range fs {
-			if containsString(names, f.Name) {
-				pick = f
-				break
-			}
-		}
-	}
-	return a.analyze(pick)
 }
 
 func containsString(list []string, s string) bool {
@@ -191,26 +149,4 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// unusedKeys: key ids of the providers used that verified no token: safe to drop from reads.
-func (a *analyzer) unusedKeys(s *verifySummary) []string {
-	if a.kr == nil || s.Valid == 0 {
-		return nil
-	}
-	var out []string
-	for _, p := range a.kr.providers {
-		for i, st := range p.Steps {
-			ids := append(append([]string{}, st.Keys...), st.SignKeys...)
-			for j, id := range ids {
-				current := j == 0 || (len(st.Keys) > 0 && j == len(st.Keys))
-				if s.ByKey[id] == 0 && !current && !containsString(out, id) {
-					out = append(out, id)
-				}
-			}
-			_ = i
-		}
-	}
-	sort.Strings(out)
-	return out
 }

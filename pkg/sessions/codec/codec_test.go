@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,11 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 var profiles = []transform.Profile{transform.Profile10, transform.Profile16, transform.Profile2, transform.Profile3}
+
+// goldenReleases are the releases the render golden is written for: each
+// side of every change point of the cookie layer.
+var goldenReleases = []transform.Profile{"1.0.0", "1.0.1", "1.1.0", "1.1.2", "1.2.0", "1.3.0", "1.4.3", "1.5.3", "1.6.8",
+	"2.1.0", "2.1.1", "2.1.3", "2.2.0", "2.3.13", "3.0.0", "3.0.2", "3.5.2"}
 
 func TestEncodeByProfile(t *testing.T) {
 	tests := []struct {
@@ -143,8 +150,9 @@ func TestDefaultCookieConfig(t *testing.T) {
 			t.Errorf("%s: %+v", p, c)
 		}
 	}
-	if ServerReadEncoding(Base64, transform.Profile16) != URI || ServerReadEncoding(Base64, transform.Profile2) != Base64 {
-		t.Error("ServerReadEncoding")
+	if ServerReadEncoding(Base64, "1.6.5") != URI || ServerReadEncoding(Base64, "1.6.6") != Base64 ||
+		ServerReadEncoding(Base64, transform.Profile16) != Base64 || ServerReadEncoding(Raw, "1.0.0") != URI {
+		t.Error("ServerReadEncoding: before 1.6.6 Ktor URI-decodes the session cookie, from 1.6.6 it uses the configured encoding")
 	}
 }
 
@@ -170,7 +178,11 @@ func TestRenderGolden(t *testing.T) {
 		{"full", "SESSION", "v", full, false},
 		{"base64 extensions", "SESSION", "v", CookieConfig{MaxAge: 60, Encoding: Base64, Extensions: []Extension{{"SameSite", ptr("Lax")}}}, false},
 		{"huge max age", "SESSION", "v", CookieConfig{MaxAge: 3000000000}, false},
+		{"max age 1e16", "SESSION", "v", CookieConfig{MaxAge: 1e16}, false},
+		{"max age int64", "SESSION", "v", CookieConfig{MaxAge: math.MaxInt64}, false},
 		{"session cookie", "SESSION", "v", CookieConfig{MaxAge: 0, Path: "/"}, false},
+		{"zero max age", "SESSION", "v", CookieConfig{MaxAge: 0, ZeroMaxAge: true, Path: "/"}, false},
+		{"negative", "SESSION", "v", CookieConfig{MaxAge: -5}, false},
 		{"domain blank", "SESSION", "v", CookieConfig{MaxAge: 60, Domain: "a b"}, false},
 		{"name =", "SES=SION", "v", CookieConfig{}, false},
 		{"name blank", "SES SION", "v", CookieConfig{}, false},
@@ -180,7 +192,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	var b strings.Builder
 	for _, tc := range cases {
-		for _, p := range profiles {
+		for _, p := range goldenReleases {
 			c := tc.c
 			if tc.name == "default" {
 				c = DefaultCookieConfig(p)
@@ -199,7 +211,7 @@ func TestRenderGolden(t *testing.T) {
 				}
 				got = "ERROR " + ce.Ktor
 			}
-			fmt.Fprintf(&b, "%-18s %-3s %s\n", tc.name, p, got)
+			fmt.Fprintf(&b, "%-18s %-6s %s\n", tc.name, p, got)
 		}
 	}
 	golden := filepath.Join("testdata", "render.golden")
@@ -231,5 +243,25 @@ func TestRenderErrors(t *testing.T) {
 	got, err := RenderSetCookie("S", "v", CookieConfig{MaxAge: 1}, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), transform.Profile3)
 	if err != nil || got != "S=v; Max-Age=1; Expires=Sat, 01 Jan 10000 00:00:00 GMT; $x-enc=URI_ENCODING" {
 		t.Errorf("year 10000: %q %v", got, err)
+	}
+}
+
+// TestHTTPDateCache: the cached renderer of Expires writes what httpDate
+// writes, for instants in the same second, in others, interleaved, across the
+// Julian cut-over and far off.
+func TestHTTPDateCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	ms := []int64{0, -1, -999, -1000, -1001, 999, 1000, 1700000000000, 1700000000999, 1700000001000,
+		math.MaxInt64, math.MinInt64, gregorianCutover, gregorianCutover - 1, -62135596800000 - 1}
+	for range 2000 {
+		ms = append(ms, r.Int64())
+		ms = append(ms, r.Int64N(1<<46)-1<<45)
+	}
+	for i, m := range ms {
+		for _, x := range []int64{m, m, ms[max(0, i-1)], m} {
+			if got, want := string(appendHTTPDate([]byte("x"), x))[1:], httpDate(x); got != want {
+				t.Fatalf("appendHTTPDate(%d) = %q, want %q", x, got, want)
+			}
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package codec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Found is one cookie value Extract located in pasted text.
@@ -13,6 +15,10 @@ type Found struct {
 	SetCookie *SetCookie // the parsed line, for Source "set-cookie"
 	Line      int        // 1-based line of text it came from
 	Err       error      // a Cookie:/Set-Cookie: line that does not parse (an *Error)
+	// Date is the Date: header of the pasted response a Set-Cookie came in (curl -i), read as
+	// RFC 6265 reads cookie dates; nil outside a response or when it has none. Max-Age counts
+	// from it: the response was received then, not when it was pasted.
+	Date *time.Time
 }
 
 // Extract finds the cookie values in what a user pasted: a bare value,
@@ -41,6 +47,8 @@ type Found struct {
 func Extract(text string, names []string) ([]Found, error) {
 	var out []Found
 	inHeaders, inBody := false, false
+	respStart := 0 // the index in out of the first value of the current response
+	var respDate *time.Time
 	for n, line := range lines(text) {
 		ln := n + 1
 		line = strings.TrimSpace(line)
@@ -49,6 +57,7 @@ func Extract(text string, names []string) ([]Found, error) {
 		}
 		if len(line) >= 5 && strings.EqualFold(line[:5], "HTTP/") {
 			inHeaders, inBody = true, false
+			respStart, respDate = len(out), nil
 			continue
 		}
 		if inHeaders && line == "" {
@@ -59,16 +68,28 @@ func Extract(text string, names []string) ([]Found, error) {
 			continue
 		}
 		if rest, ok := trimPrefixFold(line, "Set-Cookie:"); ok {
-			out = append(out, setCookieFound(rest, ln))
+			f := setCookieFound(rest, ln)
+			if inHeaders {
+				f.Date = respDate
+			}
+			out = append(out, f)
 			continue
 		}
 		if inHeaders {
+			if rest, ok := trimPrefixFold(line, "Date:"); ok && respDate == nil {
+				if t, ok := parseCookieDate(strings.TrimSpace(rest)); ok {
+					respDate = &t
+					for i := respStart; i < len(out); i++ { // a Date after the Set-Cookie lines
+						out[i].Date = respDate
+					}
+				}
+			}
 			continue // another header of the response
 		}
 		if rest, ok := trimPrefixFold(line, "Cookie:"); ok {
-			cs, err := ParseCookieHeader(rest)
-			if err != nil {
-				out = append(out, Found{Source: "cookie", Line: ln, Err: err})
+			cs := parseCookieHeader(rest, true)
+			if len(cs) == 0 {
+				out = append(out, Found{Source: "cookie", Line: ln, Err: noPairs(rest)})
 				continue
 			}
 			for _, c := range cs {
@@ -84,6 +105,11 @@ func Extract(text string, names []string) ([]Found, error) {
 					out = append(out, headerValue(line, ln)...)
 					continue
 				}
+			}
+			// one pair of surrounding quotes goes, as in a Cookie: header (NAME="…" reads the
+			// same in every form)
+			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
 			}
 			out = append(out, Found{Source: "pair", Name: name, Raw: value, Line: ln})
 			continue
@@ -115,9 +141,9 @@ func headerValue(line string, ln int) []Found {
 		}
 	}
 	var out []Found
-	cs, err := ParseCookieHeader(line)
-	if err != nil {
-		return []Found{{Source: "cookie", Line: ln, Err: err}}
+	cs := parseCookieHeader(line, true)
+	if len(cs) == 0 {
+		return []Found{{Source: "cookie", Line: ln, Err: noPairs(line)}}
 	}
 	for _, c := range cs {
 		out = append(out, Found{Source: "cookie", Name: c.Name, Raw: c.Raw, Line: ln})
@@ -168,4 +194,9 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// noPairs is the error of a Cookie: line that holds no name=value pair.
+func noPairs(h string) error {
+	return newErr("parse cookie", "", ErrMalformed, fmt.Sprintf("no name=value pair in %s", clip(strings.TrimSpace(h))), "")
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // typed fails unless err is this package's *Error wrapping one of sentinels.
@@ -119,6 +121,36 @@ func FuzzParseCookieHeader(f *testing.F) {
 		for i := range cs {
 			if again[i] != cs[i] {
 				t.Fatalf("re-parse of %q: %q, want %q", b.String(), again, cs)
+			}
+		}
+	})
+}
+
+// Before 2.0.0 a name stops at ()<>@:/\"[]?: the narrow parse never yields such a name, and
+// where no name holds them it reads what the wide one reads.
+func FuzzParseCookieHeaderFor(f *testing.F) {
+	for _, s := range []string{"a:b=1; S=2", "c(d=\"x;S=evil\"; S=good", "a=1; b=2", "x/y=1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		narrow, err := ParseCookieHeaderFor(h, "1.6.8")
+		if err != nil {
+			t.Fatalf("%q: %v", h, err)
+		}
+		for _, c := range narrow {
+			if c.Name == "" || strings.ContainsAny(c.Name, "()<>@:/\\\"[]?;={} \t\n\v\f\r") {
+				t.Fatalf("narrow parse of %q gave the name %q", h, c.Name)
+			}
+		}
+		if !strings.ContainsAny(h, "()<>@:/\\\"[]?") {
+			wide, _ := ParseCookieHeaderFor(h, "2.0.0")
+			if len(wide) != len(narrow) {
+				t.Fatalf("%q: narrow %q, wide %q", h, narrow, wide)
+			}
+			for i := range wide {
+				if wide[i] != narrow[i] {
+					t.Fatalf("%q: narrow %q, wide %q", h, narrow, wide)
+				}
 			}
 		}
 	})
@@ -238,4 +270,38 @@ func blank(text string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzLastCookie: LastCookie is the last pair of the name in
+// ParseCookieHeaderFor's list, for every name in it and for one that is not,
+// in both of Ktor's cookie name patterns.
+func FuzzLastCookie(f *testing.F) {
+	f.Add("a=1; b=2; a=\"3\"", "a")
+	f.Add("Cookie: $x=1;S=%7B; S", "S")
+	f.Add(" ;;= x", "x")
+	f.Add("a(b=1; a=2", "a")
+	f.Fuzz(func(t *testing.T, h, name string) {
+		for _, p := range []transform.Profile{"1.6.8", "2.0.0", "3"} {
+			cs, _ := ParseCookieHeaderFor(h, p)
+			names := []string{name}
+			for _, c := range cs {
+				names = append(names, c.Name)
+			}
+			for _, n := range names {
+				raw, ok, err := LastCookie(h, n, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, found := "", false
+				for _, c := range cs {
+					if c.Name == n {
+						want, found = c.Raw, true
+					}
+				}
+				if raw != want || ok != found {
+					t.Fatalf("%s: LastCookie(%q, %q) = %q %v, want %q %v", p, h, n, raw, ok, want, found)
+				}
+			}
+		}
+	})
 }

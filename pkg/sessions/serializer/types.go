@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Optional is java.util.Optional: "#op…" when Present, "#om" when not.
@@ -23,8 +24,9 @@ func None[T any]() Optional[T] { return Optional[T]{} }
 
 func (Optional[T]) ktorOptional() {}
 
-// Set is a Kotlin Set ("#cs" in Ktor 1.x/2.x; kotlinx writes sets as lists,
-// so "#cl" under profile 3). A slice field tagged `ktor:",set"` is a Set too.
+// Set is a Kotlin Set ("#cs" as SessionSerializerReflection writes it; the
+// backward-compatible kotlinx serializer writes sets as lists, "#cl"). A
+// slice field tagged `ktor:",set"` is a Set too.
 type Set[T any] []T
 
 func (Set[T]) ktorSet() {}
@@ -96,6 +98,13 @@ type fieldInfo struct {
 	set      bool // slice as Set
 	char     bool // rune as Char
 	optional bool // may be absent on decode
+	// def (`default`): the Kotlin property has a default value (optional
+	// too), defaultJSON (`default=JSON`) as kotlinx writes it, "" the Go
+	// zero value: kotlinx Json leaves the property out when it equals its
+	// default and fills it in when absent.
+	def         bool
+	defaultJSON string
+	typ         reflect.Type
 }
 
 type structInfo struct {
@@ -133,7 +142,7 @@ func fieldsOf(t reflect.Type) *structInfo {
 			if name == "" {
 				name = lowerCamel(f.Name)
 			}
-			fi := fieldInfo{name: name, index: idx, goName: f.Name}
+			fi := fieldInfo{name: name, index: idx, goName: f.Name, typ: f.Type}
 			for _, o := range strings.Split(opts, ",") {
 				switch o {
 				case "set":
@@ -142,6 +151,12 @@ func fieldsOf(t reflect.Type) *structInfo {
 					fi.char = true
 				case "optional":
 					fi.optional = true
+				case "default":
+					fi.def, fi.optional = true, true
+				default:
+					if d, ok := strings.CutPrefix(o, "default="); ok {
+						fi.def, fi.optional, fi.defaultJSON = true, true, d
+					}
 				}
 			}
 			si.declared = append(si.declared, fi)
@@ -165,13 +180,39 @@ func sortFields(fs []fieldInfo) {
 
 // lessUTF16 is Kotlin's String.compareTo (UTF-16 unit order).
 func lessUTF16(a, b string) bool {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			return ua[i] < ub[i]
+	// unit by unit without allocating (encode --jsonl sorts every session's fields)
+	var pa, pb rune = -1, -1 // the pending low surrogate of a rune above U+FFFF
+	for {
+		ua, oka := nextUTF16(&a, &pa)
+		ub, okb := nextUTF16(&b, &pb)
+		switch {
+		case !oka || !okb:
+			return !oka && okb
+		case ua != ub:
+			return ua < ub
 		}
 	}
-	return len(ua) < len(ub)
+}
+
+// nextUTF16: the next UTF-16 unit of *s as Java would hold the string ([]rune conversion: invalid
+// UTF-8 is U+FFFD), false at the end.
+func nextUTF16(s *string, pending *rune) (rune, bool) {
+	if *pending >= 0 {
+		u := *pending
+		*pending = -1
+		return u, true
+	}
+	if *s == "" {
+		return 0, false
+	}
+	r, n := utf8.DecodeRuneInString(*s)
+	*s = (*s)[n:]
+	if r >= 0x10000 {
+		hi, lo := utf16.EncodeRune(r)
+		*pending = lo
+		return hi, true
+	}
+	return r, true
 }
 
 // lowerCamel lowers the leading run of capitals: LoginCount → loginCount,

@@ -242,7 +242,7 @@ func TestPurgeSymlinkRace(t *testing.T) {
 					}
 				}
 			}()
-			var total RemoveResult
+			var total RemoveCounts
 			yieldedOutside := 0
 			for range 2 {
 				var batch []Entry
@@ -269,7 +269,7 @@ func TestPurgeSymlinkRace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				total.Add(r)
+				total.Add(r.RemoveCounts)
 			}
 			stop()
 			wg.Wait()
@@ -337,13 +337,13 @@ func TestRemoveUnchangedLiveWriters(t *testing.T) {
 			}
 		}()
 	}
-	var res RemoveResult
+	var res RemoveCounts
 	for lo := 0; lo < len(matched); lo += 100 {
 		r, err := d.RemoveUnchanged(ctx, matched[lo:min(lo+100, len(matched))])
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Add(r)
+		res.Add(r.RemoveCounts)
 	}
 	close(removed)
 	wg.Wait()
@@ -499,5 +499,31 @@ func TestRemoveUnchangedWriterInTheWindow(t *testing.T) {
 	}
 	if err != nil || r.Changed != 3 {
 		t.Errorf("RemoveUnchanged = %+v, %v; want all 3 counted as changed (kept)", r, err)
+	}
+}
+
+// TestRemoveOutcomes: each entry's outcome is reported at its index, by every remover.
+func TestRemoveOutcomes(t *testing.T) {
+	ctx := context.Background()
+	d, _ := NewDirectory(t.TempDir())
+	m := NewMemory()
+	for _, s := range []interface {
+		Storage
+		Walker
+		ConditionalRemover
+	}{d, m} {
+		for _, id := range []string{"cc01", "cc02", "cc03"} {
+			s.Write(ctx, id, "v")
+		}
+		var es []Entry
+		s.Walk(ctx, WalkOptions{Sorted: true}, func(e Entry) error { es = append(es, e); return nil })
+		time.Sleep(10 * time.Millisecond)
+		s.Write(ctx, "cc02", "v2") // changed
+		s.Invalidate(ctx, "cc03")  // gone
+		r, err := s.RemoveUnchanged(ctx, es)
+		want := []Outcome{OutcomeRemoved, OutcomeChanged, OutcomeMissing}
+		if err != nil || fmt.Sprint(r.Outcomes) != fmt.Sprint(want) || r.RemoveCounts != (RemoveCounts{Removed: 1, Changed: 1, Missing: 1}) {
+			t.Errorf("%T: %+v, %v; want outcomes %v", s, r, err, want)
+		}
 	}
 }

@@ -79,26 +79,26 @@ func (m *Memory) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveRe
 }
 
 func (m *Memory) remove(ctx context.Context, n int, item func(int) (string, Version)) (RemoveResult, error) {
-	var r RemoveResult
+	out := make([]Outcome, n)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i := range n {
 		if err := ctx.Err(); err != nil {
-			return r, &Error{Store: "memory", Op: "purge", Err: err}
+			return resultOf(out), &Error{Store: "memory", Op: "purge", Err: err}
 		}
 		id, want := item(i)
 		e, ok := m.sessions[id]
 		switch {
 		case !ok:
-			r.Missing++
+			out[i] = OutcomeMissing
 		case want != (Version{}) && memVersion(e.version) != want:
-			r.Changed++
+			out[i] = OutcomeChanged
 		default:
 			delete(m.sessions, id)
-			r.Removed++
+			out[i] = OutcomeRemoved
 		}
 	}
-	return r, nil
+	return resultOf(out), nil
 }
 
 // Lookup returns the entry of id.

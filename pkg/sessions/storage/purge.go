@@ -58,12 +58,11 @@ func (d *Directory) removeMany(ctx context.Context, n int, item func(i int) (id,
 	}
 	defer done()
 	var (
-		counts  [4]atomic.Int64 // by outcome
-		unknown atomic.Int64
-		next    atomic.Int64
-		once    sync.Once
-		first   error
-		wg      sync.WaitGroup
+		outcomes = make([]Outcome, n) // each written by the one worker that removes it
+		next     atomic.Int64
+		once     sync.Once
+		first    error
+		wg       sync.WaitGroup
 	)
 	stop := make(chan struct{})
 	fail := func(err error) {
@@ -96,17 +95,15 @@ func (d *Directory) removeMany(ctx context.Context, n int, item func(i int) (id,
 					id, rel, want := item(i)
 					o, err := rm(rel, want)
 					if err != nil {
-						unknown.Add(1)
+						outcomes[i] = OutcomeUnknown
 						fail(d.err("purge", id, err))
 						return
 					}
-					counts[o].Add(1)
+					outcomes[i] = [...]Outcome{gone: OutcomeRemoved, missing: OutcomeMissing, changed: OutcomeChanged, notSession: OutcomeNotSession}[o]
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	r := RemoveResult{Removed: int(counts[gone].Load()), Missing: int(counts[missing].Load()),
-		Changed: int(counts[changed].Load()), NotSession: int(counts[notSession].Load()), Unknown: int(unknown.Load())}
-	return r, first
+	return resultOf(outcomes), first
 }

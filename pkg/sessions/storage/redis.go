@@ -282,7 +282,7 @@ func redisLastAccess(v Version) (time.Time, bool) {
 }
 
 func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
-	var res RemoveResult
+	out := make([]Outcome, n)
 	size := r.batch()
 	per := r.scriptKeys(100) // an unknown outcome covers one call: at most 100 keys
 	type call struct {
@@ -292,7 +292,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 	var calls []call
 	for lo := 0; lo < n; lo += size {
 		if err := ctx.Err(); err != nil {
-			return res, r.err("purge", "", err)
+			return resultOf(out), r.err("purge", "", err)
 		}
 		hi := min(lo+size, n)
 		calls = calls[:0]
@@ -319,17 +319,8 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 			codes, cerr := cl.cmd.Int64Slice()
 			switch {
 			case cerr == nil && len(codes) == cl.hi-cl.lo:
-				for _, v := range codes {
-					switch v {
-					case 1:
-						res.Removed++
-					case 0:
-						res.Missing++
-					case 2:
-						res.NotSession++
-					default:
-						res.Changed++
-					}
+				for j, v := range codes {
+					out[cl.lo+j] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
 				}
 			case cerr == nil:
 				if failed == nil {
@@ -344,27 +335,31 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 					failed = cerr // a refusal (NOPERM, BUSY…): the script did not run
 				}
 			default:
-				res.Unknown += cl.hi - cl.lo // sent, no reply: it may or may not have run
+				for i := cl.lo; i < cl.hi; i++ {
+					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
+				}
 			}
 		}
 		if err != nil && !isRedisReply(err) {
-			return res, r.err("purge", "", err)
+			return resultOf(out), r.err("purge", "", err)
 		}
 		if failed != nil {
-			return res, r.err("purge", "", failed)
+			return resultOf(out), r.err("purge", "", failed)
 		}
 		if len(again) > 0 {
 			if err := r.loadScripts(ctx); err != nil {
-				return res, r.err("purge", "", err)
+				return resultOf(out), r.err("purge", "", err)
 			}
 			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
-			res.Add(sub)
+			for j, o := range sub.Outcomes {
+				out[again[j]] = o
+			}
 			if err != nil {
-				return res, err
+				return resultOf(out), err
 			}
 		}
 	}
-	return res, nil
+	return resultOf(out), nil
 }
 
 // isRedisReply: an error the server replied with (the command ran and was

@@ -149,8 +149,8 @@ func testRedisRemoveUnchanged(t *testing.T, perKey bool) {
 	c.Del(ctx, "sess:"+ids[51])
 	c.HSet(ctx, "sess:"+ids[51], "f", "v")
 	res, err := r.RemoveUnchanged(ctx, matched)
-	want := RemoveResult{Removed: 248, Changed: 50, Missing: 1, NotSession: 1}
-	if err != nil || res != want {
+	want := RemoveCounts{Removed: 248, Changed: 50, Missing: 1, NotSession: 1}
+	if err != nil || res.RemoveCounts != want {
 		t.Errorf("RemoveUnchanged = %+v, %v; want %+v", res, err, want)
 	}
 	if n := c.DBSize(ctx).Val(); n != 51 {
@@ -171,7 +171,8 @@ func TestRedisNothingOutsideSessions(t *testing.T) {
 		r := NewRedis(c, "sess:", 0)
 		r.perKey = perKey
 		res, err := r.InvalidateMany(ctx, []string{"h", "l", "s", "none"})
-		if err != nil || res != (RemoveResult{Removed: 1, NotSession: 2, Missing: 1}) {
+		if err != nil || res.RemoveCounts != (RemoveCounts{Removed: 1, NotSession: 2, Missing: 1}) ||
+			fmt.Sprint(res.Outcomes) != fmt.Sprint([]Outcome{OutcomeNotSession, OutcomeNotSession, OutcomeRemoved, OutcomeMissing}) {
 			t.Errorf("perKey %v: InvalidateMany = %+v, %v", perKey, res, err)
 		}
 	}

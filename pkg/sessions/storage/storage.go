@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 // Storage is Ktor's SessionStorage: it writes, reads and invalidates the
@@ -69,8 +71,15 @@ type ConditionalRemover interface {
 	RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error)
 }
 
-// RemoveResult counts what a removal did with the sessions it was given.
+// RemoveResult is what a removal did with the sessions it was given: the
+// counts, and the outcome of each (Outcomes[i] of the i-th id or entry).
 type RemoveResult struct {
+	RemoveCounts
+	Outcomes []Outcome
+}
+
+// RemoveCounts counts the outcomes of a removal.
+type RemoveCounts struct {
 	Removed    int // removed, confirmed
 	Changed    int // changed since the walk saw them: kept (ConditionalRemover)
 	NotSession int // not a session of the store (not a regular file, a link on its path, a key of another type): left alone
@@ -78,8 +87,36 @@ type RemoveResult struct {
 	Unknown    int // outcome unknown: in a batch whose reply was lost (the server died, a timeout)
 }
 
-// Add adds o's counts to r.
-func (r *RemoveResult) Add(o RemoveResult) {
+// Outcome is what a removal did with one session.
+type Outcome uint8
+
+const (
+	OutcomeNone       Outcome = iota // not reached: the removal stopped before it
+	OutcomeRemoved                   // removed, confirmed
+	OutcomeChanged                   // changed since the walk saw it: kept
+	OutcomeNotSession                // not a session of the store: left alone
+	OutcomeMissing                   // not there
+	OutcomeUnknown                   // sent in a batch whose reply was lost
+)
+
+// count adds one outcome to the counts.
+func (c *RemoveCounts) count(o Outcome) {
+	switch o {
+	case OutcomeRemoved:
+		c.Removed++
+	case OutcomeChanged:
+		c.Changed++
+	case OutcomeNotSession:
+		c.NotSession++
+	case OutcomeMissing:
+		c.Missing++
+	case OutcomeUnknown:
+		c.Unknown++
+	}
+}
+
+// Add adds o's counts to r (the Outcomes of r stay r's).
+func (r *RemoveCounts) Add(o RemoveCounts) {
 	r.Removed += o.Removed
 	r.Changed += o.Changed
 	r.NotSession += o.NotSession
@@ -88,7 +125,16 @@ func (r *RemoveResult) Add(o RemoveResult) {
 }
 
 // Done is how many sessions the counts cover.
-func (r RemoveResult) Done() int { return r.Removed + r.Changed + r.NotSession + r.Missing + r.Unknown }
+func (r RemoveCounts) Done() int { return r.Removed + r.Changed + r.NotSession + r.Missing + r.Unknown }
+
+// resultOf counts outcomes into a RemoveResult.
+func resultOf(outcomes []Outcome) RemoveResult {
+	r := RemoveResult{Outcomes: outcomes}
+	for _, o := range outcomes {
+		r.count(o)
+	}
+	return r
+}
 
 // Lookuper is a storage that reads one session with the facts a walk gives
 // (size, age, TTL, Version), changing nothing a read by the application would
@@ -196,17 +242,22 @@ func (o WalkOptions) Match(e Entry) bool {
 	return m.id(e.ID) && m.age(e.Modified)
 }
 
-// DefaultIDGenerator returns Ktor's session id generator of a version profile
-// ("1.0", "1.6", "2", "3"; anything else is "3"), with crypto/rand in place of
-// Ktor's nonce pool: lower-case hex of 16 characters (1.0.0: one generateNonce()),
-// 32 (1.6: generateNonce()+generateNonce(), 8-byte nonces) or 64 (2.x: two
-// 16-byte nonces; 3.x: generateNonceBlocking(64)).
+// DefaultIDGenerator returns the session id generator of p's Ktor release
+// (a transform.Profile: an exact release or an alias for the newest of a
+// line; one that names no release gets the newest), with crypto/rand in
+// place of Ktor's nonce pool: lower-case hex of 16 characters before 1.5.0
+// (one generateNonce()), 32 from 1.5.0 (generateSessionId: two 16-character
+// nonces) and 64 from 3.5.0 (generateNonceBlocking(64)).
 func DefaultIDGenerator[P ~string](p P) func() (string, error) {
-	n := 64
-	switch string(p) {
-	case "1.0":
-		n = 16
-	case "1.6":
+	r := ktor.Newest()
+	if v, err := ktor.Parse(string(p)); err == nil {
+		r = v.Release
+	}
+	n := 16
+	switch {
+	case r.Has(ktor.SessionID64):
+		n = 64
+	case r.Has(ktor.SessionIDTwoNonces):
 		n = 32
 	}
 	return func() (string, error) {
