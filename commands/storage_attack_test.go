@@ -1,3 +1,5 @@
+//go:build unix
+
 package commands
 
 // Attacks on the storage commands, run against the real binary (the test binary as "sessionctl",
