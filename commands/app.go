@@ -134,11 +134,29 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 	addOutputFlags(app.Commands, ui)
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		refuseArgs(c, c.Name)
 		for _, s := range c.Subcommands {
 			s.OnUsageError = app.OnUsageError
+			refuseArgs(s, c.Name+" "+s.Name)
 		}
 	}
 	return app
+}
+
+// refuseArgs makes a command that takes no positional arguments (no ArgsUsage) refuse them
+// (exit 2) instead of ignoring them: `storage list ID` or `keys generate mac` did what the user
+// did not ask for. storage purge says what to use instead itself.
+func refuseArgs(c *cli.Command, name string) {
+	if strings.TrimSpace(c.ArgsUsage) != "" || c.Action == nil || name == "storage purge" {
+		return
+	}
+	action := c.Action
+	c.Action = func(ctx *cli.Context) error {
+		if ctx.Args().Len() > 0 {
+			return usageHint("see 'sessionctl "+name+" --help'", "%s takes no arguments (got %q)", name, ctx.Args().First())
+		}
+		return action(ctx)
+	}
 }
 
 // exit turns a command's error into a message and an exit status (the one place that does).

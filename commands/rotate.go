@@ -3,6 +3,7 @@ package commands
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"github.com/sessionctl/sessionctl/internal/fsutil"
@@ -15,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -152,9 +154,12 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	defer in.Close()
+	var input io.Reader = in
 	var out io.Writer = u.out
 	var commit func() error
-	if o := c.String("output"); o != "" && !r.dryRun {
+	var intr *interrupts // -o: SIGINT/SIGTERM remove the temporary file, say so, exit 130/143
+	o := c.String("output")
+	if o != "" && !r.dryRun {
 		f, err := os.CreateTemp(filepath.Dir(o), "."+filepath.Base(o)+".tmp-*")
 		if err != nil {
 			return ioErr(fmt.Errorf("output: %w", err))
@@ -167,6 +172,14 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 				return ioErr(fmt.Errorf("output: %w", err))
 			}
 		}
+		defer f.Close()
+		var ctx context.Context
+		ctx, intr = catchInterrupts(c.Context)
+		defer intr.release()
+		input = ctxReader{ctx, in}
+		finished := make(chan struct{})
+		defer close(finished)
+		intr.forceAfter(ctx, 2*time.Second, finished, func() { os.Remove(f.Name()) })
 		out = f
 		commit = func() error {
 			if err := f.Sync(); err != nil {
@@ -190,7 +203,11 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
-	stats, err := r.run(in, bw, u.err, workers)
+	stats, err := r.run(input, bw, u.err, workers)
+	if intr != nil && intr.caught() != nil {
+		u.errorf("interrupted by %s: %s not written (its temporary file is removed); %d lines read, %d rotated", intr.name(), o, stats.lines, stats.rotated)
+		return intr.interrupted()
+	}
 	if err != nil {
 		return err
 	}

@@ -191,7 +191,9 @@ func (c *Cache) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 }
 
 // InvalidateMany drops the ids from the cache and invalidates them in the delegate.
-func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (int, error) {
+// A delegate that cannot remove in batches is invalidated id by id, each
+// counted as removed (Storage.Invalidate does not say whether it was there).
+func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error) {
 	c.mu.Lock()
 	for _, id := range ids {
 		delete(c.entries, id)
@@ -200,12 +202,36 @@ func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 	if b, ok := c.delegate.(BatchInvalidator); ok {
 		return b.InvalidateMany(ctx, ids)
 	}
-	n := 0
-	for _, id := range ids {
+	out := make([]Outcome, len(ids))
+	for i, id := range ids {
 		if err := c.delegate.Invalidate(ctx, id); err != nil {
-			return n, err
+			return resultOf(out), err
 		}
-		n++
+		out[i] = OutcomeRemoved
 	}
-	return n, nil
+	return resultOf(out), nil
+}
+
+// RemoveUnchanged drops the entries from the cache and removes them from the
+// delegate, which must be a ConditionalRemover.
+func (c *Cache) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
+	cr, ok := c.delegate.(ConditionalRemover)
+	if !ok {
+		return RemoveResult{}, &Error{Store: "cache", Op: "purge", Err: errors.New("the wrapped storage cannot remove conditionally")}
+	}
+	c.mu.Lock()
+	for _, e := range entries {
+		delete(c.entries, e.ID)
+	}
+	c.mu.Unlock()
+	return cr.RemoveUnchanged(ctx, entries)
+}
+
+// Lookup reads through to the delegate (not through the cache), if it can.
+func (c *Cache) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	l, ok := c.delegate.(Lookuper)
+	if !ok {
+		return Entry{}, &Error{Store: "cache", Op: "read", ID: id, Err: errors.New("the wrapped storage cannot look sessions up")}
+	}
+	return l.Lookup(ctx, id, withValue)
 }

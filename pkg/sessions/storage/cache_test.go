@@ -218,7 +218,7 @@ func TestDirectoryCached(t *testing.T) {
 	if err := c.Walk(ctx, WalkOptions{}, func(Entry) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("walk through the cache: %d %v", n, err)
 	}
-	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k != 1 || err != nil {
+	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k.Removed != 1 || err != nil {
 		t.Errorf("InvalidateMany: %d %v", k, err)
 	}
 	if _, err := c.Read(ctx, "abcd"); !errors.Is(err, ErrNotFound) {
@@ -226,6 +226,41 @@ func TestDirectoryCached(t *testing.T) {
 	}
 	if _, err := c.Read(ctx, "a/b"); !errors.Is(err, ErrBadID) {
 		t.Errorf("bad id through the cache: %v", err)
+	}
+}
+
+// TestCacheOutsideInvalidate: what README says of a running service's cache: a session removed
+// from outside (another process's Directory on the same root, as the CLI's invalidate) is still
+// served by the service's Cache while it keeps being read, until it has been idle for the idle
+// timeout; and a write of a changed session through the cache puts the file back.
+func TestCacheOutsideInvalidate(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	service, _ := NewDirectoryCached(root)
+	clock := &fakeClock{t: time.Unix(1700000000, 0)}
+	service.now = clock.now
+	cli, _ := OpenDirectory(root) // the command line, in another process
+	service.Write(ctx, "abcd", "userId=%23su-1")
+	service.Read(ctx, "abcd")
+	if err := cli.Invalidate(ctx, "abcd"); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // the user keeps using it: every read within the idle timeout
+		clock.add(50 * time.Second)
+		if v, err := service.Read(ctx, "abcd"); v != "userId=%23su-1" || err != nil {
+			t.Fatalf("the cache stopped serving it: %q %v", v, err)
+		}
+	}
+	if err := service.Write(ctx, "abcd", "userId=%23su-1&n=%23i2"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := cli.Read(ctx, "abcd"); err != nil || v != "userId=%23su-1&n=%23i2" {
+		t.Errorf("a changed session written through the cache: %q %v (want the file back)", v, err)
+	}
+	cli.Invalidate(ctx, "abcd")
+	clock.add(DefaultCacheIdle)
+	if _, err := service.Read(ctx, "abcd"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after %v idle: %v, want not found", DefaultCacheIdle, err)
 	}
 }
 
@@ -256,7 +291,7 @@ func TestMemory(t *testing.T) {
 	if err := m.Invalidate(ctx, "a"); err != nil {
 		t.Errorf("second invalidate: %v", err)
 	}
-	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n != 2 || err != nil {
+	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n.Removed != 2 || n.Missing != 1 || err != nil {
 		t.Errorf("InvalidateMany %d %v", n, err)
 	}
 	n := 0
