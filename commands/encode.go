@@ -2,12 +2,13 @@ package commands
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/encode"
 	"github.com/sessionctl/sessionctl/pkg/keyring"
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
@@ -77,50 +78,19 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	value, err := p.Chain.Write(payload)
+	res, err := encode.Token(p, payload, encode.Options{Encoding: enc, SetCookie: c.Bool("set-cookie"), Now: now})
 	if err != nil {
-		return &exitError{code: ExitInvalid, err: fmt.Errorf("provider %s: %v", p.Name, err)}
-	}
-	res := struct {
-		Name      string `json:"name"`
-		Payload   string `json:"payload"`
-		Value     string `json:"transport_value"`
-		Cookie    string `json:"cookie_value,omitempty"`
-		SetCookie string `json:"set_cookie,omitempty"`
-	}{Name: p.Name, Payload: payload, Value: value}
-	out := value
-	if c.Bool("set-cookie") {
-		if p.Transport != "cookie" {
-			return usageErr("--set-cookie: provider %s uses the header transport", p.Name)
+		if errors.Is(err, encode.ErrTransport) {
+			return usageErr("--set-cookie: %v", err)
 		}
-		cc := p.Cookie
-		if enc != "" {
-			cc.Encoding = enc
-		}
-		line, err := codec.RenderSetCookie(p.Name, value, cc, now, p.Profile)
-		if err != nil {
-			return &exitError{code: ExitInvalid, err: fmt.Errorf("Set-Cookie: %v", err)}
-		}
-		res.SetCookie = line
-		out = "Set-Cookie: " + line
-	} else if p.Transport == "cookie" && enc != codec.Raw {
-		e := enc
-		if e == "" {
-			e = p.Cookie.Encoding
-		}
-		cv, err := codec.Encode(value, e, p.Profile)
-		if err != nil {
-			return &exitError{code: ExitInvalid, err: fmt.Errorf("cookie encoding %s: %v", e, err)}
-		}
-		res.Cookie = cv
-		out = cv
+		return &exitError{code: ExitInvalid, err: err}
 	}
 	if c.Bool(flagJSON) {
 		b, _ := marshalJSON(res)
 		fmt.Fprintf(u.out, "%s\n", b)
 		return nil
 	}
-	fmt.Fprintln(u.out, out)
+	fmt.Fprintln(u.out, res.Output())
 	return nil
 }
 
@@ -137,37 +107,27 @@ func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
 	if c.IsSet("payload") {
 		return c.String("payload"), nil
 	}
-	format := p.SerializerFormat()
-	if format == "" {
-		format = serializer.DefaultFormat(p.Profile)
-	}
-	var fields []serializer.Field
+	var in encode.Session
 	if c.IsSet("set") {
+		in.Fields = []serializer.Field{}
 		for _, s := range c.StringSlice("set") {
 			f, err := serializer.ParseTypedField(s)
 			if err != nil {
 				return "", usageErr("--set %q: %v", s, err)
 			}
-			fields = append(fields, f)
+			in.Fields = append(in.Fields, f)
 		}
 	} else {
-		v, err := serializer.DecodeJSON(c.String("from-json"))
-		if err != nil || v.Kind != serializer.KindJSONObject {
-			return "", usageErr("--from-json: want a JSON object: %v", err)
-		}
-		if format == serializer.FormatJSON {
-			b, err := marshalJSON(v)
-			return string(b), err
-		}
-		fields = v.Fields
+		j := c.String("from-json")
+		in.JSON = &j
 	}
-	if format == serializer.FormatJSON {
-		b, err := marshalJSON(serializer.Value{Kind: serializer.KindObject, Fields: fields})
-		return string(b), err
-	}
-	s, err := serializer.EncodeFields(fields, p.Profile)
+	s, err := encode.Payload(p, in)
 	if err != nil {
-		return "", usageErr("session fields: %v", err)
+		var ee *encode.Error
+		if errors.As(err, &ee) && ee.Op == "json" {
+			return "", usageErr("--from-json: want a JSON object: %v", ee.Cause)
+		}
+		return "", usageErr("%v", err)
 	}
 	return s, nil
 }
