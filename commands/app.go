@@ -88,6 +88,7 @@ byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
 			storageCommand(env, ui),
 			keysCommand(env, ui),
 			auditCommand(env, ui),
+			webCommand(env, ui),
 			completionCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
