@@ -134,8 +134,10 @@ type AnalyzeResponse struct {
 type Token struct {
 	// Verdict is what the CLI's human output headlines: VALID, INVALID or UNVERIFIED.
 	Verdict string `json:"verdict"`
-	// Result is inspect's Result as `sessionctl inspect --json` prints it, byte for byte.
+	// Result is inspect's Result as `sessionctl inspect --json` prints it, byte for byte; JSON is
+	// the same bytes as a string (a JavaScript object would not keep them: 1.50 becomes 1.5).
 	Result json.RawMessage `json:"result"`
+	JSON   string          `json:"json"`
 	// Fields are the session's fields with their Kotlin types (inspect's human output).
 	Fields []Field `json:"fields,omitempty"`
 	// Audit is `sessionctl audit --json`'s report of this cookie, when asked.
@@ -320,7 +322,7 @@ func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 		if err != nil {
 			return resp, err
 		}
-		tok := Token{Verdict: Verdict(r), Result: b}
+		tok := Token{Verdict: Verdict(r), Result: b, JSON: string(b)}
 		for _, fv := range r.Fields {
 			tok.Fields = append(tok.Fields, Field{Name: fv.Name, Type: fv.Type, Value: fv.Value, Warnings: fv.Warnings})
 		}
