@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sessionctl/sessionctl/pkg/audit"
@@ -75,6 +76,35 @@ func keyringOf(k Keys) (*keyring.Keyring, string, error) {
 		return kr, name, nil
 	}
 	return nil, "", nil
+}
+
+// The last pasted keyring, parsed, for the reading operations (analyze, keyring): the TOML
+// parser runs its lexer in a goroutine, and a goroutine switch is slow in WebAssembly, so parsing
+// the example keyring takes ~30 ms there (0.4 ms natively) — on every keystroke in the cookie
+// field it would be most of the analysis. Only the last keyring is kept, and none once a request
+// comes without one (the user cleared it). Encode never uses it: it may fix the IV (SetIV).
+var cache struct {
+	sync.Mutex
+	text string
+	kr   *keyring.Keyring
+	name string
+}
+
+// readKeyring is keyringOf for reading operations; the caller holds cache's lock.
+func readKeyring(k Keys) (*keyring.Keyring, string, error) {
+	if k.oneOff() || strings.TrimSpace(k.Keyring) == "" {
+		cache.text, cache.kr, cache.name = "", nil, ""
+		return keyringOf(k)
+	}
+	if cache.kr != nil && cache.text == k.Keyring {
+		return cache.kr, cache.name, nil
+	}
+	kr, name, err := keyringOf(k)
+	cache.text, cache.kr, cache.name = "", nil, ""
+	if err == nil {
+		cache.text, cache.kr, cache.name = k.Keyring, kr, name
+	}
+	return kr, name, err
 }
 
 // Error kinds of a response: what the CLI would have exited with.
@@ -266,6 +296,8 @@ func Analyze(req AnalyzeRequest) AnalyzeResponse {
 }
 
 func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
+	cache.Lock()
+	defer cache.Unlock()
 	var resp AnalyzeResponse
 	if len(req.Input) > MaxInput {
 		return resp, &Error{Kind: KindInput, msg: fmt.Sprintf("the input is %d bytes: the page reads at most %d (use `sessionctl inspect -`)", len(req.Input), MaxInput)}
@@ -278,7 +310,7 @@ func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 	if err != nil {
 		return resp, err
 	}
-	kr, prov, err := keyringOf(req.Keys)
+	kr, prov, err := readKeyring(req.Keys)
 	if err != nil {
 		return resp, err
 	}
@@ -417,7 +449,9 @@ type KeyringResponse struct {
 // Keyring parses the keys of a request: the providers for the page's pickers.
 func Keyring(req KeysRequest) KeyringResponse {
 	resp := KeyringResponse{Providers: []ProviderInfo{}}
-	kr, prov, err := keyringOf(req.Keys)
+	cache.Lock()
+	defer cache.Unlock()
+	kr, prov, err := readKeyring(req.Keys)
 	if err != nil {
 		resp.Error = errorOf(err)
 		return resp

@@ -168,3 +168,41 @@ func knownKeyCookie(t *testing.T) string {
 	}
 	return resp.Cookie
 }
+
+// The parsed keyring kept between calls is the one of the request: another text is parsed again,
+// and a request without keys drops it.
+func TestKeyringCache(t *testing.T) {
+	other := strings.Replace(exampleKeyring, "212f0c01d57af6074bfbc4cb889c7d7cd262b05a89953c9e26bbcd5a0ea91ebf", strings.Repeat("ab", 32), 1)
+	for i, c := range []struct {
+		keys    Keys
+		verdict string
+	}{
+		{Keys{Keyring: exampleKeyring}, "VALID"},
+		{Keys{Keyring: exampleKeyring}, "VALID"},
+		{Keys{Keyring: other}, "INVALID"}, // sign-2025 is another key now
+		{Keys{}, "UNVERIFIED"},
+		{Keys{Keyring: exampleKeyring}, "VALID"},
+		{Keys{Keyring: "[keys.a]\nhex = "}, ""},
+		{Keys{Keyring: exampleKeyring}, "VALID"},
+	} {
+		resp := Analyze(AnalyzeRequest{Input: exampleCookie, Keys: c.keys, Now: testNow})
+		got := ""
+		if len(resp.Tokens) == 1 {
+			got = resp.Tokens[0].Verdict
+		}
+		if got != c.verdict {
+			t.Errorf("request %d: %q, want %q (%+v)", i, got, c.verdict, resp.Error)
+		}
+		if c.keys.Keyring == "" && cache.kr != nil {
+			t.Errorf("request %d without keys: a keyring is still kept", i)
+		}
+	}
+	// a fixed IV for one encode is not the next one's
+	req := EncodeRequest{Keys: Keys{Keyring: exampleKeyring}, Provider: "USER_SESSION", Payload: ptr("{}"), Now: testNow, IV: testIV}
+	a := Encode(req)
+	req.IV = ""
+	b, c := Encode(req), Encode(req)
+	if a.Value == b.Value || b.Value == c.Value || !strings.HasPrefix(a.Value, testIV) || strings.HasPrefix(b.Value, testIV) {
+		t.Errorf("IVs: %s %s %s", a.Value[:32], b.Value[:32], c.Value[:32])
+	}
+}

@@ -12,6 +12,7 @@
 //	releases  (nothing)      → ReleasesResponse  the Ktor releases the picker offers
 //
 // The package reads no clock, environment, file or network: a request carries its own "now", and
-// a keyring's env = and file = keys are unavailable (an error naming the key). Nothing here keeps
-// keys between calls.
+// a keyring's env = and file = keys are unavailable (an error naming the key). Between calls it
+// keeps only the last pasted keyring, parsed (parsing TOML is slow in WebAssembly), and drops it
+// at the first request that comes without one.
 package webapi
