@@ -61,7 +61,7 @@ func newApp(env Env, ui *ui) *cli.App {
 		Usage:   "inspect, verify, rotate and purge the session tokens of Ktor services",
 		Description: `sessionctl reads the session cookies and stored sessions of services built on Ktor's
 sessions plugin (and of Go services using github.com/sessionctl/sessionctl/pkg/sessions),
-byte for byte as Ktor 1.0, 1.6, 2 and 3 write them.
+byte for byte as each Ktor release from 1.0.0 to 3.5.2 writes them (--ktor 3.0.0).
 
    sessionctl inspect --example              the embedded example keyring and cookie
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…'

@@ -127,6 +127,9 @@ func encodePayload(c *cli.Context, p *keyring.Provider) (string, error) {
 		if errors.As(err, &ee) && ee.Op == "json" {
 			return "", usageErr("--from-json: want a JSON object: %v", ee.Cause)
 		}
+		if errors.As(err, &ee) && ee.Op == "kotlinx" {
+			return "", &exitError{code: ExitInvalid, err: err}
+		}
 		return "", usageErr("%v", err)
 	}
 	return s, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // Flag names and their environment variables, side by side.
@@ -47,18 +48,18 @@ func keyFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagKeys, Aliases: []string{"k"}, EnvVars: []string{envKeys}, Usage: "keyring `FILE` (TOML; see keys.example.toml)"},
 		&cli.StringFlag{Name: flagProvider, Aliases: []string{"p"}, EnvVars: []string{envProvider}, Usage: "the provider (cookie or header `NAME`) of the keyring to use"},
 		&cli.BoolFlag{Name: flagExample, Usage: "use the embedded example keyring (keys.example.toml)"},
-		&cli.StringFlag{Name: flagKtor, Usage: "Ktor `VERSION` profile for a one-off chain: 1.0, 1.6, 2 or 3", Value: ""},
+		&cli.StringFlag{Name: flagKtor, Usage: "the Ktor `VERSION`: an exact release (3.0.0) or the newest of a line (1.6, 2, 3); with a keyring it replaces every provider's ktor", Value: ""},
 		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX` (repeat: first = current)"},
-		&cli.StringFlag{Name: flagMACAlg, Usage: "one-off chain: MAC `ALGORITHM` (JCA name, default by profile)"},
+		&cli.StringFlag{Name: flagMACAlg, Usage: "one-off chain: MAC `ALGORITHM` (JCA name, default by release)"},
 		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX` (repeat: first = current)"},
 		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX` (repeat)"},
 		&cli.StringFlag{Name: flagSignAlg, Usage: "one-off chain: encrypt's HMAC `ALGORITHM` (default HmacSHA256)"},
 		&cli.StringFlag{Name: flagFormat, Usage: "one-off chain: encrypt `FORMAT`, current (Ktor 3) or legacy (Ktor 1.x-2.x)"},
 		&cli.BoolFlag{Name: flagCompat, Usage: "one-off chain: encrypt reads the other format too (Ktor's backwardCompatibleRead)"},
 		&cli.StringFlag{Name: flagDigest, Usage: "one-off chain: digest with this `SALT` (Ktor 1.x)"},
-		&cli.StringFlag{Name: flagDigAlg, Usage: "one-off chain: digest `ALGORITHM` (JCA name, default by profile)"},
+		&cli.StringFlag{Name: flagDigAlg, Usage: "one-off chain: digest `ALGORITHM` (JCA name, default by release)"},
 		&cli.StringFlag{Name: flagName, Usage: "one-off chain: the cookie `NAME` (default SESSION)"},
-		&cli.StringFlag{Name: flagSerial, Usage: "one-off chain: serializer `auto|ktor-text|json`"},
+		&cli.StringFlag{Name: flagSerial, Usage: "serializer `auto|ktor-text|backward-compatible|json`; with a keyring it replaces every provider's serializer"},
 	}
 }
 
@@ -84,6 +85,9 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		if err != nil {
 			return nil, "", configErr(err)
 		}
+		if err := applyOverrides(c, kr); err != nil {
+			return nil, "", err
+		}
 		return kr, provider, nil
 	case oneOff:
 		kr, name, err := oneOffKeyring(c)
@@ -99,6 +103,9 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		if err != nil {
 			return nil, "", configErr(err)
 		}
+		if err := applyOverrides(c, kr); err != nil {
+			return nil, "", err
+		}
 		if provider == "" && len(kr.ProviderNames()) == 1 {
 			provider = kr.ProviderNames()[0]
 		}
@@ -106,6 +113,12 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 	}
 	if provider != "" {
 		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS)", "--provider %s given without a keyring", provider)
+	}
+	if _, err := ktorFlag(c); err != nil {
+		return nil, "", err
+	}
+	if c.IsSet(flagSerial) {
+		return nil, "", usageHint("give a keyring (--keys, --example) or a one-off chain (--mac-key…) for it to apply to", "--serializer given without a provider")
 	}
 	return nil, "", nil
 }
@@ -250,4 +263,29 @@ func parseAge(s string) (time.Duration, error) {
 		rest = rest[j:]
 	}
 	return total, nil
+}
+
+// ktorFlag: the release --ktor names ("" when not given), checked now, so that an unknown or
+// future release is a usage error naming the nearest known ones.
+func ktorFlag(c *cli.Context) (transform.Profile, error) {
+	if !c.IsSet(flagKtor) {
+		return "", nil
+	}
+	p, err := transform.ParseProfile(c.String(flagKtor))
+	if err != nil {
+		return "", usageErr("--ktor: %v", err)
+	}
+	return p, nil
+}
+
+// applyOverrides: --ktor and --serializer with a keyring replace every provider's ktor and
+// serializer, never silently ignored.
+func applyOverrides(c *cli.Context, kr *keyring.Keyring) error {
+	if _, err := ktorFlag(c); err != nil {
+		return err
+	}
+	if c.IsSet(flagKtor) || c.IsSet(flagSerial) {
+		kr.Override(c.String(flagKtor), c.String(flagSerial))
+	}
+	return nil
 }

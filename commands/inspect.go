@@ -59,7 +59,11 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*inspect.Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: c.Bool(flagBare), Encoding: enc, Now: now}
+	prof, err := ktorFlag(c)
+	if err != nil {
+		return nil, err
+	}
+	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: c.Bool(flagBare), Encoding: enc, Now: now, Profile: prof}
 	if kr != nil && prov != "" {
 		if _, err := kr.Provider(prov); err != nil {
 			return nil, configErr(err)
@@ -88,6 +92,7 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
+	a.AcrossReleases = true // which releases read it, when the provider leaves the release open
 	var text string
 	switch {
 	case c.Args().Len() > 1:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionctl/sessionctl/pkg/audit"
 	"github.com/sessionctl/sessionctl/pkg/keyring"
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 func keysCommand(env Env, u *ui) *cli.Command {
@@ -32,7 +33,7 @@ The snippet holds secret key material: it is printed because you asked for it.`,
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "type", Value: "mac", Usage: "`mac|encrypt|digest`"},
 					&cli.StringFlag{Name: "id", Usage: "key id `SUFFIX` (default: a random one)"},
-					&cli.IntFlag{Name: "aes-bytes", Value: 16, Usage: "AES key size in bytes: 16, 24 or 32 (Ktor 1.x/2.x legacy encrypt works only with 16)"},
+					&cli.IntFlag{Name: "aes-bytes", Value: 16, Usage: "AES key size in bytes: 16, 24 or 32 (before Ktor 3.5.1 only 16 works with the default ivGenerator)"},
 					&cli.IntFlag{Name: "mac-bytes", Value: 32, Usage: "HMAC key size in bytes (at least the hash size: 32 for HmacSHA256)"},
 					jsonFlag(),
 				},
@@ -179,7 +180,7 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 				uses[id] = append(uses[id], use{"sign", pn, t.Format})
 			}
 			if t.Type == "digest" {
-				add("warning", "digest-transformer", "", "provider %s uses the digest transformer: it has no key, anyone can forge its sessions (Ktor removed it in 2.0); use mac", pn)
+				add("warning", "digest-transformer", "", "provider %s uses the digest transformer: it has no key, anyone can forge its sessions (Ktor removed it in 2.0.0); use mac", pn)
 			}
 		}
 		if _, err := kr.Provider(pn); err != nil {
@@ -204,8 +205,8 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 			case "aes":
 				if len(b) != 16 && len(b) != 24 && len(b) != 32 {
 					add("error", "aes-size", id, "key %s is %d bytes: AES keys are 16, 24 or 32 bytes (provider %s)", id, len(b), us.provider)
-				} else if len(b) != 16 && (us.format == "legacy" || cfg.Providers[us.provider].Ktor != "" && !strings.HasPrefix(string(cfg.Providers[us.provider].Ktor), "3")) {
-					add("error", "aes-size-legacy", id, "key %s is %d bytes: Ktor 1.x/2.x encrypt asks for an IV as long as the key, so only AES-128 (16 bytes) works there (provider %s)", id, len(b), us.provider)
+				} else if p, err := kr.Provider(us.provider); err == nil && len(b) != 16 && !p.Profile.Has(ktor.EncryptBlockSizedIV) {
+					add("error", "aes-size-legacy", id, "key %s is %d bytes: Ktor %s encrypt asks its default ivGenerator for an IV as long as the key (until 3.5.1), so only AES-128 (16 bytes) works there without a custom ivGenerator (provider %s)", id, len(b), p.Profile, us.provider)
 				}
 			case "mac", "sign":
 				if len(b) < 16 {

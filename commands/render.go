@@ -30,7 +30,11 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), value)
 	}
 	if r.Provider != "" {
-		row("provider", fmt.Sprintf("%s (Ktor %s profile)", r.Provider, r.Ktor))
+		k := "Ktor " + r.Ktor
+		if r.KtorNote != "" {
+			k += "; " + r.KtorNote
+		}
+		row("provider", fmt.Sprintf("%s (%s)", r.Provider, k))
 	}
 	row("source", r.Source)
 	if r.Encoding != "" {
@@ -38,6 +42,23 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	}
 	if !r.OK && r.Error != "" && r.ErrKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
+	}
+	if rel := r.Releases; rel != nil {
+		summary := rel.Summary
+		switch {
+		case len(rel.Rejected) == 0:
+			summary = st.OK.Render(summary)
+		case len(rel.Accepted) == 0:
+			summary = st.Bad.Render(summary)
+		default:
+			summary = st.Warn.Render(summary)
+		}
+		row("releases", summary)
+		if len(rel.Accepted) > 0 {
+			for _, rs := range rel.Rejected {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render(rs.Releases+":"), st.Dim.Render(rs.Error))
+			}
+		}
 	}
 	if len(r.Layers) > 0 {
 		fmt.Fprintf(w, "  %s\n", st.Label.Render("layers"))

@@ -583,7 +583,7 @@ func (r *rotator) line(out []byte, text string) ([]byte, []string, error) {
 
 // convertPayload re-serializes a session from src's format into dst's (e.g. Ktor text into JSON).
 func convertPayload(payload string, src, dst *keyring.Provider) (string, error) {
-	_, v, err := serializer.Decode(payload, src.SerializerFormat(), src.Profile)
+	_, v, err := serializer.DecodeWith(payload, src.SerializerFormat(), src.TextStyle, src.Profile)
 	if err != nil {
 		return "", fmt.Errorf("%w: payload does not decode: %v", transform.ErrMalformed, err)
 	}
@@ -592,8 +592,7 @@ func convertPayload(payload string, src, dst *keyring.Provider) (string, error) 
 		want = serializer.DefaultFormat(dst.Profile)
 	}
 	if want == serializer.FormatJSON {
-		b, err := marshalJSON(v)
-		return string(b), err
+		return serializer.Encode(v, serializer.FormatJSON, dst.Profile) // kotlinx Json: NaN refused, Ktor 3's escapes
 	}
-	return serializer.EncodeFields(v.Fields, dst.Profile)
+	return serializer.EncodeFieldsWith(v.Fields, dst.TextStyle, dst.Profile)
 }

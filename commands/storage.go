@@ -162,6 +162,7 @@ type storeContext struct {
 	st      *store
 	profile transform.Profile
 	format  serializer.Format
+	style   serializer.TextStyle
 }
 
 func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
@@ -169,14 +170,14 @@ func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &storeContext{profile: "3"}
+	sc := &storeContext{} // no provider: the newest release reads
 	url := c.String(flagStore)
 	if kr != nil && prov != "" {
 		p, err := kr.Provider(prov)
 		if err != nil {
 			return nil, configErr(err)
 		}
-		sc.profile, sc.format = p.Profile, p.SerializerFormat()
+		sc.profile, sc.format, sc.style = p.Profile, p.SerializerFormat(), p.TextStyle
 		if url == "" {
 			if p.Storage == "" {
 				return nil, usageErr("provider %s has no storage: give --store", p.Name)
@@ -255,7 +256,7 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 
 // decodeEntry fills the session of a view from its stored text.
 func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value, bool) {
-	f, val, err := serializer.Decode(text, sc.format, sc.profile)
+	f, val, err := serializer.DecodeWith(text, sc.format, sc.style, sc.profile)
 	v.Format = string(f)
 	if err != nil {
 		v.Error = err.Error()

@@ -149,12 +149,12 @@ func TestKtorVectorsTransformThroughCLI(t *testing.T) {
 	for i, c := range section(t, v, "digest_1_0_0") {
 		t.Run(fmt.Sprintf("digest_1_0_0/%d", i), func(t *testing.T) {
 			p := c["params"].(map[string]any)
-			k := (&tkeyring{providers: []string{fmt.Sprintf("[providers.P]\nktor = \"1.0\"\n[[providers.P.transform]]\ntype = \"digest\"\nsalt = %q\nalgorithm = %q", p["salt"], p["algorithm"])}}).write(t)
+			k := (&tkeyring{providers: []string{fmt.Sprintf("[providers.P]\nktor = \"1.0.0\"\n[[providers.P.transform]]\ntype = \"digest\"\nsalt = %q\nalgorithm = %q", p["salt"], p["algorithm"])}}).write(t)
 			checkReads(t, k, readsOf(c, "P", "transformRead"))
 			checkWrite(t, k, "P", str(c, "input"), "", str(c, "transformWrite"))
 		})
 	}
-	for _, sec := range []struct{ name, ktor string }{{"mac_1_0_0", "1.0"}, {"mac_head", "3"}} {
+	for _, sec := range []struct{ name, ktor string }{{"mac_1_0_0", "1.0.0"}, {"mac_head", "3"}} {
 		for i, c := range section(t, v, sec.name) {
 			p, _ := c["params"].(map[string]any)
 			if _, ok := c["construct"]; ok || str(p, "keyHex") == "" {
@@ -167,7 +167,7 @@ func TestKtorVectorsTransformThroughCLI(t *testing.T) {
 			})
 		}
 	}
-	for _, sec := range []struct{ name, ktor, format string }{{"encrypt_1_0_0", "1.0", "legacy"}, {"encrypt_head", "3", "current"}} {
+	for _, sec := range []struct{ name, ktor, format string }{{"encrypt_1_0_0", "1.0.0", "legacy"}, {"encrypt_head", "3", "current"}} {
 		for i, c := range section(t, v, sec.name) {
 			if _, ok := c["transformWrite"].(string); !ok {
 				continue
@@ -195,7 +195,7 @@ func TestKtorVectorsTransformThroughCLI(t *testing.T) {
 		})
 	}
 	tr := regexp.MustCompile(`^(digest|mac|encrypt)\((.*)\)$`)
-	for _, sec := range []struct{ name, ktor string }{{"chains_1_0_0", "1.0"}, {"chains_head", "3"}} {
+	for _, sec := range []struct{ name, ktor string }{{"chains_1_0_0", "1.0.0"}, {"chains_head", "3"}} {
 		for i, c := range section(t, v, sec.name) {
 			t.Run(fmt.Sprintf("%s/%d", sec.name, i), func(t *testing.T) {
 				keys := map[string]string{}
@@ -219,7 +219,7 @@ func TestKtorVectorsTransformThroughCLI(t *testing.T) {
 						fmt.Sscanf(regexp.MustCompile(`ivSeed (\d+)`).FindStringSubmatch(m[2])[1], "%d", &seed)
 						keys[fmt.Sprintf("e%d", n)], keys[fmt.Sprintf("s%d", n)] = e, s[2]
 						format, size := "current", 16
-						if sec.ktor == "1.0" {
+						if sec.ktor == "1.0.0" {
 							format, size = "legacy", len(e)/2
 						}
 						prov += fmt.Sprintf("[[providers.P.transform]]\ntype = \"encrypt\"\nkeys = [\"e%d\"]\nsign_keys = [\"s%d\"]\nsign_algorithm = %q\nformat = %q\n", n, n, s[1], format)
@@ -232,7 +232,7 @@ func TestKtorVectorsTransformThroughCLI(t *testing.T) {
 				}
 				k := (&tkeyring{keys: keys, providers: []string{prov}}).write(t)
 				want := c["transformRead"]
-				if sec.ktor == "1.0" {
+				if sec.ktor == "1.0.0" {
 					want = c["reversedListTransformRead"]
 				}
 				checkReads(t, k, []vread{{"P", str(c, "transformWrite"), want, "chainRead"}})
@@ -246,7 +246,7 @@ var encName = map[string]string{"URI_ENCODING": "uri", "BASE64_ENCODING": "base6
 
 func TestKtorVectorsCodecsThroughCLI(t *testing.T) {
 	v := loadVectors(t)
-	for _, sec := range []struct{ name, ktor string }{{"cookie_codecs_1_0_0", "1.0"}, {"cookie_codecs_head", "3"}} {
+	for _, sec := range []struct{ name, ktor string }{{"cookie_codecs_1_0_0", "1.0.0"}, {"cookie_codecs_head", "3"}} {
 		for i, c := range section(t, v, sec.name) {
 			enc, ok1 := c["encode"].(string)
 			dec, ok2 := c["decodeOfEncoded"].(string)
@@ -265,7 +265,7 @@ func TestKtorVectorsCodecsThroughCLI(t *testing.T) {
 			})
 		}
 	}
-	for _, sec := range []struct{ name, ktor string }{{"set_cookie_1_0_0", "1.0"}, {"set_cookie_head", "3"}} {
+	for _, sec := range []struct{ name, ktor string }{{"set_cookie_1_0_0", "1.0.0"}, {"set_cookie_head", "3"}} {
 		for i, c := range section(t, v, sec.name) {
 			want, ok := c["setCookie"].(string)
 			if _, named := c["name"]; !ok || !named || !usable(str(c, "value")) {
@@ -275,7 +275,7 @@ func TestKtorVectorsCodecsThroughCLI(t *testing.T) {
 			if m, ok := c["maxAgeInSeconds"].(float64); ok {
 				maxAge = m
 			}
-			if maxAge == 0 || c["path"] == nil && sec.ktor != "1.0" {
+			if maxAge == 0 || c["path"] == nil && sec.ktor != "1.0.0" {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/%d", sec.name, i), func(t *testing.T) {
@@ -306,7 +306,7 @@ func TestKtorVectorsCodecsThroughCLI(t *testing.T) {
 			})
 		}
 	}
-	for _, sec := range []struct{ name, ktor string }{{"pipelines_1_0_0", "1.0"}, {"pipelines_head", "3"}} {
+	for _, sec := range []struct{ name, ktor string }{{"pipelines_1_0_0", "1.0.0"}, {"pipelines_head", "3"}} {
 		for i, c := range section(t, v, sec.name) {
 			t.Run(fmt.Sprintf("%s/%d", sec.name, i), func(t *testing.T) {
 				ks := c["keys"].(map[string]any)
@@ -322,7 +322,7 @@ func TestKtorVectorsCodecsThroughCLI(t *testing.T) {
 						e = str(ks, "enc256KeyHex")
 					}
 					format := "current"
-					if sec.ktor == "1.0" {
+					if sec.ktor == "1.0.0" {
 						format = "legacy"
 					}
 					keys["e"], keys["s"] = e, str(ks, "signKeyHex")

@@ -60,7 +60,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dir := flag.String("dir", "", "session directory (default: a new temporary directory)")
 	keyHex := flag.String("key", "", "HMAC key in hex (default: random)")
-	profile := flag.String("profile", "3", "Ktor profile: 1.0, 1.6, 2, 3")
+	profile := flag.String("profile", "3", "the Ktor release to behave as: 3.0.0, or 1.6, 2, 3 (the newest of a line)")
 	flag.Parse()
 
 	h, root, err := newHandler(*dir, *keyHex, *profile, os.Stderr)

@@ -1,7 +1,9 @@
 // Package urlcodec ports the parts of ktor-http's Codecs.kt that both the
 // session cookie codecs (pkg/sessions/codec) and Ktor's reflection serializer
-// (pkg/sessions/serializer) use. They are byte-identical from Ktor 1.0.0 to
-// main for what sessions use. Encoding works on the UTF-8 bytes of the input,
+// (pkg/sessions/serializer) use. Each function is byte-identical from Ktor
+// 1.0.0 to 3.5.2; which one a release calls where (URI cookies: encodeFull
+// until 2.1.2, encodeFull = false in 2.1.3, encodeURLParameter from 2.2.0) is
+// its callers' question, asked of package ktor's table. Encoding works on the UTF-8 bytes of the input,
 // as Ktor does after its UTF-8 encoder; decoding turns each run of %XX
 // escapes into bytes and decodes them the way the JDK does.
 package urlcodec

@@ -43,9 +43,13 @@ type Keys struct {
 	BackwardCompat  *bool    `json:"backward_compatible_read,omitempty"`
 	DigestSalt      *string  `json:"digest_salt,omitempty"`
 	DigestAlgorithm string   `json:"digest_algorithm,omitempty"`
-	Name            string   `json:"name,omitempty"`       // the cookie name of the one-off provider (SESSION)
-	Serializer      string   `json:"serializer,omitempty"` // auto | ktor-text | json
-	Ktor            string   `json:"ktor,omitempty"`       // the one-off chain's Ktor release
+	Name            string   `json:"name,omitempty"` // the cookie name of the one-off provider (SESSION)
+
+	// Ktor and Serializer are the CLI's --ktor and --serializer: the one-off chain's, or, with a
+	// keyring, every provider's instead of the file's; Ktor without keys is the release a value
+	// is read as.
+	Ktor       string `json:"ktor,omitempty"`       // an exact release (3.0.0) or a line's newest (3)
+	Serializer string `json:"serializer,omitempty"` // auto | ktor-text | backward-compatible | json
 }
 
 func (k Keys) oneOff() bool {
@@ -69,13 +73,37 @@ func keyringOf(k Keys) (*keyring.Keyring, string, error) {
 		if err != nil {
 			return nil, "", &Error{Kind: KindKeyring, msg: err.Error(), cause: err}
 		}
+		if _, err := ktorOf(k); err != nil {
+			return nil, "", err
+		}
+		if k.Ktor != "" || k.Serializer != "" {
+			kr.Override(k.Ktor, k.Serializer)
+		}
 		name := ""
 		if names := kr.ProviderNames(); len(names) == 1 {
 			name = names[0]
 		}
 		return kr, name, nil
 	}
+	if _, err := ktorOf(k); err != nil {
+		return nil, "", err
+	}
+	if k.Serializer != "" {
+		return nil, "", &Error{Kind: KindUsage, msg: "serializer given without a provider: paste a keyring or give one-off keys for it to apply to"}
+	}
 	return nil, "", nil
+}
+
+// ktorOf: the release Keys.Ktor names ("" when none), checked as the CLI's --ktor is.
+func ktorOf(k Keys) (transform.Profile, error) {
+	if k.Ktor == "" {
+		return "", nil
+	}
+	p, err := transform.ParseProfile(k.Ktor)
+	if err != nil {
+		return "", &Error{Kind: KindUsage, msg: "ktor: " + err.Error(), cause: err}
+	}
+	return p, nil
 }
 
 // The last pasted keyring, parsed, for the reading operations (analyze, keyring): the TOML
@@ -85,7 +113,7 @@ func keyringOf(k Keys) (*keyring.Keyring, string, error) {
 // comes without one (the user cleared it). Encode never uses it: it may fix the IV (SetIV).
 var cache struct {
 	sync.Mutex
-	text string
+	text string // the keyring and the overrides it was parsed with
 	kr   *keyring.Keyring
 	name string
 }
@@ -96,13 +124,14 @@ func readKeyring(k Keys) (*keyring.Keyring, string, error) {
 		cache.text, cache.kr, cache.name = "", nil, ""
 		return keyringOf(k)
 	}
-	if cache.kr != nil && cache.text == k.Keyring {
+	key := k.Ktor + "\x00" + k.Serializer + "\x00" + k.Keyring
+	if cache.kr != nil && cache.text == key {
 		return cache.kr, cache.name, nil
 	}
 	kr, name, err := keyringOf(k)
 	cache.text, cache.kr, cache.name = "", nil, ""
 	if err == nil {
-		cache.text, cache.kr, cache.name = k.Keyring, kr, name
+		cache.text, cache.kr, cache.name = key, kr, name
 	}
 	return kr, name, err
 }
@@ -328,7 +357,9 @@ func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 			}
 		}
 	}
-	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: req.Bare, Encoding: enc, Now: now}
+	prof, _ := ktorOf(req.Keys)
+	// AcrossReleases: which releases read the value, when the provider leaves the release open (inspect's)
+	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: req.Bare, Encoding: enc, Now: now, Profile: prof, AcrossReleases: true}
 	text := strings.TrimRight(req.Input, "\r\n")
 	if strings.TrimSpace(text) == "" {
 		return resp, &Error{Kind: KindInput, msg: "nothing to inspect: paste a cookie value, a Cookie: or Set-Cookie: header, or a curl -i response"}
@@ -421,16 +452,21 @@ func editOf(kr *keyring.Keyring, r inspect.Result) *Edit {
 	if len(r.Session) > 0 {
 		e.JSON = string(r.Session)
 	}
-	prof := transform.Profile(r.Ktor)
+	prof, style := transform.Profile(r.Ktor), serializer.TextStyle("")
+	if kr != nil && e.Provider != "" {
+		if p, err := kr.Provider(e.Provider); err == nil {
+			prof, style = p.Profile, p.TextStyle
+		}
+	}
 	format := serializer.Format(r.Format)
 	if format != serializer.FormatText && format != serializer.FormatJSON {
 		return e
 	}
-	_, v, err := serializer.Decode(*r.Payload, format, prof)
+	_, v, err := serializer.DecodeWith(*r.Payload, format, style, prof)
 	if err != nil || (v.Kind != serializer.KindObject && v.Kind != serializer.KindJSONObject) {
 		return e
 	}
-	e.Lines = FieldLines(v, format, prof)
+	e.Lines = FieldLines(v, format, style, prof)
 	return e
 }
 
@@ -463,20 +499,32 @@ func Keyring(req KeysRequest) KeyringResponse {
 	return resp
 }
 
-// ReleasesResponse lists the Ktor releases a one-off chain can be read and written as, oldest
-// first, as transform.ParseProfile names them.
+// ReleasesResponse lists the Ktor releases the picker offers (Keys.Ktor): every exact release,
+// oldest first, and the aliases for the newest of each line, as transform.ParseProfile reads them.
 type ReleasesResponse struct {
 	Releases []string `json:"releases"`
-	Default  string   `json:"default"`
+	Aliases  []Alias  `json:"aliases"`
+	Newest   string   `json:"newest"`
 }
 
-// Releases is the list of the library's profiles.
+// Alias is a line's name and the release it stands for.
+type Alias struct {
+	Name    string `json:"name"`
+	Release string `json:"release"`
+}
+
+// Releases is the library's list.
 func Releases() ReleasesResponse {
-	var r ReleasesResponse
+	r := ReleasesResponse{Releases: []string{}, Aliases: []Alias{}}
 	for _, p := range transform.Profiles() {
 		r.Releases = append(r.Releases, string(p))
 	}
-	r.Default = r.Releases[len(r.Releases)-1]
+	for _, a := range transform.Aliases() {
+		if p, err := transform.ParseProfile(string(a)); err == nil {
+			r.Aliases = append(r.Aliases, Alias{Name: string(a), Release: string(p)})
+		}
+	}
+	r.Newest = r.Releases[len(r.Releases)-1]
 	return r
 }
 

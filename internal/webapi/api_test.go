@@ -38,6 +38,12 @@ func TestAnalyzeIsCLI(t *testing.T) {
 			[]string{"--mac-key", strings.Repeat("ab", 32), "--ktor", "1.0", "--name", "S", "--bare", "--encoding", "raw"}, []string{"INVALID"}},
 		{"one-off digest", AnalyzeRequest{Input: "SESSION=x%2Fabc", Keys: Keys{DigestSalt: ptr("ktor"), Ktor: "1.6"}},
 			[]string{"--digest-salt", "ktor", "--ktor", "1.6"}, []string{"INVALID"}},
+		// --ktor: with a keyring every provider's release; without keys the release it is read as
+		{"--ktor with a keyring", AnalyzeRequest{Input: exampleCookie, Keys: Keys{Keyring: exampleKeyring, Ktor: "3.0.0"}}, []string{"--keys", "KEYS", "--ktor", "3.0.0"}, []string{"VALID"}},
+		{"--ktor 2.0.0 with a keyring", AnalyzeRequest{Input: legacy, Keys: Keys{Keyring: exampleKeyring, Ktor: "2.0.0"}, Provider: "LEGACY_SESSION"}, []string{"--keys", "KEYS", "--ktor", "2.0.0", "--provider", "LEGACY_SESSION"}, nil},
+		{"--ktor without keys", AnalyzeRequest{Input: "S=a%3D%2523i1%2F00", Keys: Keys{Ktor: "1.0.0"}}, []string{"--ktor", "1.0.0"}, []string{"UNVERIFIED"}},
+		{"--serializer with a keyring", AnalyzeRequest{Input: "Set-Cookie: LEGACY_SESSION=a%3D%2523i1%2F54690e4f66ff0fa3747a542fba25341327661a6610b668a1e735a375b28bfb62", Keys: Keys{Keyring: exampleKeyring, Serializer: "json"}},
+			[]string{"--keys", "KEYS", "--serializer", "json"}, []string{"INVALID"}},
 		{"hostile bytes", AnalyzeRequest{Input: "Set-Cookie: X=<img src=x onerror=alert(1)>%ZZ\x00; Domain=<b>"}, nil, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -103,6 +109,10 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"env key: no environment here", AnalyzeRequest{Input: "P=x/00", Keys: Keys{Keyring: "[keys.k]\nenv = \"SECRET\"\n[providers.P]\n[[providers.P.transform]]\ntype = \"mac\"\nkeys = [\"k\"]\n"}}, KindKeyring, "SECRET"},
 		{"file key: no files here", AnalyzeRequest{Input: "P=x/00", Keys: Keys{Keyring: "[keys.k]\nfile = \"/etc/k\"\n[providers.P]\n[[providers.P.transform]]\ntype = \"mac\"\nkeys = [\"k\"]\n"}}, KindKeyring, "not available here"},
 		{"one-off key not hex", AnalyzeRequest{Input: "x", Keys: Keys{MACKeys: []string{"zz"}}}, KindKeyring, "MAC key #1: not hex"},
+		{"unknown release", AnalyzeRequest{Input: "x", Keys: Keys{Ktor: "3.9.9"}}, KindUsage, "ktor: "},
+		{"unknown release, keyring", AnalyzeRequest{Input: "x", Keys: Keys{Keyring: exampleKeyring, Ktor: "2.4.0"}}, KindUsage, "2.3.13"},
+		{"--ktor 2 against a Ktor 3 option", AnalyzeRequest{Input: "x", Keys: Keys{Keyring: exampleKeyring, Ktor: "2"}, Provider: "USER_SESSION"}, KindKeyring, "has no backwardCompatibleRead"},
+		{"serializer without keys", AnalyzeRequest{Input: "x", Keys: Keys{Serializer: "json"}}, KindUsage, "serializer given without a provider"},
 		{"too big", AnalyzeRequest{Input: strings.Repeat("a", MaxInput+1)}, KindInput, "the page reads at most"},
 		{"malformed header only", AnalyzeRequest{Input: "Set-Cookie: ;;;"}, KindInput, ""},
 	} {

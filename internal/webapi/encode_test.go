@@ -181,7 +181,7 @@ func TestFieldLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := FieldLines(v, c.format, transform.Profile2)
+		got := FieldLines(v, c.format, "", transform.Profile2)
 		if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 			t.Errorf("%s: %q, want %q", c.payload, got, c.want)
 		}
@@ -193,8 +193,9 @@ func TestHandle(t *testing.T) {
 		{"nope", "{}", `unknown operation \"nope\"`},
 		{"analyze", "{", "request:"},
 		{"analyze", `{"input":"x","now":"1","secret":1}`, `unknown field \"secret\"`},
-		{"releases", "", `"releases":["1.0","1.6","2","3"]`},
-		{"keyring", `{"keys":{"keyring":` + mustJSONString(exampleKeyring) + `}}`, `"name":"USER_SESSION","transport":"cookie","tracker":"value","ktor":"3","chain":"encrypt(AES-128,HmacSHA256,current)","format":"json"`},
+		{"releases", "", `"releases":["1.0.0",`},
+		{"releases", "", `{"name":"3","release":"3.5.2"}]`},
+		{"keyring", `{"keys":{"keyring":` + mustJSONString(exampleKeyring) + `}}`, `"name":"USER_SESSION","transport":"cookie","tracker":"value","ktor":"3.5.2","chain":"encrypt(AES-128,HmacSHA256,current)","format":"json"`},
 		{"analyze", `{"input":"x","now":"1"}`, `"verdict":"UNVERIFIED"`},
 	} {
 		got := string(Handle(c.op, []byte(c.req)))

@@ -14,11 +14,11 @@ import (
 // checked: parsed back, it must serialize exactly as the field did in format; when a field cannot
 // be written so (a name with ':' or '=', a value with a line break, a nested object in JSON),
 // FieldLines returns nil and the page offers the JSON and payload forms instead.
-func FieldLines(v serializer.Value, format serializer.Format, p transform.Profile) []string {
+func FieldLines(v serializer.Value, format serializer.Format, style serializer.TextStyle, p transform.Profile) []string {
 	lines := make([]string, 0, len(v.Fields))
 	for _, f := range v.Fields {
 		l, ok := fieldLine(f, format)
-		if !ok || !sameField(f, l, format, p) {
+		if !ok || !sameField(f, l, format, style, p) {
 			return nil
 		}
 		lines = append(lines, l)
@@ -123,7 +123,7 @@ func escapeItem(s string) string {
 }
 
 // sameField: line, read back as --set reads it, serializes exactly as f does.
-func sameField(f serializer.Field, line string, format serializer.Format, p transform.Profile) bool {
+func sameField(f serializer.Field, line string, format serializer.Format, style serializer.TextStyle, p transform.Profile) bool {
 	g, err := serializer.ParseTypedField(line)
 	if err != nil || g.Name != f.Name {
 		return false
@@ -133,7 +133,7 @@ func sameField(f serializer.Field, line string, format serializer.Format, p tran
 		b, err2 := json.Marshal(g.Value)
 		return err1 == nil && err2 == nil && string(a) == string(b)
 	}
-	a, err1 := serializer.EncodeFields([]serializer.Field{f}, p)
-	b, err2 := serializer.EncodeFields([]serializer.Field{g}, p)
+	a, err1 := serializer.EncodeFieldsWith([]serializer.Field{f}, style, p)
+	b, err2 := serializer.EncodeFieldsWith([]serializer.Field{g}, style, p)
 	return err1 == nil && err2 == nil && a == b
 }

@@ -236,8 +236,8 @@ func (h *harReader) message(side string, url *string) error {
 				}
 			}
 		case side == "request" && strings.EqualFold(hd.Name, "Cookie"):
-			cs, err := codec.ParseCookieHeader(hd.Value)
-			if err != nil {
+			cs, _ := codec.ParseCookieHeader(hd.Value)
+			if len(cs) == 0 {
 				continue
 			}
 			fromHeaders = true

@@ -1,8 +1,6 @@
 package encode
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -90,26 +88,28 @@ func Payload(p *keyring.Provider, s Session) (string, error) {
 			return "", &Error{Provider: p.Name, Op: "json", Err: ErrSession, Cause: err, msg: msg}
 		}
 		if format == serializer.FormatJSON {
-			b, err := marshalJSON(v)
-			if err != nil {
-				return "", &Error{Provider: p.Name, Op: "json", Err: ErrSession, Cause: err, msg: "session fields: " + err.Error()}
-			}
-			return string(b), nil
+			return kotlinx(p, v)
 		}
 		fields = v.Fields
 	}
 	if format == serializer.FormatJSON {
-		b, err := marshalJSON(serializer.Value{Kind: serializer.KindObject, Fields: fields})
-		if err != nil {
-			return "", &Error{Provider: p.Name, Op: "fields", Err: ErrSession, Cause: err, msg: "session fields: " + err.Error()}
-		}
-		return string(b), nil
+		return kotlinx(p, serializer.Value{Kind: serializer.KindObject, Fields: fields})
 	}
-	out, err := serializer.EncodeFields(fields, p.Profile)
+	out, err := serializer.EncodeFieldsWith(fields, p.TextStyle, p.Profile)
 	if err != nil {
 		return "", &Error{Provider: p.Name, Op: "fields", Err: ErrSession, Cause: err, msg: "session fields: " + err.Error()}
 	}
 	return out, nil
+}
+
+// kotlinx writes v as Ktor 3's default serializer, kotlinx Json, does: it refuses NaN and
+// Infinity, and escapes as it does.
+func kotlinx(p *keyring.Provider, v serializer.Value) (string, error) {
+	s, err := serializer.Encode(v, serializer.FormatJSON, p.Profile)
+	if err != nil {
+		return "", &Error{Provider: p.Name, Op: "kotlinx", Err: ErrSession, Cause: err, msg: "kotlinx Json: " + err.Error()}
+	}
+	return s, nil
 }
 
 // Write runs payload through the provider's transformers: the transport value.
@@ -175,15 +175,4 @@ func Token(p *keyring.Provider, payload string, o Options) (Result, error) {
 		}
 	}
 	return r, nil
-}
-
-// marshalJSON is json.Marshal without HTML escaping, as the CLI prints JSON.
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sessionctl/sessionctl/pkg/keyring"
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -22,7 +23,9 @@ type Result struct {
 	Source    string            `json:"source"`
 	OK        bool              `json:"ok"`
 	Error     string            `json:"error,omitempty"`
-	Ktor      string            `json:"ktor,omitempty"`
+	Ktor      string            `json:"ktor,omitempty"`      // the exact release read as
+	KtorNote  string            `json:"ktor_note,omitempty"` // how it was chosen: an alias, or not set
+	Releases  *Releases         `json:"releases,omitempty"`  // which releases read this value (inspect)
 	Encoding  string            `json:"encoding,omitempty"`
 	Value     string            `json:"transport_value"`
 	Layers    []Layer           `json:"layers"`
@@ -87,6 +90,23 @@ type Cookie struct {
 	Ext         map[string]string `json:"extensions,omitempty"`
 }
 
+// Releases says which Ktor releases read this exact value the way the provider is configured:
+// inspect asks every release the provider's `ktor` leaves open (all of them when it is not set,
+// the line of an alias such as "3"), one release of each span that behaves alike.
+type Releases struct {
+	Tried    string         `json:"tried"`              // "1.0.0–3.5.2"
+	Accepted []string       `json:"accepted"`           // spans of releases, "3.0.0–3.4.3"
+	Rejected []RejectedSpan `json:"rejected,omitempty"` // the others, each with its reason
+	Summary  string         `json:"summary"`            // "accepted by Ktor 3.0.0–3.4.3 only: …"
+}
+
+// RejectedSpan is a run of releases that do not read the value, and why.
+type RejectedSpan struct {
+	Releases string   `json:"releases"`
+	Error    string   `json:"error"`
+	Changes  []string `json:"changes,omitempty"` // the change points between it and an accepting neighbour
+}
+
 // Candidate is a transformer chain guessed from the shape of a value (no keys given).
 type Candidate struct {
 	Chain       string `json:"chain"`
@@ -101,6 +121,12 @@ type Analyzer struct {
 	Encoding  codec.Encoding                           // --encoding, "" = per source
 	Now       time.Time                                // the clock for cookie expiry
 	OpenStore func(p *keyring.Provider) (Store, error) // tracker = id: where the session is looked up; nil = none
+	// Profile is the release a value is read as when there is no provider (no keyring): "" =
+	// the newest known release.
+	Profile transform.Profile
+	// AcrossReleases: also try the value against every release the provider's `ktor` leaves
+	// open (Result.Releases): inspect's "works on staging, fails in production".
+	AcrossReleases bool
 }
 
 // Store is where the sessions of a tracker = id provider are looked up.
@@ -167,34 +193,140 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 		return Result{}, err
 	}
 	if len(provs) == 0 {
-		return a.analyzeWith(nil, f), nil
+		return a.analyzeWith(nil, f, true), nil
 	}
 	var first Result
+	var firstP *keyring.Provider
 	for i, p := range provs {
-		r := a.analyzeWith(p, f)
+		r := a.analyzeWith(p, f, true)
 		if r.OK {
+			a.acrossReleases(p, f, &r)
 			return r, nil
 		}
 		if i == 0 {
-			first = r
+			first, firstP = r, p
 		}
 	}
 	if len(provs) > 1 {
 		first.Notes = append(first.Notes, fmt.Sprintf("no provider of the keyring reads it (tried %d); shown: %s", len(provs), first.Provider))
 	}
+	a.acrossReleases(firstP, f, &first)
 	return first, nil
 }
 
-func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
+// acrossReleases fills r.Releases when asked for and the provider leaves the release open.
+func (a *Analyzer) acrossReleases(p *keyring.Provider, f codec.Found, r *Result) {
+	if !a.AcrossReleases || p == nil || a.Keyring == nil || f.Err != nil || p.KtorSet && !p.Version.Alias() {
+		return
+	}
+	type outcome struct {
+		span ktor.Span
+		ok   bool
+		err  string
+	}
+	var outs []outcome
+	for _, s := range ktor.Spans() {
+		s, ok := clip(s, p.Version)
+		if !ok {
+			continue
+		}
+		o := outcome{span: s}
+		pa, err := a.Keyring.ProviderAt(p.Name, s.First)
+		if err != nil {
+			o.err = "the configuration does not exist in this release: " + err.Error()
+		} else {
+			rr := a.analyzeWith(pa, f, false)
+			o.ok, o.err = rr.OK, rr.Error
+		}
+		// one entry per run of releases with the same answer
+		if n := len(outs); n > 0 && outs[n-1].ok == o.ok && (o.ok || outs[n-1].err == o.err) {
+			outs[n-1].span.Last = s.Last
+			continue
+		}
+		outs = append(outs, o)
+	}
+	if len(outs) == 0 {
+		return
+	}
+	rel := &Releases{Tried: ktor.Span{First: outs[0].span.First, Last: outs[len(outs)-1].span.Last}.String(), Accepted: []string{}}
+	var acc []string
+	for i, o := range outs {
+		if o.ok {
+			rel.Accepted = append(rel.Accepted, o.span.String())
+			acc = append(acc, o.span.String())
+			continue
+		}
+		rs := RejectedSpan{Releases: o.span.String(), Error: o.err}
+		// name what changed between this run and an accepting neighbour
+		var changes []ktor.Info
+		if i > 0 && outs[i-1].ok {
+			changes = append(changes, ktor.Differences(outs[i-1].span.Last, o.span.First)...)
+		}
+		if i+1 < len(outs) && outs[i+1].ok {
+			changes = append(changes, ktor.Differences(o.span.Last, outs[i+1].span.First)...)
+		}
+		for _, c := range changes {
+			if c.Reads {
+				rs.Changes = append(rs.Changes, c.Name+" from "+c.First.String())
+			}
+		}
+		rel.Rejected = append(rel.Rejected, rs)
+	}
+	switch {
+	case len(rel.Rejected) == 0:
+		rel.Summary = "accepted by every release tried (Ktor " + rel.Tried + ")"
+	case len(acc) == 0:
+		rel.Summary = "rejected by every release tried (Ktor " + rel.Tried + ")"
+	default:
+		var why []string
+		for _, rs := range rel.Rejected {
+			w := rs.Releases + " rejects it"
+			if len(rs.Changes) > 0 {
+				w += " (" + strings.Join(rs.Changes, ", ") + ")"
+			}
+			why = append(why, w)
+		}
+		rel.Summary = "accepted by Ktor " + strings.Join(acc, ", ") + " only; " + strings.Join(why, "; ")
+	}
+	r.Releases = rel
+}
+
+// clip cuts span s to the releases v covers; ok is false when none are left.
+func clip(s ktor.Span, v ktor.Version) (ktor.Span, bool) {
+	var first, last ktor.Release
+	for _, rel := range ktor.Releases() {
+		if rel.Before(s.First) || s.Last.Before(rel) || !v.Covers(rel) {
+			continue
+		}
+		if first == (ktor.Release{}) {
+			first = rel
+		}
+		last = rel
+	}
+	return ktor.Span{First: first, Last: last}, first != (ktor.Release{})
+}
+
+// analyzeWith reads f as provider p does (nil: no keys); lookup false skips the storage of a
+// tracker = id provider (the read across releases: the storage does not change with them).
+func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) Result {
 	r := Result{Name: f.Name, Source: f.Source, Layers: []Layer{}}
 	if f.Err != nil {
 		r.Value = f.Raw
 		r.fail("malformed", f.Err.Error())
 		return r
 	}
-	prof := transform.Profile("3")
+	prof := a.Profile
+	if prof == "" {
+		prof = transform.ProfileOf(ktor.Newest())
+	}
 	if p != nil {
 		r.Provider, prof, r.Ktor = p.Name, p.Profile, string(p.Profile)
+		switch {
+		case !p.KtorSet:
+			r.KtorNote = "ktor not set: the newest known release"
+		case p.Version.Alias():
+			r.KtorNote = fmt.Sprintf("ktor = %q: the newest %s release", p.Version.Name, p.Version.Line)
+		}
 		if r.Name == "" {
 			r.Name = p.Name
 		}
@@ -275,6 +407,10 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 	// 3. the serializer, or the storage for tracker = id
 	if p != nil && p.Tracker == "id" {
 		r.Format = "id"
+		if !lookup {
+			r.OK = r.Verified
+			return r
+		}
 		a.lookupStored(p, payload, &r)
 		if !r.OK && r.Error != "" {
 			return r
@@ -286,7 +422,11 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found) Result {
 	if p != nil {
 		format = p.SerializerFormat()
 	}
-	got, v, err := serializer.Decode(payload, format, prof)
+	style := serializer.Reflection
+	if p != nil && p.TextStyle != "" {
+		style = p.TextStyle
+	}
+	got, v, err := serializer.DecodeWith(payload, format, style, prof)
 	r.Format = string(got)
 	if err != nil {
 		if format != "" {
@@ -396,7 +536,7 @@ func (a *Analyzer) lookupStored(p *keyring.Provider, id string, r *Result) {
 		return
 	}
 	sv.Found, sv.Value = true, val
-	got, v, err := serializer.Decode(val, p.SerializerFormat(), p.Profile)
+	got, v, err := serializer.DecodeWith(val, p.SerializerFormat(), p.TextStyle, p.Profile)
 	sv.Format = string(got)
 	if err == nil {
 		r.setSession(v)

@@ -52,7 +52,7 @@ func TestInspectJSONIsTheCLIGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Analyzer{Keyring: exampleKeyring(t), Now: testNow}
+	a := &Analyzer{Keyring: exampleKeyring(t), Now: testNow, AcrossReleases: true} // as inspect runs it
 	found, err := a.Found(strings.TrimSpace(string(cookie)))
 	if err != nil {
 		t.Fatal(err)

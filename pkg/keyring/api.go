@@ -47,7 +47,7 @@ func (kr *Keyring) Built() []*Provider {
 // Specs are the transformers of the provider as configured, in chain order.
 func (p *Provider) Specs() []TransformSpec { return p.specs }
 
-// BuildTransformer builds one transformer with the provider's profile, keyring and IV source: for
+// BuildTransformer builds one transformer with the provider's release, keyring and IV source: for
 // a reader of a chosen key subset (bulk rotation tries one key pair first).
 func (p *Provider) BuildTransformer(t TransformSpec) (transform.Transformer, StepInfo, error) {
 	return buildTransformer(t, p.Profile, p.keys, p.iv)

@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -35,7 +37,9 @@ type KeySpec struct {
 	File   *string `toml:"file"`
 }
 
-// ProfileValue accepts ktor = "3", ktor = 3 and ktor = 1.6.
+// ProfileValue is the `ktor` of a provider: an exact release (ktor = "3.0.0") or an alias for
+// the newest release of a line (ktor = "3", ktor = 3, ktor = 1.6). A TOML float that is a whole
+// number (ktor = 3.0) is refused: it cannot tell the 3.0 line from 3.
 type ProfileValue string
 
 func (p *ProfileValue) UnmarshalTOML(v any) error {
@@ -43,11 +47,41 @@ func (p *ProfileValue) UnmarshalTOML(v any) error {
 	case string:
 		*p = ProfileValue(x)
 	case int64:
-		*p = ProfileValue(fmt.Sprint(x))
+		*p = ProfileValue(strconv.FormatInt(x, 10))
 	case float64:
-		*p = ProfileValue(fmt.Sprint(x))
+		if x == math.Trunc(x) {
+			return fmt.Errorf("ktor = %.1f is a TOML number that cannot say which line it means: write ktor = \"%.1f\" (the %.1f line) or ktor = \"%d\" (any %d.x)", x, x, x, int64(x), int64(x))
+		}
+		*p = ProfileValue(strconv.FormatFloat(x, 'f', -1, 64))
 	default:
-		return fmt.Errorf("ktor: want a version such as \"3\", got %v", v)
+		return fmt.Errorf("ktor: want a release such as \"3.0.0\", got %v", v)
+	}
+	return nil
+}
+
+// MaxAgeValue is a cookie's max_age: seconds (0 = a session cookie, neither Max-Age nor
+// Expires), "session" (the same, said in words), or "zero": Ktor's literal maxAgeInSeconds = 0,
+// which Ktor 3 sends as Max-Age=0 (and Ktor before 1.3.0, as Duration.ZERO, as Expires=now).
+type MaxAgeValue struct {
+	Seconds int64
+	Zero    bool // "zero": codec.CookieConfig.ZeroMaxAge
+}
+
+func (m *MaxAgeValue) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*m = MaxAgeValue{Seconds: x}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "session", "none":
+			*m = MaxAgeValue{}
+		case "zero":
+			*m = MaxAgeValue{Zero: true}
+		default:
+			return fmt.Errorf("max_age %q: want seconds, \"session\" (no Max-Age) or \"zero\" (Ktor's maxAgeInSeconds = 0: Max-Age=0 in Ktor 3)", x)
+		}
+	default:
+		return fmt.Errorf("max_age: want seconds, \"session\" or \"zero\", got %v", v)
 	}
 	return nil
 }
@@ -64,9 +98,9 @@ type TransformSpec struct {
 	Salt                   *string  `toml:"salt"`
 }
 
-// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the profile's default.
+// CookieSpec is a [providers.NAME.cookie] table (Ktor's CookieConfiguration); unset = the release's default.
 type CookieSpec struct {
-	MaxAge     *int64         `toml:"max_age"`
+	MaxAge     *MaxAgeValue   `toml:"max_age"`
 	Encoding   string         `toml:"encoding"`
 	Domain     *string        `toml:"domain"`
 	Path       *string        `toml:"path"`
@@ -105,6 +139,8 @@ type Keyring struct {
 	warnings  []string
 	providers map[string]*Provider
 	iv        transform.IVSource // --iv: a fixed IV for encrypt writes
+	// overKtor, overSerializer: --ktor, --serializer for every provider ("" = the file's)
+	overKtor, overSerializer string
 }
 
 // Options are what a keyring may read outside its own text. A nil function means there is no

@@ -24,7 +24,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"not toml", "[keys.a]\nhex = ", ErrSyntax, "", 2, `k.toml: line 2: unexpected EOF; expected value`},
 		{"wrong shape", "[providers.P]\ntransform = 3", ErrSyntax, "", 0, "k.toml: toml: line 2 (last key \"providers.P.transform\"): incompatible types: TOML value has type int64; destination has type slice"},
-		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2: ktor: want a version such as \"3\", got true"},
+		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2: ktor: want a release such as \"3.0.0\", got true"},
 		{"misspelt key", "[keys.a]\nhexx = \"00\"", ErrUnknownKey, "", 0, `k.toml: unknown key keys.a.hexx (did you mean "hex"?)`},
 		{"misspelt provider key", "[providers.P]\ntrackr = \"id\"", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.trackr (did you mean "tracker"?)`},
 		{"misspelt transform key", "[[providers.P.transform]]\ntype = \"mac\"\nkey = [\"a\"]", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.transform.key (did you mean "keys"?)`},
@@ -255,7 +255,7 @@ extensions = { SameSite = "Lax", Partitioned = true, Off = false }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Profile != transform.Profile2 || p.Transport != "cookie" || p.Tracker != "id" || p.Serializer != "ktor-text" ||
+	if p.Profile != "2.3.13" || !p.Version.Alias() || !p.KtorSet || p.Transport != "cookie" || p.Tracker != "id" || p.Serializer != "ktor-text" ||
 		p.SerializerFormat() != serializer.FormatText || p.Storage != "dir:/tmp/x" {
 		t.Errorf("provider %+v", p)
 	}
@@ -301,7 +301,7 @@ extensions = { SameSite = "Lax", Partitioned = true, Off = false }
 		{"transport", "transport = \"ws\"", `transport "ws": want cookie or header`},
 		{"storage without id", "storage = \"dir:/x\"", `storage is set but tracker is "value": a storage holds sessions only for tracker = "id"`},
 		{"mac without keys", "[[providers.X.transform]]\ntype = \"mac\"", `transform #1 (mac): mac needs keys = ["key-id", …]`},
-		{"max_age", "[providers.X.cookie]\nmax_age = -1", `cookie: max_age -1: want seconds >= 0 (0 = session cookie)`},
+		{"max_age", "[providers.X.cookie]\nmax_age = -1", `cookie: max_age -1: want seconds >= 0 (0 = session cookie, "zero" = Ktor's maxAgeInSeconds = 0)`},
 	} {
 		kr, err := Parse("k.toml", []byte("[providers.X]\n"+tc.src), Options{})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -12,11 +13,16 @@ import (
 // Provider is one configured session provider: a cookie or header name with its Ktor version, tracker,
 // serializer, transformer chain and cookie configuration.
 type Provider struct {
-	Name       string
-	Transport  string // cookie | header
-	Tracker    string // value | id
-	Profile    transform.Profile
-	Serializer string // auto | ktor-text | json
+	Name      string
+	Transport string            // cookie | header
+	Tracker   string            // value | id
+	Profile   transform.Profile // the exact release (an alias resolved)
+	// Version is what `ktor` (or --ktor) said and what it resolved to; KtorSet is false when
+	// neither was given and the provider stands for the newest known release.
+	Version    ktor.Version
+	KtorSet    bool
+	Serializer string               // auto | ktor-text | backward-compatible | json
+	TextStyle  serializer.TextStyle // the text serializer: Reflection, or BackwardCompatible
 	Storage    string
 	Chain      transform.Chain
 	Steps      []StepInfo
@@ -62,7 +68,7 @@ func (kr *Keyring) Provider(name string) (*Provider, error) {
 		return nil, &Error{Path: kr.path, Provider: name, Err: ErrNoProvider,
 			msg: fmt.Sprintf("%s: no provider %q (defined: %s)", kr.path, name, strings.Join(names, ", "))}
 	}
-	p, err := buildProvider(name, spec, kr.extOrder[name], kr.Keys, kr.iv)
+	p, err := buildProvider(name, kr.override(spec), kr.extOrder[name], kr.Keys, kr.iv)
 	if err != nil {
 		return nil, &Error{Path: kr.path, Provider: name, Err: ErrProvider, Cause: err, msg: fmt.Sprintf("%s: provider %q: %v", kr.path, name, err)}
 	}
@@ -70,16 +76,47 @@ func (kr *Keyring) Provider(name string) (*Provider, error) {
 	return p, nil
 }
 
+// ProviderAt builds the named provider as release r would run it, whatever its `ktor` says (not
+// cached): inspect tries a value against every release with it.
+func (kr *Keyring) ProviderAt(name string, r ktor.Release) (*Provider, error) {
+	spec, ok := kr.cfg.Providers[name]
+	if !ok {
+		return kr.Provider(name) // the same error
+	}
+	spec = kr.override(spec)
+	spec.Ktor = ProfileValue(r.String())
+	return buildProvider(name, spec, kr.extOrder[name], kr.Keys, kr.iv)
+}
+
+// Override makes every provider built from now on use this `ktor` and/or `serializer` ("" leaves
+// the file's): the CLI's --ktor and --serializer with a keyring. Providers already built are
+// built again.
+func (kr *Keyring) Override(ktorVersion, serializerName string) {
+	kr.overKtor, kr.overSerializer = ktorVersion, serializerName
+	kr.providers = map[string]*Provider{}
+}
+
+func (kr *Keyring) override(spec ProviderSpec) ProviderSpec {
+	if kr.overKtor != "" {
+		spec.Ktor = ProfileValue(kr.overKtor)
+	}
+	if kr.overSerializer != "" {
+		spec.Serializer = kr.overSerializer
+	}
+	return spec
+}
+
 func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func([]string) ([]transform.Key, error), iv transform.IVSource) (*Provider, error) {
-	prof := transform.Profile("3")
+	ver := ktor.Any()
 	if spec.Ktor != "" {
-		p, err := transform.ParseProfile(string(spec.Ktor))
+		v, err := ktor.Parse(string(spec.Ktor))
 		if err != nil {
 			return nil, fmt.Errorf("ktor: %w", err)
 		}
-		prof = p
+		ver = v
 	}
-	p := &Provider{Name: name, Profile: prof, Storage: spec.Storage}
+	prof := transform.ProfileOf(ver.Release)
+	p := &Provider{Name: name, Profile: prof, Version: ver, KtorSet: spec.Ktor != "", Storage: spec.Storage}
 	switch spec.Transport {
 	case "", "cookie":
 		p.Transport = "cookie"
@@ -100,11 +137,16 @@ func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func(
 	case "", "auto":
 		p.Serializer = "auto"
 	case "ktor-text", "text", "reflection":
-		p.Serializer = "ktor-text"
+		p.Serializer, p.TextStyle = "ktor-text", serializer.Reflection
+	case "backward-compatible", "kotlinx-backward-compatible":
+		if err := serializer.CheckTextStyle(serializer.BackwardCompatible, prof); err != nil {
+			return nil, fmt.Errorf("serializer %q: %v", spec.Serializer, err)
+		}
+		p.Serializer, p.TextStyle = "backward-compatible", serializer.BackwardCompatible
 	case "json":
 		p.Serializer = "json"
 	default:
-		return nil, fmt.Errorf("serializer %q: want auto, ktor-text or json", spec.Serializer)
+		return nil, fmt.Errorf("serializer %q: want auto, ktor-text (reflection), backward-compatible or json", spec.Serializer)
 	}
 	if spec.Storage != "" && p.Tracker != "id" {
 		return nil, fmt.Errorf("storage is set but tracker is %q: a storage holds sessions only for tracker = \"id\"", p.Tracker)
@@ -215,10 +257,10 @@ func cookieConfig(c *CookieSpec, extOrder []string, prof transform.Profile) (cod
 		return cc, nil
 	}
 	if c.MaxAge != nil {
-		if *c.MaxAge < 0 {
-			return cc, fmt.Errorf("max_age %d: want seconds >= 0 (0 = session cookie)", *c.MaxAge)
+		if c.MaxAge.Seconds < 0 {
+			return cc, fmt.Errorf("max_age %d: want seconds >= 0 (0 = session cookie, \"zero\" = Ktor's maxAgeInSeconds = 0)", c.MaxAge.Seconds)
 		}
-		cc.MaxAge = *c.MaxAge
+		cc.MaxAge, cc.ZeroMaxAge = c.MaxAge.Seconds, c.MaxAge.Zero
 	}
 	if c.Encoding != "" {
 		e, err := codec.ParseEncoding(c.Encoding)
@@ -265,7 +307,7 @@ func cookieConfig(c *CookieSpec, extOrder []string, prof transform.Profile) (cod
 // SerializerFormat is the format a provider's payload is decoded with ("" = detect).
 func (p *Provider) SerializerFormat() serializer.Format {
 	switch p.Serializer {
-	case "ktor-text":
+	case "ktor-text", "backward-compatible":
 		return serializer.FormatText
 	case "json":
 		return serializer.FormatJSON

@@ -9,7 +9,7 @@
 //	        cookie.path = "/app"                                 sessions.WithCookie(func(c *codec.CookieConfig) {
 //	        cookie.extensions["SameSite"] = "lax"                    c.Path = "/app"; c.Extensions = ... }),
 //	        transform(SessionTransportTransformer                sessions.WithTransformers(mac),
-//	            MessageAuthentication(key))                      sessions.WithProfile("3")),
+//	            MessageAuthentication(key))                      sessions.WithProfile("3.0.0")),
 //	    }
 //	    cookie<Cart>("CART", directorySessionStorage(dir))   sessions.Cookie[Cart]("CART", sessions.ByID(dirStorage)),
 //	    header<Api>("X-Api", storage) { identity { … } }     sessions.Header[Api]("X-Api", sessions.ByID(st),
@@ -30,19 +30,28 @@
 // Transformers are package transform's (Digest, MAC, Encrypt), cookie
 // configurations package codec's, storages package storage's.
 //
-// # Profiles
+// # Releases
 //
-// A provider reproduces one Ktor release, chosen with WithProfile ("1.0",
-// "1.6", "2", "3"; default "3"). The profile picks the cookie defaults
-// (codec.DefaultCookieConfig), the default serializer (reflection text before
-// 3, kotlinx JSON from 3), the id format (storage.DefaultIDGenerator), the
-// cookie encodings and Set-Cookie rendering, and when a session is sent:
-//   - 2 and 3 (SessionData with old and new values): a session is sent only
-//     when set; a session that came in and was cleared, or could not be read,
-//     is cleared off (expired cookie, stored session invalidated);
-//   - 1.0 and 1.6: the current session, read or set, is sent again on every
-//     response that looked at it (so a cookie's Expires slides); 1.0.0 clears
-//     off only a session it could read.
+// A provider reproduces one exact Ktor release, chosen with WithProfile
+// ("3.0.0"; "1.6", "2", "3" are the newest release of their line; default
+// the newest release). Every choice is a lookup in package ktor's table: the
+// cookie defaults (codec.DefaultCookieConfig), the default serializer
+// (reflection text before 3.0.0, kotlinx JSON from 3.0.0), the id format
+// (storage.DefaultIDGenerator: 16, 32 from 1.5.0, 64 hex characters from
+// 3.5.0), how the cookie is read (URI-decoded whatever the encoding before
+// 1.6.6, with the configured encoding from 1.6.6; the Cookie: name pattern of
+// the release), the cookie encodings and Set-Cookie rendering, and when a
+// session is sent:
+//   - from 2.3.1 (SessionData with old and new values): a session is sent
+//     only when set; a session that came in and was cleared, or could not be
+//     read, is cleared off (expired cookie, stored session invalidated);
+//   - before 2.3.1: the current session, read or set, is sent again on every
+//     response that looked at it (so a cookie's Expires slides); before 1.4.1
+//     only a session it could read counts as incoming, so an unreadable one
+//     is left in place.
+//
+// SendOnlyIfModified exists from 3.5.0; asking for it with an older release
+// is a configuration error.
 //
 // # The request's sessions
 //
@@ -62,7 +71,7 @@
 // errors of Get and Set; a failure while writing a session at commit turns
 // the response into a 500, as an exception in Ktor's send pipeline does.
 //
-// Ktor's by-id trackers of 1.x kept an id they could not find and stored the
-// next session under it, a session fixation; this package drops such ids in
-// every profile, as Ktor 2 and later do.
+// Ktor's by-id trackers before 1.6.3 kept an id they could not find
+// and stored the next session under it, a session fixation; this package
+// drops such ids in every release, as Ktor 1.6.3 and later do.
 package sessions

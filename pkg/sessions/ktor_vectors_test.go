@@ -142,7 +142,7 @@ func TestKtorPipelines(t *testing.T) {
 	for _, sec := range []struct {
 		section string
 		profile transform.Profile
-	}{{"pipelines_1_0_0", "1.0"}, {"pipelines_head", "3"}} {
+	}{{"pipelines_1_0_0", "1.0.0"}, {"pipelines_head", "3"}} {
 		var cases []pipelineCase
 		loadVectors(t, sec.section, &cases)
 		if len(cases) == 0 {
@@ -154,7 +154,7 @@ func TestKtorPipelines(t *testing.T) {
 					return mustNew(t, sessions.Cookie[userSession]("SESSION",
 						sessions.WithProfile(string(sec.profile)),
 						// Both generators ran Ktor 1.0.0's reflection serializer.
-						sessions.WithSerializer(sessions.TextSerializer[userSession]("1.0")),
+						sessions.WithSerializer(sessions.TextSerializer[userSession]("1.0.0")),
 						sessions.WithTransformers(chainOf(t, c, sec.profile)...),
 						sessions.WithCookie(func(cc *codec.CookieConfig) { cc.Path, cc.HTTPOnly = "/", true }),
 						sessions.WithClock(func() time.Time { return now })))

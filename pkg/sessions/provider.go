@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 	"github.com/sessionctl/sessionctl/pkg/transform"
@@ -42,10 +43,13 @@ type config struct {
 	onlyIfMod  bool
 }
 
-// WithProfile selects the Ktor release whose behaviour the provider
-// reproduces ("1.0", "1.6", "2", "3", or anything transform.ParseProfile
-// reads). It picks the default cookie configuration, serializer, id format
-// and when a session is sent back. Default "3".
+// WithProfile selects the exact Ktor release whose behaviour the provider
+// reproduces ("3.0.0", or an alias transform.ParseProfile reads: "1.6",
+// "2", "3" are the newest release of their line). It picks the default
+// cookie configuration, serializer, id format, how the cookie is read and
+// when a session is sent back, each from package ktor's table. Default: the
+// newest release. An unknown release is a configuration error naming the
+// nearest known ones.
 func WithProfile(p string) Option {
 	return func(c *config) {
 		pp, err := transform.ParseProfile(p)
@@ -118,7 +122,8 @@ type provider struct {
 	cfg         codec.CookieConfig
 	readEnc     codec.Encoding
 	profile     transform.Profile
-	v3          bool // Ktor 2.x/3.x send rules (old/new value)
+	sendOnlySet bool // Ktor 2.3.1+ send rules (old and new value)
+	incomingBad bool // Ktor 1.4.1+: a session that arrived unreadable counts as incoming
 	chain       transform.Chain
 	store       storage.Storage
 	newID       func() (string, error)
@@ -148,7 +153,8 @@ func build[T any](name string, cookie bool, opts []Option) Provider {
 		}
 	}
 	typ := reflect.TypeFor[T]()
-	p := &provider{name: name, typ: typ, cookie: cookie, profile: c.profile, v3: c.profile == transform.Profile2 || isV3(c.profile),
+	p := &provider{name: name, typ: typ, cookie: cookie, profile: c.profile,
+		sendOnlySet: c.profile.Has(ktor.SendOnlySet), incomingBad: c.profile.Has(ktor.IncomingUnreadable),
 		chain: c.chain, store: c.storage, newID: c.newID, now: c.now, onError: c.onError, onlyIfMod: c.onlyIfMod}
 	fail := func(field, format string, args ...any) Provider {
 		p.err = &Error{Provider: name, Type: typ.String(), Op: "new", Kind: ErrConfig, Detail: field + ": " + fmt.Sprintf(format, args...)}
@@ -157,6 +163,9 @@ func build[T any](name string, cookie bool, opts []Option) Provider {
 	if c.profileErr != nil {
 		p.err = &Error{Provider: name, Type: typ.String(), Op: "new", Kind: ErrConfig, Detail: "profile", Err: c.profileErr}
 		return Provider{p}
+	}
+	if rel, _ := c.profile.Release(); c.onlyIfMod && !rel.Has(ktor.SendOnlyIfModified) {
+		return fail("SendOnlyIfModified", "Ktor %s has no sendOnlyIfModified (it exists from 3.5.0)", rel)
 	}
 	if name == "" {
 		return fail("name", "empty")

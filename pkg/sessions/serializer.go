@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
@@ -12,10 +13,12 @@ type Serializer[T any] interface {
 	Deserialize(s string) (T, error)
 }
 
-// TextSerializer is Ktor's reflection text format (SessionSerializerReflection
-// in Ktor 1.x and 2.x, KotlinxBackwardCompatibleSessionSerializer in 3.x) as
-// written by the profile's release: `name=%23sBob&count=%23i1`. T is a struct;
-// see package serializer for how Go fields map to Kotlin properties.
+// TextSerializer is Ktor's reflection text format (SessionSerializerReflection,
+// the default before 3.0.0; reflectionSessionSerializer() in 3.x) as written
+// by the profile's release: `count=%23i1&name=%23sBob`, properties sorted by
+// name. T is a struct; see package serializer for how Go fields map to Kotlin
+// properties (and serializer.BackwardCompatible for
+// KotlinxBackwardCompatibleSessionSerializer).
 func TextSerializer[T any](p transform.Profile) Serializer[T] { return textSerializer[T]{p} }
 
 type textSerializer[T any] struct{ p transform.Profile }
@@ -43,20 +46,11 @@ func (jsonSerializer[T]) Deserialize(text string) (T, error) {
 }
 
 // DefaultSerializer is the serializer Ktor's cookie<T>/header<T> builders use
-// by default in the profile's release: the reflection text format before 3,
-// kotlinx JSON from 3 on.
+// by default in the profile's release: the reflection text format before
+// 3.0.0, kotlinx JSON from 3.0.0.
 func DefaultSerializer[T any](p transform.Profile) Serializer[T] {
-	if isV3(p) {
+	if p.Has(ktor.DefaultSerializerJSON) {
 		return JSONSerializer[T]()
 	}
 	return TextSerializer[T](p)
-}
-
-// isV3 reports whether p is a Ktor 3 profile.
-func isV3(p transform.Profile) bool {
-	switch p {
-	case transform.Profile10, transform.Profile16, transform.Profile2:
-		return false
-	}
-	return true
 }

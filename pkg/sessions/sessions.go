@@ -178,7 +178,7 @@ func (p *provider) receive(r *http.Request) (string, bool) {
 	var raw string
 	found := false
 	for _, h := range r.Header.Values("Cookie") {
-		cs, err := codec.ParseCookieHeader(h)
+		cs, err := codec.ParseCookieHeaderFor(h, p.profile)
 		if err != nil {
 			continue
 		}
@@ -224,12 +224,12 @@ func (st *state) commit() error {
 	return first
 }
 
-// send is Ktor's sendSessionData for one provider, by profile.
+// send is Ktor's sendSessionData for one provider, by release.
 func (st *state) send(p *provider, d *slot) error {
 	var text string
 	var store, clear bool
-	if p.v3 {
-		// Ktor 2.2+ and 3: only a set session is sent; a session that was
+	if p.sendOnlySet {
+		// Ktor 2.3.1 on: only a set session is sent; a session that was
 		// cleared, or that came in and could not be read, is cleared off.
 		switch {
 		case d.set:
@@ -241,10 +241,10 @@ func (st *state) send(p *provider, d *slot) error {
 			clear = true
 		}
 	} else {
-		// Ktor 1.x: the current session (read or set) is sent on every
+		// Before 2.3.1: the current session (read or set) is sent on every
 		// response; one that came in and is now gone is cleared off.
-		// 1.0.0 only counts a session it could read as "came in".
-		incoming := d.loadedOK || (p.profile != "1.0" && d.incoming)
+		// Before 1.4.1 only a session that could be read "came in".
+		incoming := d.loadedOK || (p.incomingBad && d.incoming)
 		switch {
 		case d.set:
 			text, store = d.newText, true

@@ -3,6 +3,8 @@ package transform
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 // Chain is Ktor's List<SessionTransportTransformer>: Write applies the
@@ -54,7 +56,7 @@ func (c Chain) Read(v string) (string, []Layer, error) {
 	return v, layers, nil
 }
 
-// ReadInListOrder is what Ktor 1.0.0's List.transformRead did: it applied the
+// ReadInListOrder is what List.transformRead did before Ktor 1.2.1: it applied the
 // reads in list order, not reversed, so it never read back its own chains of
 // two or more transformers (unless they commute).
 func (c Chain) ReadInListOrder(v string) (string, []Layer, error) {
@@ -71,10 +73,11 @@ func (c Chain) ReadInListOrder(v string) (string, []Layer, error) {
 	return v, layers, nil
 }
 
-// KtorCouldRead reports whether that Ktor version could read its own output
-// of this chain: Ktor 1.0.0 read chains of two or more in the wrong order.
+// KtorCouldRead reports whether that Ktor release could read its own output
+// of this chain: before 1.2.1 Ktor read chains of two or more in list order,
+// the wrong one.
 func (c Chain) KtorCouldRead(p Profile) bool {
-	return p.norm() != Profile10 || len(c) < 2
+	return len(c) < 2 || p.Has(ktor.ChainReadReversed)
 }
 
 // Rotate reads v under any key and rewrites it under the current keys. A

@@ -177,7 +177,7 @@ func encryptShape(v string) ([]Candidate, bool) {
 		}
 	case 48, 64:
 		out = append(out, Candidate{Chain: "encrypt(AES-" + strconv.Itoa(len(ivHex)*4) + "," + macs[0] + ",legacy)", Confidence: "low",
-			Description: strconv.Itoa(len(ivHex)/2) + "-byte IV: Ktor before 3.5.2 asked for a key-length IV, but AES/CBC refuses it: no Ktor could have written or read this",
+			Description: strconv.Itoa(len(ivHex)/2) + "-byte IV: Ktor before 3.5.1 asked for a key-length IV, but AES/CBC refuses it: no Ktor could have written or read this",
 			Keys:        "an AES key of " + strconv.Itoa(len(ivHex)/2) + " bytes and an " + macs[0] + " sign key"})
 	default:
 		return nil, false

@@ -5,23 +5,32 @@ import (
 	"hash"
 	"strconv"
 	"sync"
+
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
-// Digest is Ktor's SessionTransportTransformerDigest (Ktor 1.x; deprecated at
-// level ERROR in 1.6 and removed in 2.0): value + "/" + hex(H(salt ‖ value)).
-// Anyone can compute it: it detects corruption, not forgery.
+// Digest is Ktor's SessionTransportTransformerDigest (Ktor 1.x: deprecated
+// from 1.1.0, at level ERROR from 1.2.2, removed in 2.0.0):
+// value + "/" + hex(H(salt ‖ value)). Anyone can compute it: it detects
+// corruption, not forgery.
 type Digest struct {
-	salt    string
-	alg     hashAlg
-	profile Profile
-	pool    sync.Pool
+	salt string
+	alg  hashAlg
+	warn []string
+	pool sync.Pool
 }
 
 // NewDigest makes a Digest. algorithm is a JCA MessageDigest name ("" =
-// DefaultDigestAlgorithm(p)), matched case-insensitively.
+// DefaultDigestAlgorithm(p)), matched case-insensitively. A release from
+// 2.0.0 on has no digest transformer: that is a *ConfigError.
 func NewDigest(salt, algorithm string, p Profile) (*Digest, error) {
-	if !p.valid() {
-		return nil, &ConfigError{Transform: "digest", Field: "profile", Detail: "unknown Ktor profile " + quote(string(p))}
+	rel, err := p.Release()
+	if err != nil {
+		return nil, err
+	}
+	if rel.Has(ktor.DigestRemoved) {
+		return nil, &ConfigError{Transform: "digest", Field: "ktor", Detail: "Ktor " + rel.String() +
+			" has no SessionTransportTransformerDigest (removed in 2.0.0): a digest chain is a Ktor 1.x one, name its release (e.g. ktor = \"1.6.8\")"}
 	}
 	if algorithm == "" {
 		algorithm = DefaultDigestAlgorithm(p)
@@ -31,7 +40,13 @@ func NewDigest(salt, algorithm string, p Profile) (*Digest, error) {
 		return nil, &ConfigError{Transform: "digest", Field: "algorithm",
 			Detail: "unknown MessageDigest algorithm " + quote(algorithm) + digestHint(algorithm) + "; known: " + digestNames()}
 	}
-	d := &Digest{salt: salt, alg: a, profile: p.norm()}
+	d := &Digest{salt: salt, alg: a}
+	switch {
+	case rel.Has(ktor.DigestDeprecatedErr):
+		d.warn = []string{"SessionTransportTransformerDigest is deprecated at level ERROR from Ktor 1.2.2 and gone from 2.0.0: a digest is not a signature, anyone can recompute it"}
+	case rel.Has(ktor.DigestDeprecated):
+		d.warn = []string{"SessionTransportTransformerDigest is deprecated from Ktor 1.1.0 (\"potentially vulnerable\") and gone from 2.0.0: a digest is not a signature, anyone can recompute it"}
+	}
 	d.pool.New = func() any { return &digestState{h: a.newFn()} }
 	return d, nil
 }
@@ -70,11 +85,7 @@ func (d *Digest) Write(value string) (string, error) {
 }
 
 func (d *Digest) info() ReadInfo {
-	ri := ReadInfo{Transform: "digest", Algorithm: d.alg.digest}
-	if d.profile != Profile10 {
-		ri.Warnings = []string{"SessionTransportTransformerDigest is deprecated at level ERROR in Ktor 1.6 and gone from Ktor 2.0: a digest is not a signature, anyone can recompute it"}
-	}
-	return ri
+	return ReadInfo{Transform: "digest", Algorithm: d.alg.digest, Warnings: d.warn}
 }
 
 // Read splits at the last "/" and compares the digest in constant time. The

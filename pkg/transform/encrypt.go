@@ -6,10 +6,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/subtle"
-	"github.com/sessionctl/sessionctl/internal/javautf8"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/sessionctl/sessionctl/internal/javautf8"
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 // Format is the encrypt wire format.
@@ -36,7 +38,7 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // IVSource is Ktor's ivGenerator: it returns size bytes (Ktor asks for the
-// key length before 3.5.2, for 16 since). nil means crypto/rand.
+// key length before 3.5.1, for 16 since). nil means crypto/rand.
 type IVSource func(size int) ([]byte, error)
 
 // FixedIV returns iv whatever size is asked for, like a test ivGenerator that
@@ -52,7 +54,7 @@ type EncryptOptions struct {
 	EncAlgorithm           string // "AES" (default); "AES-128"/"AES-192"/"AES-256" also check the key size
 	SignAlgorithm          string // JCA Mac name, default "HmacSHA256"
 	Format                 Format // "" = DefaultEncryptFormat(Profile)
-	BackwardCompatibleRead bool   // current format only: also read legacy values (Ktor 3's backwardCompatibleRead)
+	BackwardCompatibleRead bool   // current format only: also read legacy values (backwardCompatibleRead, Ktor 3.0.0+)
 	IV                     IVSource
 	Profile                Profile
 }
@@ -68,7 +70,8 @@ type Encrypt struct {
 	compat  bool
 	iv      IVSource
 	ivSize  int
-	profile Profile
+	release ktor.Release
+	lenient bool // IV and ciphertext hex read with Ktor's hex() (before 3.5.0)
 	ktorErr error
 	decode  func(string, []byte) ([]byte, hexQuirks, bool)
 	scratch sync.Pool
@@ -96,9 +99,9 @@ type encScratch struct {
 // NewEncrypt checks the options the way Ktor's constructor does (key sizes,
 // algorithm names, one call of the IV source) and says exactly what is wrong.
 func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
-	p := o.Profile.norm()
-	if !p.valid() {
-		return nil, &ConfigError{Transform: "encrypt", Field: "profile", Detail: "unknown Ktor profile " + quote(string(o.Profile))}
+	rel, err := o.Profile.Release()
+	if err != nil {
+		return nil, err
 	}
 	want := 0
 	switch a := strings.ToUpper(strings.TrimSpace(o.EncAlgorithm)); a {
@@ -132,7 +135,7 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 	}
 	f := o.Format
 	if f == "" {
-		f = DefaultEncryptFormat(p)
+		f = DefaultEncryptFormat(o.Profile)
 	}
 	if f != FormatCurrent && f != FormatLegacy {
 		return nil, &ConfigError{Transform: "encrypt", Field: "format", Detail: "unknown format " + quote(string(f)) + " (want current or legacy)"}
@@ -141,8 +144,13 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 		return nil, &ConfigError{Transform: "encrypt", Field: "backward_compatible_read",
 			Detail: "only the current (Ktor 3) format has backwardCompatibleRead; a legacy-format transformer already reads legacy values"}
 	}
-	e := &Encrypt{signAlg: sa, format: f, compat: o.BackwardCompatibleRead, iv: o.IV, profile: p}
-	if p.lenientHex() {
+	if o.BackwardCompatibleRead && !rel.Has(ktor.EncryptMACCiphertext) {
+		return nil, &ConfigError{Transform: "encrypt", Field: "backward_compatible_read",
+			Detail: "Ktor " + rel.String() + " has no backwardCompatibleRead (the parameter exists from 3.0.0)"}
+	}
+	e := &Encrypt{signAlg: sa, format: f, compat: o.BackwardCompatibleRead, iv: o.IV, release: rel,
+		lenient: !rel.Has(ktor.EncryptStrictHex)}
+	if e.lenient {
 		e.decode = ktorHexDecode
 	} else {
 		e.decode = strictHexDecode
@@ -176,7 +184,7 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 	}
 	e.scratch.New = func() any { return &encScratch{} }
 	e.ivSize = aes.BlockSize
-	if p.keySizedIV() {
+	if !rel.Has(ktor.EncryptBlockSizedIV) {
 		e.ivSize = e.enc[0].size
 	}
 	// Ktor's constructor encrypts an empty array with ivGenerator(ivSize).
@@ -190,10 +198,10 @@ func NewEncrypt(o EncryptOptions) (*Encrypt, error) {
 				" bytes; AES/CBC needs 16 (Java: InvalidAlgorithmParameterException: Wrong IV length: must be 16 bytes long)"}
 		}
 	} else if e.ivSize != aes.BlockSize {
-		e.ktorErr = &ConfigError{Transform: "encrypt", Field: "iv", Detail: "Ktor " + string(p) + " asks its default ivGenerator for " +
+		e.ktorErr = &ConfigError{Transform: "encrypt", Field: "iv", Detail: "Ktor " + rel.String() + " asks its default ivGenerator for " +
 			strconv.Itoa(e.ivSize) + " bytes (the AES-" + strconv.Itoa(e.ivSize*8) + " key length) but AES/CBC needs 16: its constructor throws " +
 			"InvalidAlgorithmParameterException: Wrong IV length: must be 16 bytes long. A Ktor app with this key only ran with a custom " +
-			"ivGenerator returning 16 bytes; reading works, writing needs an IV source (Ktor 3.5.2 fixed this)"}
+			"ivGenerator returning 16 bytes; reading works, writing needs an IV source (Ktor 3.5.1 fixed this)"}
 	}
 	e.algName = "AES-" + strconv.Itoa(e.enc[0].size*8) + "/" + e.signAlg.mac
 	return e, nil
@@ -214,7 +222,7 @@ func (e *Encrypt) String() string {
 }
 
 // KtorConstructError is what Ktor's constructor would have thrown for this
-// configuration with its default ivGenerator (nil if none): before Ktor 3.5.2
+// configuration with its default ivGenerator (nil if none): before Ktor 3.5.1
 // an AES-192/256 key made the constructor fail. Reads still work; writes need
 // an IV source.
 func (e *Encrypt) KtorConstructError() error { return e.ktorErr }
@@ -355,10 +363,10 @@ func hexQuirkNotes(what string, q hexQuirks, lenient bool) []string {
 		s = append(s, what+" hex in upper case: accepted by Ktor's hex decoding (Ktor writes lower case)")
 	}
 	if q&qNonASCII != 0 && lenient {
-		s = append(s, what+" hex with non-ASCII digits (e.g. full-width): accepted by Ktor's lenient hex() (Java Character.digit)")
+		s = append(s, what+" hex with non-ASCII digits (e.g. full-width): accepted by Ktor's lenient hex() (Java Character.digit), which encrypt reads with before 3.5.0")
 	}
 	if q&qOdd != 0 && lenient {
-		s = append(s, "odd trailing character after the "+what+" hex: ignored by Ktor's hex(), which reads length/2 pairs")
+		s = append(s, "odd trailing character after the "+what+" hex: ignored by Ktor's lenient hex() (it reads length/2 pairs), which encrypt reads with before 3.5.0")
 	}
 	return s
 }
@@ -532,8 +540,8 @@ func (e *Encrypt) readCurrent(st *encScratch, value string) (string, ReadInfo, e
 	if len(ct) == 0 {
 		info.Quirks = append(info.Quirks, "empty ciphertext: Java's AES/CBC/PKCS5Padding decrypts it to an empty string")
 	}
-	info.Quirks = append(info.Quirks, hexQuirkNotes("IV", iq, e.profile.lenientHex())...)
-	info.Quirks = append(info.Quirks, hexQuirkNotes("ciphertext", cq, e.profile.lenientHex())...)
+	info.Quirks = append(info.Quirks, hexQuirkNotes("IV", iq, e.lenient)...)
+	info.Quirks = append(info.Quirks, hexQuirkNotes("ciphertext", cq, e.lenient)...)
 	return s, info, nil
 }
 
@@ -641,8 +649,8 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 	if len(ct) == 0 {
 		info.Quirks = append(info.Quirks, "empty ciphertext: Java's AES/CBC/PKCS5Padding decrypts it to an empty string")
 	}
-	info.Quirks = append(info.Quirks, hexQuirkNotes("IV", iq, e.profile.lenientHex())...)
-	info.Quirks = append(info.Quirks, hexQuirkNotes("ciphertext", cq, e.profile.lenientHex())...)
+	info.Quirks = append(info.Quirks, hexQuirkNotes("IV", iq, e.lenient)...)
+	info.Quirks = append(info.Quirks, hexQuirkNotes("ciphertext", cq, e.lenient)...)
 	return s, info, nil
 }
 

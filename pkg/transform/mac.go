@@ -12,9 +12,8 @@ import (
 // value + "/" + lowerhex(HMAC(key, utf8(value))). It holds a keyring: writes
 // use the first key, reads try every key.
 type MAC struct {
-	alg     hashAlg
-	keys    []macKey
-	profile Profile
+	alg  hashAlg
+	keys []macKey
 }
 
 type macKey struct {
@@ -29,9 +28,10 @@ type macState struct {
 
 // NewMAC makes a MAC over keys (the first writes). algorithm is a JCA Mac name
 // ("" = DefaultMACAlgorithm(p)), matched case-insensitively as JCA does.
+// The MAC format is the same in every release; p picks only the default.
 func NewMAC(keys []Key, algorithm string, p Profile) (*MAC, error) {
-	if !p.valid() {
-		return nil, &ConfigError{Transform: "mac", Field: "profile", Detail: "unknown Ktor profile " + quote(string(p))}
+	if _, err := p.Release(); err != nil {
+		return nil, err
 	}
 	if algorithm == "" {
 		algorithm = DefaultMACAlgorithm(p)
@@ -45,7 +45,7 @@ func NewMAC(keys []Key, algorithm string, p Profile) (*MAC, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &MAC{alg: a, profile: p.norm(), keys: make([]macKey, len(ks))}
+	m := &MAC{alg: a, keys: make([]macKey, len(ks))}
 	for i, k := range ks {
 		m.keys[i].id = k.ID
 		kb, nf := k.Bytes, a.newFn

@@ -1,12 +1,17 @@
 package transform
 
-import "testing"
+import (
+	"testing"
 
-// The picker offers exactly what ParseProfile returns: each listed profile reads back as itself.
+	"github.com/sessionctl/sessionctl/pkg/ktor"
+)
+
+// The picker offers exactly what ParseProfile returns: each listed release reads back as itself,
+// and each alias names one of them.
 func TestProfiles(t *testing.T) {
 	ps := Profiles()
-	if len(ps) == 0 {
-		t.Fatal("no profiles")
+	if len(ps) < 4 {
+		t.Fatalf("%d profiles", len(ps))
 	}
 	seen := map[Profile]bool{}
 	for _, p := range ps {
@@ -19,10 +24,13 @@ func TestProfiles(t *testing.T) {
 		}
 		seen[p] = true
 	}
-	for _, s := range []string{"1.0.0", "1.6.8", "2.3.13", "3.0.0", "head"} {
-		p, err := ParseProfile(s)
+	for _, a := range append(Aliases(), "1.0.0", "2.3.13", "3.0.0", "head") {
+		p, err := ParseProfile(string(a))
 		if err != nil || !seen[p] {
-			t.Errorf("ParseProfile(%q) = %q, %v: not in Profiles()", s, p, err)
+			t.Errorf("ParseProfile(%q) = %q, %v: not in Profiles()", a, p, err)
 		}
+	}
+	if ps[0] != "1.0.0" || ps[len(ps)-1] != ProfileOf(ktor.Newest()) {
+		t.Errorf("Profiles() from %s to %s", ps[0], ps[len(ps)-1])
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -30,14 +31,25 @@ func hmacHex(k []byte, s string) string {
 }
 
 func TestParseProfile(t *testing.T) {
-	for in, want := range map[string]transform.Profile{"1.0": "1.0", "1.0.0": "1.0", "1": "1.6", "1.x": "1.6", "1.6": "1.6",
-		"2": "2", "2.x": "2", "2.3.13": "2", "3": "3", "3.x": "3", "head": "3", "3.5.2": "3"} {
+	for in, want := range map[string]transform.Profile{"1.0": "1.0.1", "1.0.0": "1.0.0", "1": "1.6.8", "1.x": "1.6.8", "1.6": "1.6.8",
+		"1.6.5": "1.6.5", "2": "2.3.13", "2.x": "2.3.13", "2.0.0": "2.0.0", "2.3.13": "2.3.13", "3": "3.5.2", "3.x": "3.5.2",
+		"head": "3.5.2", "3.0.0": "3.0.0", "v3.4.3": "3.4.3", "3.5.2": "3.5.2"} {
 		if got, err := transform.ParseProfile(in); err != nil || got != want {
 			t.Errorf("ParseProfile(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := transform.ParseProfile("4"); !errors.Is(err, transform.ErrConfig) {
-		t.Errorf("ParseProfile(4): %v", err)
+	for _, bad := range []string{"4", "2.3.14", "3.6.0", "3.0.0-beta-2", ""} {
+		_, err := transform.ParseProfile(bad)
+		if !errors.Is(err, transform.ErrConfig) || !errors.Is(err, ktor.ErrUnknown) || bad != "" && !strings.Contains(err.Error(), "nearest known") {
+			t.Errorf("ParseProfile(%q): %v", bad, err)
+		}
+	}
+	// an alias held in a Profile is the newest release of its line
+	for p, want := range map[transform.Profile]string{"": "3.5.2", transform.Profile3: "3.5.2", transform.Profile2: "2.3.13",
+		transform.Profile16: "1.6.8", transform.Profile10: "1.0.1", "2.1": "2.1.3"} {
+		if r, err := p.Release(); err != nil || r.String() != want {
+			t.Errorf("Profile(%q).Release() = %v, %v; want %s", p, r, err, want)
+		}
 	}
 	if transform.DefaultMACAlgorithm("1.0") != "HmacSHA1" || transform.DefaultMACAlgorithm("3") != "HmacSHA256" ||
 		transform.DefaultDigestAlgorithm("1.0") != "SHA-256" || transform.DefaultDigestAlgorithm("1.6") != "SHA-384" ||

@@ -44,7 +44,7 @@ type ReadInfo struct {
 	KeyID     string   `json:"key_id,omitempty"`      // mac: key that verified; encrypt: key that decrypted
 	SignKeyID string   `json:"sign_key_id,omitempty"` // encrypt: sign key that verified
 	Format    string   `json:"format,omitempty"`      // encrypt: "current" | "legacy"
-	Quirks    []string `json:"quirks,omitempty"`      // accepted only through a Ktor quirk of this profile
+	Quirks    []string `json:"quirks,omitempty"`      // accepted only through a Ktor quirk of this release
 	Warnings  []string `json:"warnings,omitempty"`    // e.g. legacy format = padding oracle
 }
 

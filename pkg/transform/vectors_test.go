@@ -135,7 +135,7 @@ func TestKtorDigest(t *testing.T) {
 			if c.Params["constructedWithDefaults"] == true {
 				alg = "" // exercise DefaultDigestAlgorithm(1.0)
 			}
-			d, err := transform.NewDigest(str(c.Params, "salt"), alg, transform.Profile10)
+			d, err := transform.NewDigest(str(c.Params, "salt"), alg, transform.Profile("1.0.0"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +157,7 @@ func TestKtorMAC(t *testing.T) {
 	for _, sec := range []struct {
 		name string
 		p    transform.Profile
-	}{{"mac_1_0_0", transform.Profile10}, {"mac_head", transform.Profile3}} {
+	}{{"mac_1_0_0", transform.Profile("1.0.0")}, {"mac_head", transform.Profile3}} {
 		for i, c := range section(t, v, sec.name) {
 			t.Run(fmt.Sprintf("%s/%d/%s", sec.name, i, str(c.Params, "algorithm")), func(t *testing.T) {
 				alg := str(c.Params, "algorithm")
@@ -222,7 +222,7 @@ func TestKtorEncrypt(t *testing.T) {
 	for _, sec := range []struct {
 		name string
 		p    transform.Profile
-	}{{"encrypt_1_0_0", transform.Profile10}, {"encrypt_head", transform.Profile3}} {
+	}{{"encrypt_1_0_0", transform.Profile("1.0.0")}, {"encrypt_head", transform.Profile3}} {
 		for i, c := range section(t, v, sec.name) {
 			t.Run(fmt.Sprintf("%s/%d/%s", sec.name, i, str(c.Params, "signAlgorithm")), func(t *testing.T) {
 				e, err := encryptFor(t, c, sec.p, "", false)
@@ -283,7 +283,7 @@ func TestKtorEncryptLegacyReads(t *testing.T) {
 				}
 			}
 			// the same value read as legacy by a 1.0 transformer
-			l, err := encryptFor(t, c, transform.Profile10, transform.FormatLegacy, false)
+			l, err := encryptFor(t, c, transform.Profile("1.0.0"), transform.FormatLegacy, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -363,7 +363,7 @@ func TestKtorChains(t *testing.T) {
 	for _, sec := range []struct {
 		name string
 		p    transform.Profile
-	}{{"chains_1_0_0", transform.Profile10}, {"chains_head", transform.Profile3}} {
+	}{{"chains_1_0_0", transform.Profile("1.0.0")}, {"chains_head", transform.Profile3}} {
 		for i, c := range section(t, v, sec.name) {
 			t.Run(fmt.Sprintf("%s/%d", sec.name, i), func(t *testing.T) {
 				ch := buildChain(t, c.Transformers, sec.p)
@@ -379,7 +379,7 @@ func TestKtorChains(t *testing.T) {
 				checkRead(t, chainReader(ch.Read), readCase{Case: "read", TransportValue: w}, reversed)
 				checkRead(t, chainReader(ch.ReadInListOrder), readCase{Case: "list-order read", TransportValue: w}, listOrder)
 				_, ok := result(listOrder)
-				if sec.p == transform.Profile10 && ch.KtorCouldRead(sec.p) != ok {
+				if sec.p == transform.Profile("1.0.0") && ch.KtorCouldRead(sec.p) != ok {
 					t.Errorf("KtorCouldRead = %v, Ktor 1.0.0 read it: %v", ch.KtorCouldRead(sec.p), ok)
 				}
 			})

@@ -76,12 +76,17 @@
         if ($("compat").value) k.backward_compatible_read = $("compat").value === "true";
         if ($("use-digest").checked) k.digest_salt = $("digest-salt").value;
         if ($("cookie-name").value.trim()) k.name = $("cookie-name").value.trim();
-        if ($("serializer").value) k.serializer = $("serializer").value;
-        if ($("ktor").value) k.ktor = $("ktor").value;
-        return k;
+        return withRelease(k);
       }
     }
-    return {};
+    return withRelease({});
+  }
+  // the release and serializer pickers: sessionctl's --ktor and --serializer (a keyring's
+  // providers take them instead of the file's; without keys the release is the one read as)
+  function withRelease(k) {
+    if ($("ktor").value) k.ktor = $("ktor").value;
+    if ($("serializer").value && keySource() !== "none") k.serializer = $("serializer").value;
+    return k;
   }
 
   function now() {
@@ -92,8 +97,8 @@
   function showKeyPanes() {
     const src = keySource();
     for (const p of ["none", "keyring", "oneoff"]) $("keys-" + p).hidden = p !== src;
-    $("ktor").disabled = src !== "oneoff";
-    $("ktor").title = src === "oneoff" ? "the release the one-off chain reads and writes as" : "a keyring's providers say their release (ktor = …); without keys the value is read as the newest";
+    $("ktor").title = { none: "the release the value is read as", keyring: "every provider's release instead of the keyring's ktor = (sessionctl --ktor)", oneoff: "the release the one-off chain reads and writes as" }[src];
+    $("serializer").disabled = src === "none";
     $("provider").disabled = src !== "keyring";
   }
 
@@ -238,7 +243,7 @@
     }
   }
 
-  const KNOWN = new Set(["line", "name", "provider", "source", "ok", "error", "ktor", "encoding", "transport_value", "layers", "verified", "payload", "format", "session", "types", "stored", "cookie", "detected", "notes"]);
+  const KNOWN = new Set(["line", "name", "provider", "source", "ok", "error", "ktor", "ktor_note", "releases", "encoding", "transport_value", "layers", "verified", "payload", "format", "session", "types", "stored", "cookie", "detected", "notes"]);
   const LAYER_KNOWN = new Set(["step", "transform", "algorithm", "ok", "key", "sign_key", "format", "error", "quirks", "warnings"]);
 
   function verdictClass(v) {
@@ -259,11 +264,13 @@
 
     const facts = el("dl", { class: "facts" });
     const fact = (k, v) => { if (v !== undefined && v !== null && v !== "") facts.append(el("dt", null, k), el("dd", null, v)); };
-    fact("provider", r.provider ? r.provider + (r.ktor ? " (Ktor " + r.ktor + " profile)" : "") : undefined);
+    fact("provider", r.provider ? r.provider + (r.ktor ? " (Ktor " + r.ktor + (r.ktor_note ? "; " + r.ktor_note : "") + ")" : "") : undefined);
+    if (!r.provider && r.ktor) fact("read as", "Ktor " + r.ktor + (r.ktor_note ? "; " + r.ktor_note : ""));
     fact("source", r.source);
     fact("encoding", r.encoding);
     fact("format", r.format);
     body.appendChild(facts);
+    if (r.releases && typeof r.releases === "object") body.appendChild(renderReleases(r.releases));
 
     if (Array.isArray(r.layers) && r.layers.length) {
       body.appendChild(el("h3", null, "layers"));
@@ -361,6 +368,28 @@
       li.appendChild(generic(o));
     }
     return li;
+  }
+
+  // renderReleases: which releases the provider's ktor leaves open read the value (inspect's).
+  function renderReleases(rel) {
+    const acc = Array.isArray(rel.accepted) ? rel.accepted : [];
+    const rej = Array.isArray(rel.rejected) ? rel.rejected : [];
+    const cls = rej.length === 0 ? "rel-ok" : (acc.length === 0 ? "rel-bad" : "rel-some");
+    const box = el("div", { class: "releases " + cls, "data-accepted": acc.join(" ") });
+    box.appendChild(el("h3", null, "Ktor releases"));
+    box.appendChild(el("p", { class: "rel-summary" }, rel.summary || ""));
+    if (acc.length && rej.length) {
+      box.appendChild(el("ul", { class: "plain" }, rej.map((x) => el("li", null, el("code", null, x.releases || ""), " ", x.error || "",
+        Array.isArray(x.changes) && x.changes.length ? el("span", { class: "note" }, "changed: " + x.changes.join(", ")) : null))));
+    }
+    const known = new Set(["tried", "accepted", "rejected", "summary"]);
+    const extra = Object.keys(rel).filter((k) => !known.has(k));
+    if (extra.length) {
+      const o = {};
+      for (const k of extra) o[k] = rel[k];
+      box.appendChild(generic(o));
+    }
+    return box;
   }
 
   function renderCookie(c) {
@@ -507,8 +536,10 @@
     const r = call("releases");
     const sel = $("ktor");
     clear(sel);
-    for (const v of r.releases) sel.appendChild(el("option", { value: v }, "Ktor " + v));
-    sel.value = r.default;
+    sel.appendChild(el("option", { value: "" }, "as configured (unset: " + r.newest + ")"));
+    sel.appendChild(el("optgroup", { label: "the newest of a line" }, r.aliases.map((a) => el("option", { value: a.name }, a.name + " → " + a.release))));
+    sel.appendChild(el("optgroup", { label: "releases" }, r.releases.slice().reverse().map((v) => el("option", { value: v }, v))));
+    sel.value = "";
   }
 
   let debounce = 0;

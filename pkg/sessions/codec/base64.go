@@ -22,10 +22,10 @@ var b64Inverse = func() (t [256]int8) {
 	return t
 }()
 
-// base64Encode is String.encodeBase64 from Ktor 1.6 on: standard, padded.
+// base64Encode is String.encodeBase64 from Ktor 1.1.0 on: standard, padded.
 func base64Encode(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) }
 
-// base64Encode10 is Ktor 1.0.0's ByteReadPacket.encodeBase64, whose
+// base64Encode10 is Ktor 1.0.x's ByteReadPacket.encodeBase64, whose
 // Byte.toInt() sign-extends: a byte >= 0x80 ORs ones over the bits of the
 // bytes before it, so non-ASCII text comes out wrong (é → "/6k=").
 func base64Encode10(v string) string {
@@ -54,11 +54,13 @@ func copy3(d *[3]int32, b []byte) int {
 	return n
 }
 
-// base64DecodeLenient is Ktor's own decodeBase64 before 3.4: trailing '='
+// base64DecodeLenient is Ktor's own decodeBase64 before 3.4.0: trailing '='
 // dropped, any other symbol outside the alphabet read as 63, groups of four
-// turned into bytes, a last lone symbol ignored. Ktor 1.0.0 returns the bytes
-// as Latin-1 characters; 1.6 to 3.3 decode them as UTF-8.
-func base64DecodeLenient(v string, latin1 bool) string {
+// turned into bytes, a last lone symbol ignored. Before 1.2.3 the bytes come
+// back as Latin-1 characters (latin1), from 1.2.3 they are decoded as UTF-8.
+// From 3.1.2 (urlSafe) '-' reads as 62, the value of '+' ('_' is 63 either
+// way).
+func base64DecodeLenient(v string, latin1, urlSafe bool) string {
 	end := len(v)
 	for end > 0 && v[end-1] == '=' {
 		end--
@@ -70,6 +72,9 @@ func base64DecodeLenient(v string, latin1 bool) string {
 		var chunk int32
 		for j := 0; j < n; j++ {
 			s := b64Inverse[src[i+j]]
+			if urlSafe && src[i+j] == '-' {
+				s = 62
+			}
 			if s < 0 {
 				s = 63 // BASE64_INVERSE_ALPHABET[c] = -1, masked with 0x3f
 			}
@@ -91,7 +96,7 @@ func base64DecodeLenient(v string, latin1 bool) string {
 	return string(javautf8.Append(nil, raw))
 }
 
-// base64DecodeStrict is Ktor 3.4+'s Base64.decode(value).decodeToString():
+// base64DecodeStrict is Ktor 3.4.0+'s Base64.decode(value).decodeToString():
 // Kotlin's kotlin.io.encoding.Base64.Default, padding required, pad bits zero.
 // Error texts are Kotlin's; indices count characters, as Kotlin does after
 // mapping each character to one ISO-8859-1 byte ('?' when it has none).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,11 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 var profiles = []transform.Profile{transform.Profile10, transform.Profile16, transform.Profile2, transform.Profile3}
+
+// goldenReleases are the releases the render golden is written for: each
+// side of every change point of the cookie layer.
+var goldenReleases = []transform.Profile{"1.0.0", "1.0.1", "1.1.0", "1.1.2", "1.2.0", "1.3.0", "1.4.3", "1.5.3", "1.6.8",
+	"2.1.0", "2.1.1", "2.1.3", "2.2.0", "2.3.13", "3.0.0", "3.0.2", "3.5.2"}
 
 func TestEncodeByProfile(t *testing.T) {
 	tests := []struct {
@@ -143,8 +149,9 @@ func TestDefaultCookieConfig(t *testing.T) {
 			t.Errorf("%s: %+v", p, c)
 		}
 	}
-	if ServerReadEncoding(Base64, transform.Profile16) != URI || ServerReadEncoding(Base64, transform.Profile2) != Base64 {
-		t.Error("ServerReadEncoding")
+	if ServerReadEncoding(Base64, "1.6.5") != URI || ServerReadEncoding(Base64, "1.6.6") != Base64 ||
+		ServerReadEncoding(Base64, transform.Profile16) != Base64 || ServerReadEncoding(Raw, "1.0.0") != URI {
+		t.Error("ServerReadEncoding: before 1.6.6 Ktor URI-decodes the session cookie, from 1.6.6 it uses the configured encoding")
 	}
 }
 
@@ -170,7 +177,11 @@ func TestRenderGolden(t *testing.T) {
 		{"full", "SESSION", "v", full, false},
 		{"base64 extensions", "SESSION", "v", CookieConfig{MaxAge: 60, Encoding: Base64, Extensions: []Extension{{"SameSite", ptr("Lax")}}}, false},
 		{"huge max age", "SESSION", "v", CookieConfig{MaxAge: 3000000000}, false},
+		{"max age 1e16", "SESSION", "v", CookieConfig{MaxAge: 1e16}, false},
+		{"max age int64", "SESSION", "v", CookieConfig{MaxAge: math.MaxInt64}, false},
 		{"session cookie", "SESSION", "v", CookieConfig{MaxAge: 0, Path: "/"}, false},
+		{"zero max age", "SESSION", "v", CookieConfig{MaxAge: 0, ZeroMaxAge: true, Path: "/"}, false},
+		{"negative", "SESSION", "v", CookieConfig{MaxAge: -5}, false},
 		{"domain blank", "SESSION", "v", CookieConfig{MaxAge: 60, Domain: "a b"}, false},
 		{"name =", "SES=SION", "v", CookieConfig{}, false},
 		{"name blank", "SES SION", "v", CookieConfig{}, false},
@@ -180,7 +191,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	var b strings.Builder
 	for _, tc := range cases {
-		for _, p := range profiles {
+		for _, p := range goldenReleases {
 			c := tc.c
 			if tc.name == "default" {
 				c = DefaultCookieConfig(p)
@@ -199,7 +210,7 @@ func TestRenderGolden(t *testing.T) {
 				}
 				got = "ERROR " + ce.Ktor
 			}
-			fmt.Fprintf(&b, "%-18s %-3s %s\n", tc.name, p, got)
+			fmt.Fprintf(&b, "%-18s %-6s %s\n", tc.name, p, got)
 		}
 	}
 	golden := filepath.Join("testdata", "render.golden")

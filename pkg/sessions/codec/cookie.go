@@ -3,9 +3,11 @@ package codec
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -18,9 +20,17 @@ type Extension struct {
 
 // CookieConfig is Ktor's CookieConfiguration.
 type CookieConfig struct {
-	// MaxAge in seconds; 0 is a session cookie (neither Max-Age nor Expires,
-	// Ktor 3's maxAgeInSeconds = null). Negative is refused.
-	MaxAge     int64
+	// MaxAge in seconds. 0 is a session cookie (neither Max-Age nor Expires:
+	// Ktor 3's maxAgeInSeconds = null, 1.3–2.x's 0, 1.0.1–1.2.x's null
+	// duration) unless ZeroMaxAge is set. Above 2^31-1 it is handled as the
+	// release did (clamped, dropped, or Max-Age left out). Negative is
+	// refused from 1.3.0 on, as Ktor does.
+	MaxAge int64
+	// ZeroMaxAge, with MaxAge 0, is Ktor's literal zero rather than "no max
+	// age": maxAgeInSeconds = 0 in Ktor 3 sends Max-Age=0, duration =
+	// Duration.ZERO before 1.3.0 sends Expires=now (both make the browser
+	// drop the cookie); from 1.3.0 to 2.3.13 zero is the session cookie.
+	ZeroMaxAge bool
 	Encoding   Encoding // "" = URI
 	Domain     string   // "" = none
 	Path       string   // "" = none
@@ -33,24 +43,24 @@ type CookieConfig struct {
 // Duration.ofDays(7)).
 const DefaultSessionMaxAge = 7 * 24 * 3600
 
-// DefaultCookieConfig is a fresh CookieConfiguration of the profile's
-// release: 1.0.0 has 7 days, no path and no HttpOnly; 1.6 and later
-// maxAgeInSeconds 604800, path "/", httpOnly true. Secure is false and the
-// encoding URI everywhere. An unknown profile gets the profile 3 defaults.
+// DefaultCookieConfig is a fresh CookieConfiguration of p's release: 7
+// days, encoding URI, Secure false everywhere; no path and no HttpOnly
+// before 1.2.0, path "/" and HttpOnly from 1.2.0. An unknown profile gets
+// the newest release's defaults.
 func DefaultCookieConfig(p transform.Profile) CookieConfig {
 	c := CookieConfig{MaxAge: DefaultSessionMaxAge, Encoding: URI}
-	if p != transform.Profile10 {
+	if p.Has(ktor.CookieDefaultPathHTTP) {
 		c.Path, c.HTTPOnly = "/", true
 	}
 	return c
 }
 
 // ServerReadEncoding is the encoding Ktor's server actually decodes the
-// session cookie with: Ktor 1.x reads call.request.cookies[name], which
-// always URI-decodes whatever the configured encoding; Ktor 2.0 and later
-// decode with the configured one.
+// session cookie with: before 1.6.6 it reads call.request.cookies[name],
+// which always URI-decodes whatever the configured encoding; from 1.6.6
+// (KTOR-524) it decodes with the configured one.
 func ServerReadEncoding(configured Encoding, p transform.Profile) Encoding {
-	if p == transform.Profile10 || p == transform.Profile16 {
+	if !p.Has(ktor.ReceiveConfiguredEnc) {
 		return URI
 	}
 	if n, ok := configured.norm(); ok {
@@ -65,10 +75,12 @@ func ServerReadEncoding(configured Encoding, p transform.Profile) Encoding {
 //
 //	NAME=VALUE; Max-Age=N; Expires=<HTTP date>; Domain=D; Path=P; Secure; HttpOnly; EXT=V; FLAG; $x-enc=ENC
 //
-// Expires is now + MaxAge (never clamped); Max-Age is clamped to 2^31-1 (1.6
-// and later) or, in 1.0.0, left out when over 2^31-1.
+// Max-Age and Expires follow the release (see maxAgeParts): Max-Age is
+// clamped to 2^31-1 from 1.1.2, Expires is now + MaxAge in Ktor's 64-bit
+// millisecond arithmetic (overflow wraps, as in Kotlin) and printed by the
+// JVM's Gregorian calendar.
 func RenderSetCookie(name, value string, c CookieConfig, now time.Time, p transform.Profile) (string, error) {
-	ver, err := versionOf("render", p)
+	ver, err := release("render", p)
 	if err != nil {
 		return "", err
 	}
@@ -76,38 +88,99 @@ func RenderSetCookie(name, value string, c CookieConfig, now time.Time, p transf
 	if !ok {
 		return "", newErr("render", "", ErrEncoding, fmt.Sprintf("%q", string(c.Encoding)), "")
 	}
-	if c.MaxAge < 0 {
-		return "", newErr("render", "", ErrConfig, fmt.Sprintf("max age %d is negative", c.MaxAge),
-			fmt.Sprintf("java.lang.IllegalArgumentException: maxAgeInSeconds shouldn't be negative: %d", c.MaxAge))
-	}
-	if c.MaxAge > math.MaxInt64/1000 {
-		return "", newErr("render", "", ErrConfig, fmt.Sprintf("max age %d overflows Ktor's millisecond clock", c.MaxAge), "")
+	maxAge, expires, err := maxAgeParts(c, now.UnixMilli(), ver)
+	if err != nil {
+		return "", err
 	}
 	r := renderer{ver: ver}
 	r.part(name, value, enc, true)
-	if c.MaxAge > 0 {
-		switch {
-		case c.MaxAge <= math.MaxInt32:
-			r.add(fmt.Sprintf("Max-Age=%d", c.MaxAge))
-		case ver != v10:
-			r.add(fmt.Sprintf("Max-Age=%d", math.MaxInt32))
-		}
-		ms := now.UnixMilli() + c.MaxAge*1000
-		r.add("Expires=" + httpDate(ms))
-	}
+	r.add(maxAge)
+	r.add(expires)
 	r.tail(c, enc, enc)
 	return r.result()
 }
 
+// maxAgeParts renders Max-Age and Expires ("" when absent) as ver's
+// SessionTransportCookie.send and renderSetCookieHeader do, now in
+// milliseconds:
+//
+//	1.0.0          duration n: Max-Age=n if 0 < n <= 2^31-1; Expires = now + n s, always
+//	1.0.1–1.1.1    null: neither; n > 2^31-1: neither; else Max-Age if n > 0, Expires = now + n s
+//	1.1.2–1.2.x    null: neither; m = min(n, 2^31-1): Max-Age if m > 0, Expires = now + m s
+//	1.3.0–2.3.x    0: neither; else Max-Age=min(n, 2^31-1), Expires = now + n s
+//	3.0.0 on       null: neither; 0: Max-Age=0; else as 1.3.0
+//
+// (null is MaxAge 0 without ZeroMaxAge; 1.0.0 has no null and takes it as
+// Duration.ZERO.)
+func maxAgeParts(c CookieConfig, now int64, ver ktor.Release) (maxAge, expires string, err error) {
+	n := c.MaxAge
+	if c.ZeroMaxAge && n != 0 {
+		return "", "", newErr("render", "", ErrConfig, fmt.Sprintf("ZeroMaxAge with max age %d: it means a literal 0", n), "")
+	}
+	session := n == 0 && !c.ZeroMaxAge
+	render := func(m int32, ms int64, withMaxAge, withExpires bool) (string, string, error) {
+		if withMaxAge {
+			maxAge = "Max-Age=" + strconv.Itoa(int(m))
+		}
+		if withExpires {
+			expires = "Expires=" + httpDate(ms)
+		}
+		return maxAge, expires, nil
+	}
+	switch {
+	case !ver.Has(ktor.CookieSessionDuration): // 1.0.0: maxAge = if (n > Int.MAX) -1 else n.toInt()
+		m := int32(-1)
+		if n <= math.MaxInt32 {
+			m = int32(n)
+		}
+		return render(m, now+toMillisSaturated(n), m > 0, true)
+	case !ver.Has(ktor.CookieMaxAgeClamped): // 1.0.1: takeIf { it <= Int.MAX_VALUE }
+		if session || n > math.MaxInt32 {
+			return "", "", nil
+		}
+		return render(int32(n), now+toMillisSaturated(n), int32(n) > 0, true)
+	case !ver.Has(ktor.CookieMaxAgeSeconds): // 1.1.2: coerceAtMost(Int.MAX_VALUE)
+		if session {
+			return "", "", nil
+		}
+		m := min(n, math.MaxInt32)
+		return render(int32(m), now+toMillisSaturated(m), int32(m) > 0, true)
+	}
+	if n < 0 {
+		return "", "", newErr("render", "", ErrConfig, fmt.Sprintf("max age %d is negative", n),
+			fmt.Sprintf("java.lang.IllegalArgumentException: maxAgeInSeconds shouldn't be negative: %d", n))
+	}
+	m := int32(min(n, math.MaxInt32))
+	if !ver.Has(ktor.CookieMaxAgeNullable) { // 1.3.0: 0 -> no expires; Max-Age only if > 0
+		return render(m, now+n*1000, n > 0, n > 0)
+	}
+	if session { // 3.0.0: maxAgeInSeconds = null
+		return "", "", nil
+	}
+	return render(m, now+n*1000, true, n > 0)
+}
+
+// toMillisSaturated is TimeUnit.SECONDS.toMillis(n): n * 1000, saturated at
+// the int64 limits.
+func toMillisSaturated(n int64) int64 {
+	switch {
+	case n > math.MaxInt64/1000:
+		return math.MaxInt64
+	case n < math.MinInt64/1000:
+		return math.MinInt64
+	}
+	return n * 1000
+}
+
 // RenderClearCookie is the Set-Cookie value Ktor sends to clear the session:
-//   - 1.0 and 1.6 (ResponseCookies.appendExpired): NAME=; Expires=<epoch>;
+//   - before 2.1.1 (ResponseCookies.appendExpired): NAME=; Expires=<epoch>;
 //     Domain; Path; $x-enc=URI_ENCODING, whatever the configured encoding,
 //     without Secure, HttpOnly or extensions;
-//   - 2 (clearCookie, Ktor 2.2+): the configuration's every attribute with an
-//     empty value and Expires at the epoch, no Max-Age;
-//   - 3: the same plus Max-Age=0.
+//   - from 2.1.1 (clearCookie()): the configuration's every attribute with an
+//     empty value and Expires at the epoch; maxAge = 0 renders no Max-Age
+//     before 3.0.0 and Max-Age=0 from 3.0.0.
 func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string, error) {
-	ver, err := versionOf("render", p)
+	ver, err := release("render", p)
 	if err != nil {
 		return "", err
 	}
@@ -116,14 +189,14 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 		return "", newErr("render", "", ErrEncoding, fmt.Sprintf("%q", string(c.Encoding)), "")
 	}
 	r := renderer{ver: ver}
-	if ver <= v16 {
+	if !ver.Has(ktor.ClearCookieAttributes) {
 		r.part(name, "", URI, true)
 		r.add("Expires=" + httpDate(0))
 		r.tail(CookieConfig{Domain: c.Domain, Path: c.Path}, URI, URI)
 		return r.result()
 	}
 	r.part(name, "", enc, true)
-	if ver >= v3 {
+	if ver.Has(ktor.CookieMaxAgeNullable) {
 		r.add("Max-Age=0")
 	}
 	r.add("Expires=" + httpDate(0))
@@ -132,7 +205,7 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 }
 
 type renderer struct {
-	ver   version
+	ver   ktor.Release
 	parts []string
 	err   error
 }
@@ -170,8 +243,8 @@ func (r *renderer) part(name, value string, enc Encoding, checkName bool) {
 }
 
 // tail renders Domain, Path, Secure, HttpOnly, the extensions and $x-enc.
-// Extension values are encoded with the cookie's encoding before Ktor 2.2,
-// RAW (checked) in 2.2 to 2.3 and untouched in 3.
+// Extension values are encoded with the cookie's encoding before Ktor
+// 2.1.3 and RAW from 2.1.3 (which writes anything from 3.0.2).
 func (r *renderer) tail(c CookieConfig, enc, xenc Encoding) {
 	if c.Domain != "" {
 		r.attr("Domain", c.Domain, Raw)
@@ -186,7 +259,7 @@ func (r *renderer) tail(c CookieConfig, enc, xenc Encoding) {
 		r.add("HttpOnly")
 	}
 	extEnc := enc
-	if r.ver >= v2 {
+	if r.ver.Has(ktor.CookieExtensionsRaw) {
 		extEnc = Raw
 	}
 	for _, x := range c.Extensions {
@@ -235,29 +308,74 @@ var (
 )
 
 // httpDate is Ktor's GMTDate(ms).toHttpDate(): "Tue, 21 Nov 2023 22:13:20 GMT",
-// the year zero-padded to at least four digits.
+// the year zero-padded to at least four digits. GMTDate reads its fields
+// from java.util.GregorianCalendar, which is Julian before 15 October 1582
+// and counts years of an era (1 BC is 0001): far-off dates, which only a
+// huge max age gives, are printed as the JVM prints them.
 func httpDate(ms int64) string {
-	t := time.UnixMilli(ms).UTC()
+	d := javaDate(ms)
 	b := make([]byte, 0, 29)
-	b = append(b, weekDays[t.Weekday()]...)
+	b = append(b, weekDays[d.weekday]...)
 	b = append(b, ", "...)
-	b = appendPad(b, t.Day(), 2)
+	b = appendPad(b, d.day, 2)
 	b = append(b, ' ')
-	b = append(b, months[t.Month()-1]...)
+	b = append(b, months[d.month-1]...)
 	b = append(b, ' ')
-	b = appendPad(b, t.Year(), 4)
+	b = appendPad(b, d.year, 4)
 	b = append(b, ' ')
-	b = appendPad(b, t.Hour(), 2)
+	b = appendPad(b, d.hour, 2)
 	b = append(b, ':')
-	b = appendPad(b, t.Minute(), 2)
+	b = appendPad(b, d.minute, 2)
 	b = append(b, ':')
-	b = appendPad(b, t.Second(), 2)
+	b = appendPad(b, d.second, 2)
 	b = append(b, " GMT"...)
 	return string(b)
 }
 
+type calendarDate struct{ year, month, day, weekday, hour, minute, second int }
+
+// gregorianCutover is GregorianCalendar's default change to the Gregorian
+// calendar, 1582-10-15T00:00:00Z, in Unix milliseconds.
+const gregorianCutover = -12219292800000
+
+// javaDate is what a GMT GregorianCalendar set to ms reports.
+func javaDate(ms int64) calendarDate {
+	const msPerDay = 86400000
+	days, rem := ms/msPerDay, ms%msPerDay
+	if rem < 0 {
+		days, rem = days-1, rem+msPerDay
+	}
+	d := calendarDate{weekday: int(((days+4)%7 + 7) % 7), hour: int(rem / 3600000), minute: int(rem / 60000 % 60), second: int(rem / 1000 % 60)}
+	if ms >= gregorianCutover {
+		t := time.UnixMilli(ms).UTC()
+		d.year, d.month, d.day = t.Year(), int(t.Month()), t.Day()
+		return d
+	}
+	// proleptic Julian calendar from the Julian day number
+	c := days + 2440588 + 32082
+	q := floorDiv(4*c+3, 1461)
+	e := c - floorDiv(1461*q, 4)
+	m := floorDiv(5*e+2, 153)
+	d.day = int(e - floorDiv(153*m+2, 5) + 1)
+	d.month = int(m + 3 - 12*floorDiv(m, 10))
+	y := q - 4800 + floorDiv(m, 10)
+	if y <= 0 {
+		y = 1 - y // YEAR is the year of the era: 1 BC, 2 BC, ...
+	}
+	d.year = int(y)
+	return d
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
 func appendPad(b []byte, n, width int) []byte {
-	s := fmt.Sprint(n)
+	s := strconv.Itoa(n)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}

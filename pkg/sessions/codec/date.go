@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// parseCookieDate is Ktor's String.fromCookieToGmtDate (1.6 and later): the
+// parseCookieDate is Ktor's String.fromCookieToGmtDate (1.3.0 and later): the
 // RFC 6265 section 5.1.1 algorithm of CookieDateParser, with Ktor's own
 // leniencies (a token's leading digits are enough: "2023" gives day 20 when
 // no day was seen yet). Ktor loops forever on a character above U+00FF;

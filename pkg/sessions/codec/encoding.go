@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -83,10 +84,10 @@ func (e Encoding) norm() (Encoding, bool) {
 	return e, false
 }
 
-// Encode is Ktor's encodeCookieValue for the profile's release. The empty
-// Encoding means URI, Ktor's default.
+// Encode is Ktor's encodeCookieValue of p's release. The empty Encoding
+// means URI, Ktor's default.
 func Encode(v string, e Encoding, p transform.Profile) (string, error) {
-	ver, err := versionOf("encode", p)
+	ver, err := release("encode", p)
 	if err != nil {
 		return "", err
 	}
@@ -97,11 +98,10 @@ func Encode(v string, e Encoding, p transform.Profile) (string, error) {
 	return encode(v, n, ver)
 }
 
-// Decode is Ktor's decodeCookieValue for the profile's release: what Ktor
-// makes of a cookie value it received encoded with e. The empty Encoding
-// means URI.
+// Decode is Ktor's decodeCookieValue of p's release: what Ktor makes of a
+// cookie value it received encoded with e. The empty Encoding means URI.
 func Decode(v string, e Encoding, p transform.Profile) (string, error) {
-	ver, err := versionOf("decode", p)
+	ver, err := release("decode", p)
 	if err != nil {
 		return "", err
 	}
@@ -112,56 +112,61 @@ func Decode(v string, e Encoding, p transform.Profile) (string, error) {
 	return decode(v, n, ver)
 }
 
-func encode(v string, e Encoding, ver version) (string, error) {
+func encode(v string, e Encoding, ver ktor.Release) (string, error) {
 	switch e {
 	case Raw:
-		if ver >= v3 {
+		if ver.Has(ktor.RawUnchecked) {
 			return v, nil
 		}
 		if i, r := firstEscapable(v, ver); i >= 0 {
-			msg := "The cookie value contains characters that cannot be encoded in RAW format.  Consider URL_ENCODING mode"
-			if ver == v10 {
-				msg = "The cookie value contains characters that couldn't be encoded in RAW format. Consider URL_ENCODING mode"
-			}
 			return "", newErr("encode", e, ErrUnencodable, fmt.Sprintf("%s at byte %d", describeRune(r), i),
-				"java.lang.IllegalArgumentException: "+msg)
+				"java.lang.IllegalArgumentException: "+refusal(ver, "RAW"))
 		}
 		return v, nil
 	case DQuotes:
 		if i := strings.IndexByte(v, '"'); i >= 0 {
-			msg := "The cookie value contains characters that cannot be encoded in DQUOTES format. Consider URL_ENCODING mode"
-			if ver == v10 {
-				msg = "The cookie value contains characters that couldn't be encoded in RAW format. Consider URL_ENCODING mode"
-			}
 			return "", newErr("encode", e, ErrUnencodable, fmt.Sprintf(`'"' at byte %d`, i),
-				"java.lang.IllegalArgumentException: "+msg)
+				"java.lang.IllegalArgumentException: "+refusal(ver, "DQUOTES"))
 		}
 		if i, _ := firstEscapable(v, ver); i >= 0 {
 			return `"` + v + `"`, nil
 		}
 		return v, nil
 	case Base64:
-		if ver == v10 {
+		if !ver.Has(ktor.Base64EncodeUnsigned) {
 			return base64Encode10(v), nil
 		}
 		return base64Encode(v), nil
 	default:
-		return uriEncode(v, ver >= v2), nil
+		return uriEncode(v, ver), nil
 	}
 }
 
-func decode(v string, e Encoding, ver version) (string, error) {
+// refusal is the message of the IllegalArgumentException encodeCookieValue
+// throws for a RAW or DQUOTES value, as worded in ver.
+func refusal(ver ktor.Release, enc string) string {
+	verb := "couldn't"
+	if ver.Has(ktor.CookieErrorCannot) {
+		verb = "cannot"
+	}
+	space := " "
+	if !ver.Has(ktor.CookieErrorDQuotes) {
+		enc = "RAW" // DQUOTES said RAW too
+	} else if enc == "RAW" {
+		space = "  "
+	}
+	return "The cookie value contains characters that " + verb + " be encoded in " + enc + " format." + space + "Consider URL_ENCODING mode"
+}
+
+func decode(v string, e Encoding, ver ktor.Release) (string, error) {
 	switch e {
 	case Raw, DQuotes:
 		return unquote(v), nil
 	case Base64:
-		switch ver {
-		case v10:
-			return base64DecodeLenient(v, true), nil
-		case v16, v2:
-			return base64DecodeLenient(v, false), nil
+		if ver.Has(ktor.Base64DecodeStrict) {
+			return base64DecodeStrict(v)
 		}
-		return base64DecodeStrict(v)
+		return base64DecodeLenient(v, !ver.Has(ktor.Base64DecodeUTF8), ver.Has(ktor.Base64DecodeURLSafe)), nil
 	default:
 		return uriDecode(v)
 	}
@@ -195,18 +200,18 @@ func ktWhitespace(r rune) bool {
 }
 
 // shouldEscape is Ktor's Char.shouldEscapeInCookies: blanks, controls below
-// the space and ; , " (and = in 1.0.0).
-func shouldEscape(r rune, ver version) bool {
+// the space and ; , " (and = before 1.2.0).
+func shouldEscape(r rune, ver ktor.Release) bool {
 	switch r {
 	case ';', ',', '"':
 		return true
 	case '=':
-		return ver == v10
+		return !ver.Has(ktor.CookieEqualsAllowed)
 	}
 	return r < ' ' || ktWhitespace(r)
 }
 
-func firstEscapable(v string, ver version) (int, rune) {
+func firstEscapable(v string, ver ktor.Release) (int, rune) {
 	for i, r := range v {
 		if shouldEscape(r, ver) {
 			return i, r

@@ -9,8 +9,9 @@ import (
 var (
 	// ErrEncoding: the name is none of Ktor's cookie encodings.
 	ErrEncoding = errors.New("unknown cookie encoding")
-	// ErrProfile: the profile is none of "1.0", "1.6", "2", "3".
-	ErrProfile = errors.New("unknown Ktor profile")
+	// ErrProfile: the profile names no known Ktor release (the detail says
+	// which releases are nearest).
+	ErrProfile = errors.New("unknown Ktor release")
 	// ErrUnencodable: Ktor refuses to put this value in the cookie with this
 	// encoding (RAW and DQUOTES).
 	ErrUnencodable = errors.New("value cannot be encoded")

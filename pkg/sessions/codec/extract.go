@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -66,9 +67,9 @@ func Extract(text string, names []string) ([]Found, error) {
 			continue // another header of the response
 		}
 		if rest, ok := trimPrefixFold(line, "Cookie:"); ok {
-			cs, err := ParseCookieHeader(rest)
-			if err != nil {
-				out = append(out, Found{Source: "cookie", Line: ln, Err: err})
+			cs := parseCookieHeader(rest, true)
+			if len(cs) == 0 {
+				out = append(out, Found{Source: "cookie", Line: ln, Err: noPairs(rest)})
 				continue
 			}
 			for _, c := range cs {
@@ -115,9 +116,9 @@ func headerValue(line string, ln int) []Found {
 		}
 	}
 	var out []Found
-	cs, err := ParseCookieHeader(line)
-	if err != nil {
-		return []Found{{Source: "cookie", Line: ln, Err: err}}
+	cs := parseCookieHeader(line, true)
+	if len(cs) == 0 {
+		return []Found{{Source: "cookie", Line: ln, Err: noPairs(line)}}
 	}
 	for _, c := range cs {
 		out = append(out, Found{Source: "cookie", Name: c.Name, Raw: c.Raw, Line: ln})
@@ -168,4 +169,9 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// noPairs is the error of a Cookie: line that holds no name=value pair.
+func noPairs(h string) error {
+	return newErr("parse cookie", "", ErrMalformed, fmt.Sprintf("no name=value pair in %s", clip(strings.TrimSpace(h))), "")
 }

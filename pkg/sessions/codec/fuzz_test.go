@@ -124,6 +124,36 @@ func FuzzParseCookieHeader(f *testing.F) {
 	})
 }
 
+// Before 2.0.0 a name stops at ()<>@:/\"[]?: the narrow parse never yields such a name, and
+// where no name holds them it reads what the wide one reads.
+func FuzzParseCookieHeaderFor(f *testing.F) {
+	for _, s := range []string{"a:b=1; S=2", "c(d=\"x;S=evil\"; S=good", "a=1; b=2", "x/y=1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		narrow, err := ParseCookieHeaderFor(h, "1.6.8")
+		if err != nil {
+			t.Fatalf("%q: %v", h, err)
+		}
+		for _, c := range narrow {
+			if c.Name == "" || strings.ContainsAny(c.Name, "()<>@:/\\\"[]?;={} \t\n\v\f\r") {
+				t.Fatalf("narrow parse of %q gave the name %q", h, c.Name)
+			}
+		}
+		if !strings.ContainsAny(h, "()<>@:/\\\"[]?") {
+			wide, _ := ParseCookieHeaderFor(h, "2.0.0")
+			if len(wide) != len(narrow) {
+				t.Fatalf("%q: narrow %q, wide %q", h, narrow, wide)
+			}
+			for i := range wide {
+				if wide[i] != narrow[i] {
+					t.Fatalf("%q: narrow %q, wide %q", h, narrow, wide)
+				}
+			}
+		}
+	})
+}
+
 func FuzzParseSetCookie(f *testing.F) {
 	for _, s := range []string{
 		"SESSION=hello; Max-Age=604800; Expires=Tue, 21 Nov 2023 22:13:20 GMT; Path=/; HttpOnly; $x-enc=URI_ENCODING",

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/ktor"
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // Cookie is one name=value pair of a Cookie: header. Raw is the value as
@@ -21,10 +24,10 @@ type SetCookie struct {
 	Name string
 	// Raw is the value as Ktor hands it to decodeCookieValue (surrounding
 	// quotes removed); decode it with Encoding, or when that is empty with
-	// the default of the reader: URI in Ktor 1.0.0, RAW from 1.6 on.
+	// the default of the reader: URI before Ktor 1.4.1, RAW from 1.4.1 on.
 	Raw      string
 	Encoding Encoding // from an exact `$x-enc=NAME`; "" when absent
-	// MaxAge as Ktor 1.6+ reads it, clamped to [0, 2^31-1]; nil when absent.
+	// MaxAge as Ktor 1.5.2+ reads it, clamped to [0, 2^31-1]; nil when absent.
 	MaxAge *int64
 	// Expires as read by RFC 6265's date algorithm (Ktor's CookieDateParser);
 	// nil when absent or unreadable, in which case ExpiresRaw still holds it.
@@ -50,16 +53,23 @@ func javaSpace(c byte) bool {
 	return c == ' ' || (c >= '\t' && c <= '\r')
 }
 
-// scanPairs runs Ktor 2.0+'s clientCookieHeaderPattern over h with findAll:
+// scanPairs runs Ktor's clientCookieHeaderPattern over h with findAll, in
+// linear time. From 2.0.0 (wide) it is
 //
 //	(^|;)\s*([^;=\{\}\s]+)\s*(=\s*("[^"]*"|[^;]*))?
 //
-// in linear time. A pair starts at the beginning or right after a ';'; what
-// follows a quoted value up to the next ';' is dropped, as the regex does.
-func scanPairs(h string, fn func(pair) bool) {
+// and before 2.0.0 the name also excludes ()<>@:/\"[]?, so a name stops
+// there (and its value, if any, is lost). A pair starts at the beginning or
+// right after a ';'; what follows a quoted value up to the next ';' is
+// dropped, as the regex does.
+func scanPairs(h string, wide bool, fn func(pair) bool) {
+	nameByte := nameByteWide
+	if !wide {
+		nameByte = nameByteNarrow
+	}
 	noQuoteFrom := len(h) + 1 // no '"' at or after this index
 	start := -1               // where \s*name may begin: after `^` or a ';'
-	if startsName(h, 0) {
+	if startsName(h, 0, nameByte) {
 		start = 0
 	}
 	pos := 0
@@ -119,15 +129,21 @@ func scanPairs(h string, fn func(pair) bool) {
 }
 
 // startsName reports whether the `^` alternative can match at 0.
-func startsName(h string, i int) bool {
+func startsName(h string, i int, nameByte func(byte) bool) bool {
 	for i < len(h) && javaSpace(h[i]) {
 		i++
 	}
 	return i < len(h) && nameByte(h[i])
 }
 
-func nameByte(c byte) bool {
+// nameByteWide is [^;=\{\}\s] (Ktor 2.0.0 on).
+func nameByteWide(c byte) bool {
 	return c != ';' && c != '=' && c != '{' && c != '}' && !javaSpace(c)
+}
+
+// nameByteNarrow is [^()<>@;:/\\"\[\]\?=\{\}\s] (before 2.0.0).
+func nameByteNarrow(c byte) bool {
+	return nameByteWide(c) && strings.IndexByte(`()<>@:/\"[]?`, c) < 0
 }
 
 // stripQuotes is the removeSurrounding("\"") of parseClientCookiesHeader.
@@ -147,24 +163,37 @@ func trimPrefixFold(s, prefix string) (string, bool) {
 }
 
 // ParseCookieHeader reads a Cookie: header (with or without the "Cookie:"
-// prefix) as Ktor's parseClientCookiesHeader does, keeping every pair in
-// order, duplicates included. Ktor's server keeps the LAST value of a name
-// (a map, and later Cookie: headers override earlier ones). Names starting
-// with '$' are skipped, as Ktor does.
+// prefix) as Ktor's parseClientCookiesHeader does from 2.0.0, keeping every
+// pair in order, duplicates included. Ktor's server keeps the LAST value of
+// a name (a map, and later Cookie: headers override earlier ones). Names
+// starting with '$' are skipped, as Ktor does. Like Ktor, it never fails: a
+// header without pairs ("" included) is an empty list. The error result is
+// always nil; it is kept for callers written against older versions.
 func ParseCookieHeader(h string) ([]Cookie, error) {
+	return parseCookieHeader(h, true), nil
+}
+
+// ParseCookieHeaderFor is ParseCookieHeader as p's release parses: before
+// 2.0.0 a cookie name stops at any of ()<>@:/\"[]?.
+func ParseCookieHeaderFor(h string, p transform.Profile) ([]Cookie, error) {
+	ver, err := release("parse cookie", p)
+	if err != nil {
+		return nil, err
+	}
+	return parseCookieHeader(h, ver.Has(ktor.CookieHeaderWideNames)), nil
+}
+
+func parseCookieHeader(h string, wide bool) []Cookie {
 	h = strings.TrimSpace(h)
 	h, _ = trimPrefixFold(h, "Cookie:")
-	var out []Cookie
-	scanPairs(h, func(p pair) bool {
+	out := []Cookie{}
+	scanPairs(h, wide, func(p pair) bool {
 		if !strings.HasPrefix(p.name, "$") {
 			out = append(out, Cookie{Name: p.name, Raw: stripQuotes(p.value)})
 		}
 		return true
 	})
-	if len(out) == 0 {
-		return nil, newErr("parse cookie", "", ErrMalformed, fmt.Sprintf("no name=value pair in %s", clip(h)), "")
-	}
-	return out, nil
+	return out
 }
 
 var setCookieAttrs = map[string]bool{
@@ -187,7 +216,7 @@ func ParseSetCookie(line string) (SetCookie, error) {
 	var order []string
 	all := map[string]entry{}
 	lower := map[string]entry{}
-	scanPairs(line, func(p pair) bool {
+	scanPairs(line, true, func(p pair) bool {
 		e := entry{stripQuotes(p.value), p.hasValue}
 		if _, seen := all[p.name]; !seen {
 			order = append(order, p.name)

@@ -1,31 +1,18 @@
 package codec
 
 import (
-	"fmt"
-
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
-// version is the Ktor release line a profile stands for, ordered.
-type version int
-
-const (
-	v10 version = iota // 1.0.0
-	v16                // 1.6.x
-	v2                 // 2.2 .. 2.3.13
-	v3                 // main ef92e5537d
-)
-
-func versionOf(op string, p transform.Profile) (version, error) {
-	switch p {
-	case transform.Profile10:
-		return v10, nil
-	case transform.Profile16:
-		return v16, nil
-	case transform.Profile2:
-		return v2, nil
-	case transform.Profile3, "":
-		return v3, nil
+// release is the exact Ktor release p names, or an *Error wrapping
+// ErrProfile that says why there is none (and the nearest known releases).
+// Every behaviour question of this package is then a lookup in package
+// ktor's table: release.Has(change).
+func release(op string, p transform.Profile) (ktor.Release, error) {
+	r, err := p.Release()
+	if err != nil {
+		return ktor.Release{}, newErr(op, "", ErrProfile, err.Error(), "")
 	}
-	return 0, newErr(op, "", ErrProfile, fmt.Sprintf("%q (want 1.0, 1.6, 2 or 3)", string(p)), "")
+	return r, nil
 }

@@ -4,14 +4,21 @@ import (
 	"errors"
 
 	"github.com/sessionctl/sessionctl/internal/urlcodec"
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
-// uriEncode is encodeURLQueryComponent(encodeFull = true, spaceToPlus = true)
-// (Ktor before 2.2: only letters and digits stay) or, with param,
-// encodeURLParameter(spaceToPlus = true) (2.2 and later: also - . _ ~).
-func uriEncode(v string, param bool) string {
-	if param {
+// uriEncode is encodeCookieValue's URI_ENCODING of ver:
+// encodeURLQueryComponent(encodeFull = true, spaceToPlus = true) before
+// 2.1.3 (only letters and digits stay), encodeFull = false in 2.1.3 (RFC
+// 3986's reserved and unreserved characters stay too, ';' and ',' included),
+// encodeURLParameter(spaceToPlus = true) from 2.2.0 (letters, digits and
+// - . _ ~ stay).
+func uriEncode(v string, ver ktor.Release) string {
+	switch {
+	case ver.Has(ktor.URIEncodeParameter):
 		return urlcodec.EncodeParameter(v, true)
+	case ver.Has(ktor.URIEncodeQueryPart):
+		return urlcodec.EncodeQueryComponent(v, false, true)
 	}
 	return urlcodec.EncodeQueryComponent(v, true, true)
 }

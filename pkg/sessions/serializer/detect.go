@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -38,10 +39,10 @@ func ParseFormat(s string) (Format, error) {
 	return "", &DecodeError{Offset: -1, Err: ErrArgument, Detail: "unknown format " + strconv.Quote(s) + " (want ktor-text, json, id or opaque)"}
 }
 
-// DefaultFormat is the serializer Ktor uses by default under profile p:
-// the reflection text format before Ktor 3, kotlinx JSON from Ktor 3 on.
+// DefaultFormat is the serializer Ktor uses by default in p's release: the
+// reflection text format before 3.0.0 (on the JVM), kotlinx JSON from 3.0.0.
 func DefaultFormat(p transform.Profile) Format {
-	if versionOf(p) == v3 {
+	if p.Has(ktor.DefaultSerializerJSON) {
 		return FormatJSON
 	}
 	return FormatText
@@ -49,8 +50,9 @@ func DefaultFormat(p transform.Profile) Format {
 
 // DetectFormat tells which format payload is in:
 //   - json: a JSON object or array (what kotlinx Json writes for a class);
-//   - id: 32 lower-case hex characters (Ktor 1.x–3.3 generateSessionId,
-//     two 16-character nonces) or 64 (Ktor 3.4+, generateNonceBlocking(64));
+//   - id: lower-case hex of 16 characters (Ktor before 1.5.0: one
+//     generateNonce()), 32 (1.5.0 to 3.4.x: generateSessionId, two nonces)
+//     or 64 (3.5.0 on: generateNonceBlocking(64));
 //   - ktor-text: name=value pairs whose first value starts with '#' (or its
 //     escape %23): the reflection format;
 //   - opaque: anything else.
@@ -69,7 +71,7 @@ func DetectFormat(payload string) Format {
 }
 
 func isSessionID(s string) bool {
-	if len(s) != 32 && len(s) != 64 {
+	if len(s) != 16 && len(s) != 32 && len(s) != 64 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -93,17 +95,22 @@ func looksLikeText(s string) bool {
 	return strings.HasPrefix(v, "#") || strings.HasPrefix(v, "%23") || (seg[:eq] == typeTokenName && strings.Contains(s, "=%23"))
 }
 
-// Decode decodes payload in format f ("" = DetectFormat) under profile p and
-// says which format it used. A session id decodes to a String value; an
-// opaque payload is an error wrapping ErrSyntax, returned with the payload
-// as a String value.
+// Decode decodes payload in format f ("" = DetectFormat) as p's release
+// reads it and says which format it used. A session id decodes to a String
+// value; an opaque payload is an error wrapping ErrSyntax, returned with
+// the payload as a String value.
 func Decode(payload string, f Format, p transform.Profile) (Format, Value, error) {
+	return DecodeWith(payload, f, Reflection, p)
+}
+
+// DecodeWith is Decode reading the text format as serializer s does.
+func DecodeWith(payload string, f Format, s TextStyle, p transform.Profile) (Format, Value, error) {
 	if f == "" {
 		f = DetectFormat(payload)
 	}
 	switch f {
 	case FormatText:
-		v, err := DecodeText(payload, p)
+		v, err := DecodeTextWith(payload, s, p)
 		return f, v, err
 	case FormatJSON:
 		v, err := DecodeJSON(payload)
@@ -111,7 +118,7 @@ func Decode(payload string, f Format, p transform.Profile) (Format, Value, error
 	case FormatID:
 		v := Value{Kind: KindString, Text: payload}
 		if !isSessionID(payload) {
-			v.Warnings = append(v.Warnings, "not in the form of an id Ktor generates (32 or 64 lower-case hex characters)")
+			v.Warnings = append(v.Warnings, "not in the form of an id Ktor generates (16, 32 or 64 lower-case hex characters)")
 		}
 		return f, v, nil
 	case FormatOpaque:
@@ -123,29 +130,49 @@ func Decode(payload string, f Format, p transform.Profile) (Format, Value, error
 
 // Encode writes an object Value in format f (FormatText or FormatJSON),
 // fields in the order they have (a decoded payload keeps its own order).
-// Under profile 3, Sets are written as Lists ("#cl"), as kotlinx does.
+// FormatText is written as SessionSerializerReflection of p's release does
+// (EncodeWith chooses the serializer); FormatJSON as kotlinx Json in its
+// default configuration (NaN and Infinity refused, see MarshalJSON).
 func Encode(v Value, f Format, p transform.Profile) (string, error) {
+	return EncodeWith(v, f, Reflection, p)
+}
+
+// EncodeWith is Encode with text serializer s: BackwardCompatible writes
+// Sets as Lists ("#cl"), as KotlinxBackwardCompatibleSessionSerializer does.
+func EncodeWith(v Value, f Format, s TextStyle, p transform.Profile) (string, error) {
 	switch f {
 	case FormatJSON:
-		b, err := v.MarshalJSON()
+		b, err := appendKotlinxJSON(nil, v, "", 0)
 		return string(b), err
 	case FormatText, "":
 		if v.Kind != KindObject && v.Kind != KindJSONObject {
 			return "", encErr("", ErrArgument, "a session is an object, not %s", v.Kind)
 		}
-		e := textEncoder{ver: versionOf(p)}
+		if err := CheckTextStyle(s, p); err != nil {
+			return "", err
+		}
+		e := textEncoder{textRules: rulesOf(p, s)}
 		return e.objectValue(v, "", 0)
 	}
 	return "", encErr("", ErrArgument, "cannot encode to format %q", f)
 }
 
 // EncodeFields builds a Ktor text payload from typed fields (see
-// ParseTypedField), sorted by name for profiles before 3 and in the given
-// order for profile 3.
+// ParseTypedField) as SessionSerializerReflection of p's release writes
+// it: sorted by name.
 func EncodeFields(fields []Field, p transform.Profile) (string, error) {
-	e := textEncoder{ver: versionOf(p)}
+	return EncodeFieldsWith(fields, Reflection, p)
+}
+
+// EncodeFieldsWith is EncodeFields for serializer s: BackwardCompatible keeps
+// the given (declaration) order.
+func EncodeFieldsWith(fields []Field, s TextStyle, p transform.Profile) (string, error) {
+	if err := CheckTextStyle(s, p); err != nil {
+		return "", err
+	}
+	e := textEncoder{textRules: rulesOf(p, s)}
 	fs := append([]Field(nil), fields...)
-	if e.ver != v3 {
+	if !e.compat {
 		sort.SliceStable(fs, func(i, j int) bool { return lessUTF16(fs[i].Name, fs[j].Name) })
 	}
 	seen := map[string]bool{}
@@ -168,12 +195,16 @@ type Serializer interface {
 	Deserialize(s string, v any) error
 }
 
-// Text is Ktor's reflection text serializer (SessionSerializerReflection,
-// KotlinxBackwardCompatibleSessionSerializer) for Profile.
-type Text struct{ Profile transform.Profile }
+// Text is one of Ktor's text serializers of Profile's release: Style ""
+// or Reflection is SessionSerializerReflection, BackwardCompatible is
+// KotlinxBackwardCompatibleSessionSerializer.
+type Text struct {
+	Profile transform.Profile
+	Style   TextStyle
+}
 
-// Serialize is MarshalText(v, t.Profile).
-func (t Text) Serialize(v any) (string, error) { return MarshalText(v, t.Profile) }
+// Serialize is MarshalTextWith(v, t.Style, t.Profile).
+func (t Text) Serialize(v any) (string, error) { return MarshalTextWith(v, t.Style, t.Profile) }
 
 // Deserialize is UnmarshalText.
 func (t Text) Deserialize(s string, v any) error { return UnmarshalText(s, v) }

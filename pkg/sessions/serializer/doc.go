@@ -1,13 +1,15 @@
-// Package serializer reads and writes Ktor session payloads: the reflection
-// text format of Ktor 1.x/2.x (SessionSerializerReflection) and Ktor 3's
-// KotlinxBackwardCompatibleSessionSerializer, and the kotlinx JSON that is
-// Ktor 3's default.
+// Package serializer reads and writes Ktor session payloads: the text
+// format of SessionSerializerReflection (the default before Ktor 3.0.0,
+// reflectionSessionSerializer() in 3.x) and of
+// KotlinxBackwardCompatibleSessionSerializer (2.2.0 on), and the kotlinx
+// JSON that is the default from Ktor 3.0.0.
 //
 // # Vocabulary
 //
 //	Ktor                                            here
-//	SessionSerializerReflection                     Text{Profile: "1.0"|"1.6"|"2"}, MarshalText, UnmarshalText
-//	KotlinxBackwardCompatibleSessionSerializer      Text{Profile: "3"}
+//	SessionSerializerReflection,                    Text{Profile: p}, MarshalText, UnmarshalText (Style Reflection)
+//	  reflectionSessionSerializer() (3.x)
+//	KotlinxBackwardCompatibleSessionSerializer      Text{Profile: p, Style: BackwardCompatible}, MarshalTextWith
 //	KotlinxSessionSerializer(Json)                  JSON, MarshalJSON, UnmarshalJSON
 //	deserialize into an unknown class               DecodeText, DecodeJSON, Decode → Value
 //
@@ -23,10 +25,15 @@
 //	#om #op…   Optional empty / present
 //	#cl #cs    List / Set: elements encodeURLQueryComponent-ed, joined by '&', encoded again
 //	#m         Map: key=value pairs, as for collections
-//	##         nested object (Ktor 1.6+): its own form, encoded again
+//	##         nested object (Ktor 1.5.0+): its own form, encoded again
 //
-// Profiles 1.0, 1.6 and 2 write properties sorted by name; profile 3 writes
-// them in declaration order and Sets as Lists. Readers accept any order.
+// SessionSerializerReflection writes properties sorted by name in every
+// release; KotlinxBackwardCompatibleSessionSerializer writes them in
+// declaration order and Sets as Lists. Readers accept any order. What the
+// release changes (package ktor's table): nested classes, sealed $type and
+// objects from 1.5.0; property values keep '=' unescaped from 1.4.3 to 1.5.4
+// (encodeURLParameterValue); the backward-compatible serializer exists from
+// 2.2.0; kotlinx JSON is the default from 3.0.0.
 //
 // # Go types
 //
@@ -41,12 +48,15 @@
 //	pointers                            nullable (nil = #n)
 //	slices / Set[T] or `ktor:",set"`    List / Set
 //	OrderedMap[K, V] / Go maps          Map (Go maps in sorted key order)
-//	structs                             nested objects (##; not under profile 1.0)
+//	structs                             nested objects (##; from Ktor 1.5.0)
 //	Value                               written as it is
 //
 // A field is named by its `ktor:"name"` tag, else by its Go name in
 // lowerCamelCase (LoginCount → loginCount, UserID → userID). `ktor:"-"`
-// skips a field; the option "optional" lets UnmarshalText accept its
+// skips a field; the option "default" (or "default=JSON", the default as
+// kotlinx writes it) says the Kotlin property has a default value: kotlinx
+// Json (encodeDefaults = false) leaves it out when it equals the default
+// and UnmarshalJSON fills it in when absent. The option "optional" lets UnmarshalText accept its
 // absence (Ktor 1.x requires every constructor parameter).
 //
 // # Schema-less decoding
@@ -57,8 +67,9 @@
 // grammars), canonicalising scalars to what Kotlin's toString prints.
 // Value.MarshalJSON renders the tree as plain JSON. Where Ktor itself would
 // misread a value (a collection element holding '&' or '=', which Ktor's
-// encodeURLQueryComponent leaves unescaped; Ktor 3's list decoder, which
-// does not decode elements), the Value carries a warning (AllWarnings).
+// encodeURLQueryComponent leaves unescaped; with DecodeTextWith and
+// BackwardCompatible, that serializer's list decoder, which does not decode
+// elements), the Value carries a warning (AllWarnings).
 // Nesting is capped at MaxDepth; errors are *DecodeError wrapping one of
 // the Err* sentinels.
 //

@@ -15,7 +15,7 @@ var (
 	// Int, #l beyond Long), exactly where Ktor's parseInt/parseLong fail.
 	ErrRange = errors.New("serializer: number out of range")
 	// ErrUnsupported: a type prefix or Go type that the Ktor version in use
-	// does not know (e.g. "##" under Ktor 1.0.0, a Go func field).
+	// does not know (e.g. "##" before Ktor 1.5.0, a Go func field).
 	ErrUnsupported = errors.New("serializer: unsupported type")
 	// ErrDepth: nesting deeper than MaxDepth.
 	ErrDepth = errors.New("serializer: nesting too deep")

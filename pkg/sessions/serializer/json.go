@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // DecodeJSON decodes a JSON payload (Ktor 3's default session serializer,
@@ -111,8 +112,11 @@ func jsonValue(dec *json.Decoder, depth int) (Value, error) {
 // does: properties in declaration order, null for nil pointers, Double and
 // Float as Kotlin prints them (1.0E10), Long as a plain number, Char as a
 // one-character string, enums and UUIDs (TextMarshaler) as strings, maps as
-// objects keyed by the key's toString. NaN and Infinity are refused, as
-// kotlinx does without allowSpecialFloatingPointValues. BigInteger and
+// objects keyed by the key's toString, strings escaped as kotlinx's
+// printQuoted does (U+007F and U+2028 as they are, \b and \f short). NaN
+// and Infinity are refused, as kotlinx does without
+// allowSpecialFloatingPointValues. A field tagged `ktor:",default"` equal
+// to its default is left out (encodeDefaults = false). BigInteger and
 // BigDecimal (which kotlinx only handles through a custom serializer) are
 // written as strings. Optional is its value or null.
 func MarshalJSON(v any) (string, error) {
@@ -125,7 +129,9 @@ func MarshalJSON(v any) (string, error) {
 
 // UnmarshalJSON reads a kotlinx Json payload into v (a pointer to a struct):
 // unknown keys are an error, absent fields are an error unless tagged
-// `ktor:",optional"`, numbers must fit their Go type.
+// `ktor:",optional"` or `ktor:",default"` (then set to the default), numbers
+// must fit their Go type (a quoted number is read, as kotlinx's
+// consumeNumericLiteral does) and NaN or Infinity for a Double is refused.
 func UnmarshalJSON(s string, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -149,7 +155,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 	t := v.Type()
 	switch {
 	case t == typValue:
-		out, err := v.Interface().(Value).MarshalJSON()
+		out, err := appendKotlinxJSON(nil, v.Interface().(Value), path, depth)
 		if err != nil {
 			return err
 		}
@@ -157,17 +163,17 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 		return nil
 	case t == typBigInt:
 		bi := v.Interface().(big.Int)
-		b.Write(appendJSONString(nil, bi.String()))
+		b.Write(appendKotlinxString(nil, bi.String()))
 		return nil
 	case t == typBigDecimal:
-		b.Write(appendJSONString(nil, v.Interface().(BigDecimal).String()))
+		b.Write(appendKotlinxString(nil, v.Interface().(BigDecimal).String()))
 		return nil
 	case t == typChar || f.char && t.Kind() == reflect.Int32:
 		s, err := charText(rune(v.Int()), path)
 		if err != nil {
 			return err
 		}
-		b.Write(appendJSONString(nil, s[3:]))
+		b.Write(appendKotlinxString(nil, s[3:]))
 		return nil
 	case t.Implements(typOptional):
 		if !v.FieldByName("Present").Bool() {
@@ -189,7 +195,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 		if err != nil {
 			return encErr(path, ErrArgument, "MarshalText: %v", err)
 		}
-		b.Write(appendJSONString(nil, string(txt)))
+		b.Write(appendKotlinxString(nil, string(txt)))
 		return nil
 	}
 	switch t.Kind() {
@@ -202,7 +208,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 	case reflect.Float32, reflect.Float64:
 		x := v.Float()
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return encErr(path, ErrRange, "%v is not allowed in kotlinx Json without allowSpecialFloatingPointValues", x)
+			return specialFloat(path, formatJavaDouble(x))
 		}
 		if t.Kind() == reflect.Float32 {
 			b.WriteString(formatJavaFloat32(float32(x)))
@@ -210,7 +216,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			b.WriteString(formatJavaDouble(x))
 		}
 	case reflect.String:
-		b.Write(appendJSONString(nil, v.String()))
+		b.Write(appendKotlinxString(nil, v.String()))
 	case reflect.Slice, reflect.Array:
 		if t.Implements(typOrderedMap) {
 			b.WriteByte('{')
@@ -280,15 +286,26 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			if !ok {
 				continue
 			}
+			var fb bytes.Buffer
+			if err := jsonWrite(&fb, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
+				return err
+			}
+			if fi.def {
+				def, err := defaultText(fi, fv.Type(), path)
+				if err != nil {
+					return err
+				}
+				if fb.String() == def {
+					continue // encodeDefaults = false
+				}
+			}
 			if n > 0 {
 				b.WriteByte(',')
 			}
 			n++
-			b.Write(appendJSONString(nil, fi.name))
+			b.Write(appendKotlinxString(nil, fi.name))
 			b.WriteByte(':')
-			if err := jsonWrite(b, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
-				return err
-			}
+			b.Write(fb.Bytes())
 		}
 		b.WriteByte('}')
 	default:
@@ -312,6 +329,168 @@ func jsonKeyWrite(b *bytes.Buffer, k reflect.Value, path string) error {
 	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
 		return encErr(path, ErrUnsupported, "kotlinx Json map keys must be primitives")
 	}
-	b.Write(appendJSONString(nil, s))
+	b.Write(appendKotlinxString(nil, s))
 	return nil
+}
+
+// specialFloat is kotlinx Json's refusal of NaN and ±Infinity
+// (JsonEncodingException: Unexpected special floating-point value).
+func specialFloat(path, text string) error {
+	return encErr(path, ErrRange, "kotlinx Json refuses the special floating-point value %s (allowSpecialFloatingPointValues = false)", text)
+}
+
+// appendKotlinxJSON writes v as Ktor 3's default serializer, kotlinx Json in
+// its default configuration, writes the same data: NaN and ±Infinity are
+// refused, strings escaped as kotlinx's printQuoted does, map keys must be
+// primitives (allowStructuredMapKeys = false), Optional is its value or
+// null. (BigDecimal and BigInteger have no kotlinx serializer; they are
+// written as JSON numbers with their digits.)
+func appendKotlinxJSON(b []byte, v Value, path string, depth int) ([]byte, error) {
+	if depth > MaxDepth+2 {
+		return nil, encErr(path, ErrDepth, "value nested deeper than MaxDepth")
+	}
+	var err error
+	switch v.Kind {
+	case KindNull, KindJSONNull:
+		return append(b, "null"...), nil
+	case KindInt, KindLong, KindBigInteger, KindBigDecimal, KindJSONNumber:
+		if v.Text == "" {
+			return nil, encErr(path, ErrArgument, "%s without a value", v.Kind)
+		}
+		return append(b, v.Text...), nil
+	case KindFloat:
+		switch v.Text {
+		case "NaN", "Infinity", "-Infinity":
+			return nil, specialFloat(path, v.Text)
+		case "":
+			return nil, encErr(path, ErrArgument, "Float without a value")
+		}
+		return append(b, v.Text...), nil
+	case KindBool, KindJSONBool:
+		if v.Text == "true" {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case KindChar, KindString, KindJSONString:
+		return appendKotlinxString(b, v.Text), nil
+	case KindOptional:
+		if len(v.Items) == 0 {
+			return append(b, "null"...), nil
+		}
+		return appendKotlinxJSON(b, v.Items[0], path, depth+1)
+	case KindList, KindSet, KindJSONArray:
+		b = append(b, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendKotlinxJSON(b, it, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case KindMap:
+		b = append(b, '{')
+		for i := 0; i+1 < len(v.Items); i += 2 {
+			k := v.Items[i]
+			var ks string
+			switch k.Kind {
+			case KindNull, KindJSONNull:
+				ks = "null"
+			case KindList, KindSet, KindMap, KindObject, KindOptional, KindJSONArray, KindJSONObject:
+				return nil, encErr(path, ErrUnsupported, "kotlinx Json map keys must be primitives, not %s (allowStructuredMapKeys = false)", k.Kind)
+			case KindFloat:
+				if k.Text == "NaN" || strings.HasSuffix(k.Text, "Infinity") {
+					return nil, specialFloat(path+"{key}", k.Text)
+				}
+				ks = k.Text
+			default:
+				ks = k.Text
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKotlinxString(b, ks)
+			b = append(b, ':')
+			if b, err = appendKotlinxJSON(b, v.Items[i+1], path+"{"+ks+"}", depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case KindObject, KindJSONObject:
+		b = append(b, '{')
+		for i, f := range v.Fields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendKotlinxString(b, f.Name)
+			b = append(b, ':')
+			if b, err = appendKotlinxJSON(b, f.Value, joinPath(path, f.Name), depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	return nil, encErr(path, ErrArgument, "unknown kind %q", v.Kind)
+}
+
+// appendKotlinxString is kotlinx's printQuoted: '"' and '\\' escaped, the
+// controls below U+0020 as \t \b \n \r \f or \u00xx (lower-case hex),
+// everything else — U+007F, U+2028, U+2029 included — written as it is.
+// Invalid UTF-8 is U+FFFD, as the JVM string it stands for holds; a WTF-8
+// lone surrogate (a Kotlin Char holding half of a pair), which UTF-8 cannot
+// carry, is written as its \uXXXX escape.
+func appendKotlinxString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexLower[c>>4], hexLower[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		if u, ok := wtf8Surrogate(s[i:]); ok {
+			b = append(b, '\\', 'u', hexLower[u>>12], hexLower[u>>8&15], hexLower[u>>4&15], hexLower[u&15])
+			i += 3
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
+}
+
+// defaultText is the JSON kotlinx writes for a property's default value: the
+// tag's default=TEXT, or the Go zero value of the field written as JSON.
+func defaultText(fi fieldInfo, t reflect.Type, path string) (string, error) {
+	if fi.defaultJSON != "" {
+		return fi.defaultJSON, nil
+	}
+	var b bytes.Buffer
+	if err := jsonWrite(&b, reflect.Zero(t), fi, joinPath(path, fi.goName), 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }

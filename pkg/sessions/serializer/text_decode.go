@@ -9,7 +9,7 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
-// typeTokenName is the parameter Ktor 1.6+ adds for a sealed subclass.
+// typeTokenName is the parameter Ktor 1.5.0+ adds for a sealed subclass.
 const typeTokenName = "$type"
 
 // DecodeText decodes a Ktor reflection text-format payload
@@ -22,13 +22,20 @@ const typeTokenName = "$type"
 // values trimmed, names matched case-insensitively with the first of
 // duplicates winning. Every property present must decode: an unknown type
 // prefix, a bad number or a bad escape is an error, as it is in Ktor for a
-// property the class has. "##" (nested objects) is an error under profile
-// 1.0, which Ktor 1.0.0 could not read. Where Ktor would read a value
-// differently from how it was written (a collection element holding '&' or
-// '=', Ktor 3's backward-compatible decoder on list elements), the Value
-// carries a warning.
+// property the class has. "##" (nested objects) is an error before 1.5.0,
+// which could not read them. Where Ktor would read a value differently from
+// how it was written (a collection element holding '&' or '='), the Value
+// carries a warning. DecodeText reads as SessionSerializerReflection;
+// DecodeTextWith reads as the given serializer.
 func DecodeText(payload string, p transform.Profile) (Value, error) {
-	d := textDecoder{ver: versionOf(p)}
+	return DecodeTextWith(payload, Reflection, p)
+}
+
+// DecodeTextWith is DecodeText as serializer s of p's release reads:
+// BackwardCompatible adds the warnings of its list decoder (elements not
+// decoded, an empty list read as one empty element).
+func DecodeTextWith(payload string, s TextStyle, p transform.Profile) (Value, error) {
+	d := textDecoder{textRules: rulesOf(p, s)}
 	valid := utf8.ValidString(payload)
 	if !valid {
 		// Ktor sees a Java String: undecodable bytes are U+FFFD already
@@ -42,7 +49,7 @@ func DecodeText(payload string, p transform.Profile) (Value, error) {
 }
 
 type textDecoder struct {
-	ver version
+	textRules
 }
 
 func (d *textDecoder) object(s string, depth int, top bool) (Value, error) {
@@ -73,7 +80,7 @@ func (d *textDecoder) object(s string, depth int, top bool) (Value, error) {
 			return Value{}, decErr(qp.Name, qp.Offset, ErrSyntax, "property without '=' and value")
 		}
 		var v Value
-		if qp.Name == typeTokenName && d.ver >= v16 {
+		if qp.Name == typeTokenName && d.nested {
 			v = Value{Kind: KindString, Text: qp.Value}
 		} else {
 			v, err = d.value(qp.Value, depth+1)
@@ -141,7 +148,7 @@ func (d *textDecoder) value(s string, depth int) (Value, error) {
 					v.Text = "true"
 				}
 				if len(s) > 4 {
-					v.Warnings = append(v.Warnings, "text after #bo"+s[3:4]+" ignored by Ktor 1.x; Ktor 3 reads anything but exactly #bot as false")
+					v.Warnings = append(v.Warnings, "text after #bo"+s[3:4]+" ignored by SessionSerializerReflection; KotlinxBackwardCompatibleSessionSerializer reads anything but exactly #bot as false")
 				}
 				return v, nil
 			}
@@ -202,8 +209,8 @@ func (d *textDecoder) value(s string, depth int) (Value, error) {
 	case 'm':
 		return d.mapValue(s[2:], depth)
 	case '#':
-		if d.ver == v100 {
-			return Value{}, decErr("", 0, ErrUnsupported, "nested object (##) is not readable by Ktor 1.0.0 (unsupported type ##)")
+		if !d.nested {
+			return Value{}, decErr("", 0, ErrUnsupported, "nested object (##) is not readable by Ktor %s (unsupported type ##; nested objects need 1.5.0 or later)", d.release)
 		}
 		return d.object(s[2:], depth+1, false)
 	}
@@ -223,8 +230,8 @@ func (d *textDecoder) collection(s string, kind Kind, depth int) (Value, error) 
 		return Value{}, err
 	}
 	v := Value{Kind: kind}
-	if inner == "" && d.ver == v3 && kind == KindList {
-		v.Warnings = append(v.Warnings, "Ktor 3's backward-compatible decoder reads an empty list as one empty element")
+	if inner == "" && d.compat && kind == KindList {
+		v.Warnings = append(v.Warnings, "KotlinxBackwardCompatibleSessionSerializer reads an empty list as one empty element")
 	}
 	pieces := splitNonEmpty(inner)
 	elems := make([]string, 0, len(pieces))
@@ -249,8 +256,8 @@ func (d *textDecoder) collection(s string, kind Kind, depth int) (Value, error) 
 		if err != nil {
 			return Value{}, withPath(err, "["+strconv.Itoa(i)+"]")
 		}
-		if d.ver == v3 && dp != p {
-			v.Warnings = append(v.Warnings, "element "+strconv.Itoa(i)+" is percent-encoded inside the list: Ktor 3's backward-compatible decoder does not decode it and reads "+strconv.Quote(clip(p)))
+		if d.compat && dp != p {
+			v.Warnings = append(v.Warnings, "element "+strconv.Itoa(i)+" is percent-encoded inside the list: KotlinxBackwardCompatibleSessionSerializer does not decode it and reads "+strconv.Quote(clip(p)))
 		}
 		e, err := d.value(dp, depth+1)
 		if err != nil {

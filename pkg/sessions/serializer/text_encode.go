@@ -14,12 +14,22 @@ import (
 )
 
 // MarshalText writes v (a struct or a pointer to one) in Ktor's reflection
-// text format, byte for byte as Ktor does: properties sorted by name under
-// profiles 1.0, 1.6 and 2 (SessionSerializerReflection), in declaration
-// order under profile 3 (SessionsBackwardCompatibleEncoder). Go types map
-// to Kotlin types as described in the package documentation.
+// text format, byte for byte as SessionSerializerReflection of p's release
+// does (the default serializer before 3.0.0, reflectionSessionSerializer()
+// in 3.x): properties sorted by name. Go types map to Kotlin types as
+// described in the package documentation.
 func MarshalText(v any, p transform.Profile) (string, error) {
-	e := textEncoder{ver: versionOf(p)}
+	return MarshalTextWith(v, Reflection, p)
+}
+
+// MarshalTextWith is MarshalText for serializer s: BackwardCompatible
+// (KotlinxBackwardCompatibleSessionSerializer, 2.2.0 on) writes properties
+// in declaration order and Sets as Lists.
+func MarshalTextWith(v any, s TextStyle, p transform.Profile) (string, error) {
+	if err := CheckTextStyle(s, p); err != nil {
+		return "", err
+	}
+	e := textEncoder{textRules: rulesOf(p, s)}
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
 		if rv.IsNil() {
@@ -41,7 +51,7 @@ func MarshalText(v any, p transform.Profile) (string, error) {
 }
 
 type textEncoder struct {
-	ver version
+	textRules
 }
 
 func (e *textEncoder) object(rv reflect.Value, path string, depth int) (string, error) {
@@ -50,7 +60,7 @@ func (e *textEncoder) object(rv reflect.Value, path string, depth int) (string, 
 	}
 	si := fieldsOf(rv.Type())
 	fields := si.sorted
-	if e.ver == v3 {
+	if e.compat {
 		fields = si.declared
 	}
 	names := make([]string, 0, len(fields))
@@ -67,7 +77,7 @@ func (e *textEncoder) object(rv reflect.Value, path string, depth int) (string, 
 		names = append(names, f.name)
 		values = append(values, s)
 	}
-	return formURLEncode(names, values), nil
+	return formURLEncode(names, values, e.keepEquals), nil
 }
 
 func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
@@ -170,15 +180,15 @@ func (e *textEncoder) value(v reflect.Value, f fieldInfo, path string, depth int
 			items[i] = s
 		}
 		prefix := "#cl"
-		if isSet && e.ver != v3 {
+		if isSet && !e.compat {
 			prefix = "#cs"
 		}
 		return prefix + collectionText(items), nil
 	case reflect.Map:
 		return e.goMap(v, path, depth)
 	case reflect.Struct:
-		if e.ver == v100 {
-			return "", encErr(path, ErrUnsupported, "%s: Ktor 1.0.0 cannot serialize nested objects (## needs Ktor 1.6 or later)", t)
+		if !e.nested {
+			return "", encErr(path, ErrUnsupported, "%s: Ktor %s cannot serialize nested objects (## needs Ktor 1.5.0 or later)", t, e.release)
 		}
 		s, err := e.object(v, path, depth+1)
 		if err != nil {
@@ -369,7 +379,7 @@ func (e *textEncoder) treeValue(v Value, path string, depth int) (string, error)
 			items[i] = s
 		}
 		prefix := "#cl"
-		if v.Kind == KindSet && e.ver != v3 {
+		if v.Kind == KindSet && !e.compat {
 			prefix = "#cs"
 		}
 		return prefix + collectionText(items), nil
@@ -389,8 +399,8 @@ func (e *textEncoder) treeValue(v Value, path string, depth int) (string, error)
 		}
 		return "#m" + mapText(keys, vals), nil
 	case KindObject, KindJSONObject:
-		if e.ver == v100 {
-			return "", encErr(path, ErrUnsupported, "Ktor 1.0.0 cannot serialize nested objects (## needs Ktor 1.6 or later)")
+		if !e.nested {
+			return "", encErr(path, ErrUnsupported, "Ktor %s cannot serialize nested objects (## needs Ktor 1.5.0 or later)", e.release)
 		}
 		s, err := e.objectValue(v, path, depth+1)
 		if err != nil {
@@ -418,5 +428,5 @@ func (e *textEncoder) objectValue(v Value, path string, depth int) (string, erro
 		}
 		vals[i] = s
 	}
-	return formURLEncode(names, vals), nil
+	return formURLEncode(names, vals, e.keepEquals), nil
 }

@@ -66,7 +66,7 @@ func TestKtor3BackwardCompatibleFormat(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := MarshalText(tc.v, "3")
+			got, err := MarshalTextWith(tc.v, BackwardCompatible, "3")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,11 +108,22 @@ func TestOrderByProfile(t *testing.T) {
 		Tags Set[int32]
 		Ids  []int32 `ktor:",set"`
 	}
-	for p, want := range map[string]string{"1.0": "ids=%23cs%23i1&tags=%23cs%23i2", "3": "tags=%23cl%23i2&ids=%23cl%23i1"} {
+	// reflectionSessionSerializer in 3.x is 2.3.13's code: sorted, Sets as #cs
+	for p, want := range map[string]string{"1.0": "ids=%23cs%23i1&tags=%23cs%23i2", "3": "ids=%23cs%23i1&tags=%23cs%23i2"} {
 		got, err := MarshalText(S{Set[int32]{2}, []int32{1}}, transformProfile(p))
 		if err != nil || got != want {
 			t.Errorf("profile %s: %q, %v; want %q", p, got, err, want)
 		}
+	}
+	// KotlinxBackwardCompatibleSessionSerializer: declaration order, Sets as Lists, from 2.2.0
+	for p, want := range map[string]string{"2.2.0": "tags=%23cl%23i2&ids=%23cl%23i1", "3": "tags=%23cl%23i2&ids=%23cl%23i1"} {
+		got, err := MarshalTextWith(S{Set[int32]{2}, []int32{1}}, BackwardCompatible, transformProfile(p))
+		if err != nil || got != want {
+			t.Errorf("backward-compatible %s: %q, %v; want %q", p, got, err, want)
+		}
+	}
+	if _, err := MarshalTextWith(S{}, BackwardCompatible, "2.1.3"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("2.1.3 has no KotlinxBackwardCompatibleSessionSerializer: %v", err)
 	}
 }
 
@@ -261,13 +272,17 @@ func TestWarnings(t *testing.T) {
 			t.Errorf("warnings %q lack %q", ws, want)
 		}
 	}
-	v, err = DecodeText("r=%23cl&s=%23cl%23sa%252520b", "3")
+	v, err = DecodeTextWith("r=%23cl&s=%23cl%23sa%252520b", BackwardCompatible, "3")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws = strings.Join(v.AllWarnings(), "\n")
-	if !strings.Contains(ws, "r: Ktor 3's backward-compatible decoder reads an empty list") || !strings.Contains(ws, "s: element 0 is percent-encoded") {
-		t.Errorf("Ktor 3 warnings missing: %q", ws)
+	if !strings.Contains(ws, "r: KotlinxBackwardCompatibleSessionSerializer reads an empty list") || !strings.Contains(ws, "s: element 0 is percent-encoded") {
+		t.Errorf("backward-compatible warnings missing: %q", ws)
+	}
+	v, _ = DecodeText("r=%23cl&s=%23cl%23sa%252520b", "3")
+	if ws := strings.Join(v.AllWarnings(), "\n"); ws != "" {
+		t.Errorf("reflectionSessionSerializer decodes list elements, no warning expected: %q", ws)
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 )
 
 // UnmarshalText reads a Ktor text-format payload into v, a pointer to a
-// struct, as Ktor 1.6's SessionSerializerReflection would (nested objects
-// allowed): names match case-insensitively, the first of duplicates wins,
+// struct, as SessionSerializerReflection from Ktor 1.5.0 on would (nested
+// objects allowed): names match case-insensitively, the first of duplicates wins,
 // unknown names are ignored, every field is required unless tagged
 // `ktor:",optional"`, #n needs a pointer (nullable) field, and types must
 // match (#l into an Int field is a type mismatch) except where Ktor coerces
@@ -149,7 +149,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		switch {
 		case src.Kind == want:
 			n, _ = strconv.ParseInt(src.Text, 10, 64)
-		case src.Kind == KindJSONNumber:
+		case src.Kind == KindJSONNumber || src.Kind == KindJSONString: // kotlinx's consumeNumericLiteral takes a quoted number too
 			bits := 32
 			if want == KindLong {
 				bits = 64
@@ -177,8 +177,13 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		var x float64
 		var err error
 		switch src.Kind {
-		case KindFloat, KindJSONNumber:
+		case KindFloat:
 			x, err = parseJavaDouble(src.Text)
+		case KindJSONNumber, KindJSONString: // kotlinx: the literal (quoted or not) through toDouble()
+			x, err = parseJavaDouble(src.Text)
+			if err == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				return decErr(path, -1, ErrRange, "kotlinx Json refuses the special floating-point value %s (allowSpecialFloatingPointValues = false)", formatJavaDouble(x))
+			}
 		case KindInt, KindLong, KindBigDecimal, KindBigInteger:
 			if t.Kind() != reflect.Float32 { // Ktor coerces any Number to Float, not to Double
 				return mismatch()
@@ -341,7 +346,22 @@ func assignStruct(dst reflect.Value, src Value, path string, depth int) error {
 		}
 		i, ok := byName[k]
 		if !ok {
-			if !f.optional {
+			switch {
+			case f.def && src.Kind == KindJSONObject:
+				// kotlinx fills in the default of an absent property
+				fv := fieldForSet(dst, f.index)
+				if f.defaultJSON == "" {
+					fv.Set(reflect.Zero(fv.Type()))
+					continue
+				}
+				dv, err := DecodeJSON(f.defaultJSON)
+				if err != nil {
+					return withPath(err, joinPath(path, f.name)+" (default)")
+				}
+				if err := assign(fv, dv, f, joinPath(path, f.name), depth+1); err != nil {
+					return err
+				}
+			case !f.optional:
 				missing = append(missing, f.name)
 			}
 			continue

@@ -171,7 +171,7 @@ func typedValue(typ, val string, depth int) (Value, error) {
 		}
 		return Value{Kind: KindNull}, nil
 	case "raw":
-		d := textDecoder{ver: v16}
+		d := textDecoder{textRules: rulesOf("", Reflection)}
 		v, err := d.value(val, 1)
 		if err != nil {
 			return Value{}, typedError(err.Error())

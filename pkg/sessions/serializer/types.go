@@ -23,8 +23,9 @@ func None[T any]() Optional[T] { return Optional[T]{} }
 
 func (Optional[T]) ktorOptional() {}
 
-// Set is a Kotlin Set ("#cs" in Ktor 1.x/2.x; kotlinx writes sets as lists,
-// so "#cl" under profile 3). A slice field tagged `ktor:",set"` is a Set too.
+// Set is a Kotlin Set ("#cs" as SessionSerializerReflection writes it; the
+// backward-compatible kotlinx serializer writes sets as lists, "#cl"). A
+// slice field tagged `ktor:",set"` is a Set too.
 type Set[T any] []T
 
 func (Set[T]) ktorSet() {}
@@ -96,6 +97,12 @@ type fieldInfo struct {
 	set      bool // slice as Set
 	char     bool // rune as Char
 	optional bool // may be absent on decode
+	// def (`default`): the Kotlin property has a default value (optional
+	// too), defaultJSON (`default=JSON`) as kotlinx writes it, "" the Go
+	// zero value: kotlinx Json leaves the property out when it equals its
+	// default and fills it in when absent.
+	def         bool
+	defaultJSON string
 }
 
 type structInfo struct {
@@ -142,6 +149,12 @@ func fieldsOf(t reflect.Type) *structInfo {
 					fi.char = true
 				case "optional":
 					fi.optional = true
+				case "default":
+					fi.def, fi.optional = true, true
+				default:
+					if d, ok := strings.CutPrefix(o, "default="); ok {
+						fi.def, fi.optional, fi.defaultJSON = true, true, d
+					}
 				}
 			}
 			si.declared = append(si.declared, fi)

@@ -144,7 +144,7 @@ func withOffset(err error, base int) error {
 }
 
 // formURLEncode is Ktor's List<Pair<String,String>>.formUrlEncode().
-func formURLEncode(names, values []string) string {
+func formURLEncode(names, values []string, keepEquals bool) string {
 	var b strings.Builder
 	for i := range names {
 		if i > 0 {
@@ -152,7 +152,12 @@ func formURLEncode(names, values []string) string {
 		}
 		b.WriteString(encodeURLParameter(names[i], true))
 		b.WriteByte('=')
-		b.WriteString(encodeURLParameter(values[i], true))
+		if keepEquals {
+			// Ktor 1.4.3-1.5.4's encodeURLParameterValue: '=' stays
+			b.WriteString(strings.ReplaceAll(encodeURLParameter(values[i], true), "%3D", "="))
+		} else {
+			b.WriteString(encodeURLParameter(values[i], true))
+		}
 	}
 	return b.String()
 }

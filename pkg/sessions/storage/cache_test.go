@@ -267,7 +267,9 @@ func TestMemory(t *testing.T) {
 }
 
 func TestDefaultIDGenerator(t *testing.T) {
-	for p, n := range map[string]int{"1.0": 16, "1.6": 32, "2": 64, "3": 64} {
+	// one 16-character nonce before 1.5.0, two from 1.5.0 (2.x included: the
+	// JVM nonce is 16 hex characters), generateNonceBlocking(64) from 3.5.0
+	for p, n := range map[string]int{"1.0": 16, "1.4.3": 16, "1.5.0": 32, "1.6": 32, "2": 32, "3.4.3": 32, "3.5.0": 64, "3": 64, "": 64} {
 		id, err := DefaultIDGenerator(p)()
 		if err != nil || len(id) != n || ValidateID(id) != nil {
 			t.Errorf("%s: %q %v", p, id, err)

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/ktor"
 )
 
 // Storage is Ktor's SessionStorage: it writes, reads and invalidates the
@@ -127,17 +129,22 @@ func (o WalkOptions) Match(e Entry) bool {
 	return m.id(e.ID) && m.age(e.Modified)
 }
 
-// DefaultIDGenerator returns Ktor's session id generator of a version profile
-// ("1.0", "1.6", "2", "3"; anything else is "3"), with crypto/rand in place of
-// Ktor's nonce pool: lower-case hex of 16 characters (1.0.0: one generateNonce()),
-// 32 (1.6: generateNonce()+generateNonce(), 8-byte nonces) or 64 (2.x: two
-// 16-byte nonces; 3.x: generateNonceBlocking(64)).
+// DefaultIDGenerator returns the session id generator of p's Ktor release
+// (a transform.Profile: an exact release or an alias for the newest of a
+// line; one that names no release gets the newest), with crypto/rand in
+// place of Ktor's nonce pool: lower-case hex of 16 characters before 1.5.0
+// (one generateNonce()), 32 from 1.5.0 (generateSessionId: two 16-character
+// nonces) and 64 from 3.5.0 (generateNonceBlocking(64)).
 func DefaultIDGenerator[P ~string](p P) func() (string, error) {
-	n := 64
-	switch string(p) {
-	case "1.0":
-		n = 16
-	case "1.6":
+	r := ktor.Newest()
+	if v, err := ktor.Parse(string(p)); err == nil {
+		r = v.Release
+	}
+	n := 16
+	switch {
+	case r.Has(ktor.SessionID64):
+		n = 64
+	case r.Has(ktor.SessionIDTwoNonces):
 		n = 32
 	}
 	return func() (string, error) {
