@@ -28,6 +28,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 const (
@@ -633,6 +635,44 @@ func BenchmarkBrowserColdStart(b *testing.B) {
 	b.ReportMetric(sum.Warm/n, "ms-warm-up")
 	b.ReportMetric(sum.First/n, "ms-first-analysis")
 	b.ReportMetric(sum.FirstAt/n, "ms-to-first-verdict")
+}
+
+// The release picker offers the library's releases and aliases, and reads as the CLI's --ktor:
+// with a keyring every provider's release, without keys the release the value is read as.
+func TestBrowserRelease(t *testing.T) {
+	_, keyring, keysPath := exampleFiles(t)
+	tb := openTab(t, "")
+	opts := eval[[]string](tb, `[...document.querySelectorAll("#ktor option")].map(o => o.value)`)
+	want := []string{""}
+	for _, a := range transform.Aliases() {
+		want = append(want, string(a))
+	}
+	ps := transform.Profiles()
+	for i := len(ps) - 1; i >= 0; i-- {
+		want = append(want, string(ps[i]))
+	}
+	if fmt.Sprint(opts) != fmt.Sprint(want) {
+		t.Errorf("picker %q\nlibrary %q", opts, want)
+	}
+	legacy := "Cookie: LEGACY_SESSION=admin%3D%2523bot%26userId%3D%2523su-1%2F430536f5deb783dba4fede4e38ca89ce9d82fb789c377df0263dd45231185785"
+	for _, c := range []struct {
+		keys bool
+		ktor string
+	}{{true, "2.0.0"}, {true, "1.6"}, {false, "1.0.0"}} {
+		n := tb.analyses()
+		src := map[bool]string{true: "#ks-keyring", false: "#ks-none"}[c.keys]
+		tb.click(src)
+		tb.set(map[string]string{"keyring": keyring, "ktor": c.ktor, "now": testNow, "input": legacy})
+		tb.settle(n)
+		args := []string{"inspect", "--json", "--now", testNow, "--ktor", c.ktor}
+		if c.keys {
+			args = append(args, "--keys", keysPath)
+		}
+		_, out := cli(t, legacy, append(args, "-")...)
+		if got, w := tokenJSON(tb), cliLines(out); fmt.Sprint(got) != fmt.Sprint(w) || c.keys && !strings.Contains(fmt.Sprint(got), `"ktor":"`+c.ktor) {
+			t.Errorf("--ktor %s (keys %v):\npage %s\nCLI  %s", c.ktor, c.keys, got, w)
+		}
+	}
 }
 
 // A sample of the published Ktor vectors (testdata/ktor) through the page: every token's JSON is

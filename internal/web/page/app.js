@@ -64,7 +64,7 @@
   function keys() {
     switch (keySource()) {
       case "keyring":
-        return { keyring: $("keyring").value };
+        return withRelease({ keyring: $("keyring").value });
       case "oneoff": {
         const k = {};
         const mac = split($("mac-key").value), enc = split($("encrypt-key").value), sign = split($("sign-key").value);
