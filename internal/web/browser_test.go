@@ -812,6 +812,13 @@ func TestBrowserExport(t *testing.T) {
 // --open starts $BROWSER on the page's URL; the loopback server answers only to its own names;
 // SIGINT stops it with status 0.
 func TestServeOpenAndStop(t *testing.T) {
+	// SIGTERM stops it as SIGINT does (below)
+	_, term := serve(t, nil, "--addr", "127.0.0.1:0")
+	term.Process.Signal(syscall.SIGTERM)
+	if err := term.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v", err)
+	}
+
 	dir := t.TempDir()
 	opened := filepath.Join(dir, "opened")
 	fake := filepath.Join(dir, "browser")

@@ -82,7 +82,8 @@ func TestPageSelfContained(t *testing.T) {
 		}
 		b, _ := p.File(name)
 		s := string(b)
-		for _, bad := range []string{"http://", "https://", "//cdn", "@import", "url(", "fetch(", "XMLHttpRequest", "WebSocket", "sendBeacon", "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"} {
+		for _, bad := range []string{"http://", "https://", "//cdn", "@import", "url(", "fetch(", "XMLHttpRequest", "WebSocket", "sendBeacon", "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+			"location.assign(", "location.replace(", "window.open(", "location.href =", "location =", ".submit("} {
 			if strings.Contains(s, bad) {
 				t.Errorf("%s contains %q", name, bad)
 			}

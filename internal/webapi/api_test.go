@@ -2,6 +2,7 @@ package webapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -214,5 +215,18 @@ func TestKeyringCache(t *testing.T) {
 	b, c := Encode(req), Encode(req)
 	if a.Value == b.Value || b.Value == c.Value || !strings.HasPrefix(a.Value, testIV) || strings.HasPrefix(b.Value, testIV) {
 		t.Errorf("IVs: %s %s %s", a.Value[:32], b.Value[:32], c.Value[:32])
+	}
+}
+
+// A pasted text with more tokens than the page analyzes: the first MaxTokens, and how many more.
+func TestMaxTokens(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Cookie: ")
+	for i := 0; i < MaxTokens+5; i++ {
+		fmt.Fprintf(&b, "c%d=v; ", i)
+	}
+	resp := Analyze(AnalyzeRequest{Input: b.String(), Now: testNow})
+	if resp.Error != nil || len(resp.Tokens) != MaxTokens || resp.Skipped != 5 {
+		t.Errorf("%d tokens, %d skipped, %+v", len(resp.Tokens), resp.Skipped, resp.Error)
 	}
 }
