@@ -432,6 +432,13 @@ func TestBrowserTampered(t *testing.T) {
 	if got, w := tokenJSON(tb), cliLines(out); fmt.Sprint(got) != fmt.Sprint(w) {
 		t.Errorf("page JSON\n%s\nCLI\n%s", got, w)
 	}
+	// a tracker = id cookie: the page says it reads no storage
+	n = tb.analyses()
+	tb.paste("#input", "CART=0123456789abcdef0123456789abcdef")
+	tb.settle(n)
+	if txt := eval[string](tb, `document.querySelector("#results .token").textContent`); !strings.Contains(txt, "the page reads no storage") {
+		t.Errorf("tracker = id: %q", txt)
+	}
 }
 
 // Encode: the encoder is seeded with the token's fields; edited, it writes what `sessionctl encode`

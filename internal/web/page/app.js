@@ -300,6 +300,9 @@
       }
       body.appendChild(el("table", { class: "fields" }, el("thead", null, el("tr", null, el("th", null, "field"), el("th", null, "Kotlin type"), el("th", null, "value"))), tb));
     }
+    if (r.format === "id" && !r.stored) {
+      body.appendChild(el("p", { class: "hint" }, "A session id (tracker = id): the page reads no storage; sessionctl inspect with the keyring (or --store) shows the stored session."));
+    }
     if (r.stored && typeof r.stored === "object") {
       body.appendChild(el("h3", null, "stored session"));
       body.appendChild(generic(r.stored));
