@@ -480,6 +480,33 @@ func TestBrowserEncode(t *testing.T) {
 	}
 }
 
+// A keyring loaded from a file, and one-off keys (the CLI's --mac-key, --ktor), read as the CLI does.
+func TestBrowserFileAndOneOff(t *testing.T) {
+	cookie, _, keysPath := exampleFiles(t)
+	tb := openTab(t, "")
+	tb.set(map[string]string{"now": testNow})
+	n := tb.analyses()
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#keyring-file"), []string{keysPath}))
+	tb.wait(`document.getElementById("ks-keyring").checked && document.getElementById("keyring").value.includes("[providers.USER_SESSION]")`)
+	tb.paste("#input", cookie)
+	tb.settle(n)
+	if v := eval[string](tb, `document.querySelector("#results .token").dataset.verdict`); v != "VALID" {
+		t.Errorf("keyring from a file: %s", v)
+	}
+	const mac = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	const value = "hello/27fa170a6751e1ae1ea9ffb371fc5837be4a745b"
+	n = tb.analyses()
+	tb.click("#ks-oneoff")
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("bare").checked = true`))
+	tb.set(map[string]string{"mac-key": mac, "ktor": "1.0.0", "encoding": "raw", "input": value})
+	tb.settle(n)
+	key := eval[string](tb, `document.querySelector("#results .token .chip[data-role=key]").textContent`)
+	_, out := cli(t, "", "inspect", "--json", "--now", testNow, "--mac-key", mac, "--ktor", "1.0.0", "--bare", "--encoding", "raw", value)
+	if got, w := tokenJSON(tb), cliLines(out); key != "mac-1" || fmt.Sprint(got) != fmt.Sprint(w) {
+		t.Errorf("one-off MAC: key %q\npage %s\nCLI  %s", key, got, w)
+	}
+}
+
 // Hostile input is text, never markup: a cookie and a session field holding HTML add no element
 // and run nothing.
 func TestBrowserHostileInput(t *testing.T) {
