@@ -1,7 +1,7 @@
 package web_test
 
 // The debugger page in a real browser: Debian's Chromium, headless, driven with chromedp, on the
-// page that the real binary serves (`sessionctl web`). Each test compares what the page shows
+// page that `sessionctl web` serves (the command line run by this test binary, see TestMain). Each test compares what the page shows
 // with what the CLI prints for the same input.
 
 import (
@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sessionctl/sessionctl/commands"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -42,13 +43,24 @@ var (
 	root, _    = filepath.Abs("../..")
 	setupOnce  sync.Once
 	setupErr   error
-	bin        string // the sessionctl binary
 	pageURL    string // where `sessionctl web` serves the page
 	browserCtx context.Context
 	teardown   []func()
 )
 
+// asCLI makes the test binary the sessionctl command line (as the CLI's testscript tests do):
+// commands.RunWith with the example keyring, exactly what main does, without building a binary.
+const asCLI = "SESSIONCTL_WEB_TEST_AS_CLI"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(asCLI) == "1" {
+		keys, err := os.ReadFile(filepath.Join(root, "keys.example.toml"))
+		if err != nil {
+			os.Stderr.WriteString("sessionctl test binary: " + err.Error() + "\n")
+			os.Exit(2)
+		}
+		os.Exit(commands.RunWith(commands.Env{Args: os.Args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, ExampleKeyring: keys}))
+	}
 	code := m.Run()
 	for i := len(teardown) - 1; i >= 0; i-- {
 		teardown[i]()
@@ -69,40 +81,24 @@ func chromium() string {
 	return ""
 }
 
-// buildBinary builds sessionctl once (also for the tests that need no browser).
-var buildOnce sync.Once
-var buildErr error
-
+// binary is the sessionctl command line: this test binary with asCLI set (see TestMain).
 func binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("-short: builds sessionctl and runs it")
+		t.Skip("-short: runs sessionctl web and a browser")
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sessionctl-web-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		teardown = append(teardown, func() { os.RemoveAll(dir) })
-		bin = filepath.Join(dir, "sessionctl")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return bin
+	return exe
 }
 
 // serve starts `sessionctl web` with args and returns its URL and process.
 func serve(t testing.TB, extraEnv []string, args ...string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"web"}, args...)...)
-	cmd.Env = append(os.Environ(), extraEnv...)
+	cmd.Env = append(append(os.Environ(), asCLI+"=1"), extraEnv...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +317,7 @@ func cli(t testing.TB, stdin string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", asCLI+"=1")
 	out, err := cmd.Output()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -751,17 +747,18 @@ func TestBrowserKtorVectors(t *testing.T) {
 		}
 	}
 	// transformer reads of bare transport values: every sixth case of each section
-	reads := func(sec, ktor, transform string, keys func(p map[string]any) string) {
+	// keyring gives a case's keys and transformer from its params ("" to skip it)
+	reads := func(sec, ktor string, keyring func(p map[string]any) string) {
 		var cs []map[string]any
 		json.Unmarshal(v[sec], &cs)
-		for i := 0; i < len(cs); i += 6 {
+		for i := 0; i < len(cs); i += 8 {
 			c := cs[i]
 			p, _ := c["params"].(map[string]any)
 			rs, _ := c["transformRead"].([]any)
 			if p == nil || len(rs) == 0 {
 				continue
 			}
-			k := keys(p)
+			k := keyring(p)
 			if k == "" {
 				continue
 			}
@@ -770,22 +767,26 @@ func TestBrowserKtorVectors(t *testing.T) {
 			if tv == "" || strings.ContainsAny(tv, "\r\n") {
 				continue
 			}
-			cases = append(cases, vcase{fmt.Sprintf("%s/%d/%s", sec, i, r["case"]), k + fmt.Sprintf("[providers.P]\nktor = %q\n[[providers.P.transform]]\n%s", ktor, transform), tv, "P", true})
+			cases = append(cases, vcase{fmt.Sprintf("%s/%d/%s", sec, i, r["case"]), fmt.Sprintf(k, ktor), tv, "P", true})
 		}
 	}
-	reads("mac_head", "3", "type = \"mac\"\nkeys = [\"k\"]\n", func(p map[string]any) string {
+	reads("mac_head", "3", func(p map[string]any) string {
 		if p["keyHex"] == nil {
 			return ""
 		}
-		return fmt.Sprintf("[keys.k]\nhex = %q\n", p["keyHex"]) + ""
+		return fmt.Sprintf("[keys.k]\nhex = %q\n[providers.P]\nktor = %%q\n[[providers.P.transform]]\ntype = \"mac\"\nkeys = [\"k\"]\nalgorithm = %q\n", p["keyHex"], p["algorithm"])
 	})
-	reads("encrypt_head", "3", "type = \"encrypt\"\nkeys = [\"e\"]\nsign_keys = [\"s\"]\nformat = \"current\"\n", func(p map[string]any) string {
-		return fmt.Sprintf("[keys.e]\nhex = %q\n[keys.s]\nhex = %q\n", p["encryptionKeyHex"], p["signKeyHex"])
+	encrypt := func(format string) func(p map[string]any) string {
+		return func(p map[string]any) string {
+			return fmt.Sprintf("[keys.e]\nhex = %q\n[keys.s]\nhex = %q\n[providers.P]\nktor = %%q\n[[providers.P.transform]]\ntype = \"encrypt\"\nkeys = [\"e\"]\nsign_keys = [\"s\"]\nformat = %q\nsign_algorithm = %q\n",
+				p["encryptionKeyHex"], p["signKeyHex"], format, p["signAlgorithm"])
+		}
+	}
+	reads("encrypt_head", "3", encrypt("current"))
+	reads("encrypt_1_0_0", "1.0", encrypt("legacy"))
+	reads("digest_1_0_0", "1.0", func(p map[string]any) string {
+		return fmt.Sprintf("[providers.P]\nktor = %%q\n[[providers.P.transform]]\ntype = \"digest\"\nsalt = %q\nalgorithm = %q\n", p["salt"], p["algorithm"])
 	})
-	reads("encrypt_1_0_0", "1.0", "type = \"encrypt\"\nkeys = [\"e\"]\nsign_keys = [\"s\"]\nformat = \"legacy\"\n", func(p map[string]any) string {
-		return fmt.Sprintf("[keys.e]\nhex = %q\n[keys.s]\nhex = %q\n", p["encryptionKeyHex"], p["signKeyHex"])
-	})
-	reads("digest_1_0_0", "1.0", "type = \"digest\"\n", func(p map[string]any) string { return "" })
 	if len(cases) < 12 {
 		t.Fatalf("only %d vector cases", len(cases))
 	}
