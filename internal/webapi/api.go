@@ -178,6 +178,9 @@ type AnalyzeRequest struct {
 	Encoding string `json:"encoding,omitempty"` // --encoding uri|base64|dquotes|raw
 	Now      string `json:"now"`                // --now: RFC 3339 or Unix seconds (the page sends its clock)
 	Audit    bool   `json:"audit,omitempty"`    // also audit each token against the built-in known keys
+	// Quick leaves out what takes longest, the read across releases (Result.releases), for a first
+	// answer; without it the Result is inspect's, byte for byte.
+	Quick bool `json:"quick,omitempty"`
 }
 
 // AnalyzeResponse holds one Token per token found, in order.
@@ -359,7 +362,7 @@ func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 	}
 	prof, _ := ktorOf(req.Keys)
 	// AcrossReleases: which releases read the value, when the provider leaves the release open (inspect's)
-	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: req.Bare, Encoding: enc, Now: now, Profile: prof, AcrossReleases: true}
+	a := &inspect.Analyzer{Keyring: kr, Provider: prov, Bare: req.Bare, Encoding: enc, Now: now, Profile: prof, AcrossReleases: !req.Quick}
 	text := strings.TrimRight(req.Input, "\r\n")
 	if strings.TrimSpace(text) == "" {
 		return resp, &Error{Kind: KindInput, msg: "nothing to inspect: paste a cookie value, a Cookie: or Set-Cookie: header, or a curl -i response"}

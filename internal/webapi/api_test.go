@@ -230,3 +230,19 @@ func TestMaxTokens(t *testing.T) {
 		t.Errorf("%d tokens, %d skipped, %+v", len(resp.Tokens), resp.Skipped, resp.Error)
 	}
 }
+
+// Quick is inspect's Result without the read across releases, and only that.
+func TestQuick(t *testing.T) {
+	full := Analyze(AnalyzeRequest{Input: exampleCookie, Keys: Keys{Keyring: exampleKeyring}, Now: testNow})
+	quick := Analyze(AnalyzeRequest{Input: exampleCookie, Keys: Keys{Keyring: exampleKeyring}, Now: testNow, Quick: true})
+	var f, q map[string]any
+	json.Unmarshal(full.Tokens[0].Result, &f)
+	json.Unmarshal(quick.Tokens[0].Result, &q)
+	if f["releases"] == nil || q["releases"] != nil {
+		t.Fatalf("releases: full %v, quick %v", f["releases"], q["releases"])
+	}
+	delete(f, "releases")
+	if mustJSONString(f) != mustJSONString(q) {
+		t.Errorf("quick differs beyond releases:\n%s\n%s", mustJSONString(f), mustJSONString(q))
+	}
+}
