@@ -24,6 +24,8 @@ type Env struct {
 	Now            func() time.Time
 	// ExampleKeyring is keys.example.toml, embedded by main: the default for --example.
 	ExampleKeyring []byte
+
+	color string // --color, taken out of Args before the app parses them
 }
 
 // Run runs the command line with the process's environment and returns the exit status.
@@ -42,15 +44,27 @@ func RunWith(env Env) int {
 	if env.Stdin == nil {
 		env.Stdin = strings.NewReader("")
 	}
+	mode, args, err := takeColorFlag(env.Args)
+	if err != nil {
+		return newUI(env).exit(err)
+	}
+	env.Args, env.color = args, mode
 	ui := newUI(env)
 	app := newApp(env, ui)
-	err := app.Run(interspersed(app, env.Args))
+	if n := len(env.Args); n > 0 && env.Args[n-1] == "--generate-bash-completion" {
+		complete(app, env.Args[:n-1], env, env.Stdout)
+		return ExitOK
+	}
+	err = app.Run(interspersed(app, env.Args))
+	if ui.flush != nil {
+		ui.flush()
+	}
 	return ui.exit(err)
 }
 
 const exitHelp = `EXIT STATUS:
    0  ok: every token verified, every check passed
-   1  an invalid token, a failed check or an audit finding
+   1  an invalid token, an expired cookie (VALID · EXPIRED), a failed check or an audit finding
    2  usage or configuration error (flags, keyring file)
    3  storage or I/O error`
 
@@ -67,6 +81,11 @@ byte for byte as each Ktor release from 1.0.0 to 3.5.2 writes them (--ktor 3.0.0
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…'
    sessionctl rotate --keys keys.toml tokens.txt > rotated.txt
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
+   sessionctl help storage purge             the help of one command (or: sessionctl storage purge --help)
+   sessionctl version | man | completion bash|zsh|fish
+
+The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionctl/keys.toml
+(~/.config/sessionctl/keys.toml) when that file exists.
 
 ` + exitHelp,
 		Reader:                 env.Stdin,
@@ -76,9 +95,16 @@ byte for byte as each Ktor release from 1.0.0 to 3.5.2 writes them (--ktor 3.0.0
 		HideHelpCommand:        true,
 		UseShortOptionHandling: false,
 		Suggest:                true,
-		ExitErrHandler:         func(*cli.Context, error) {},
+		// a --set or --match value is one value, commas and all ("roles:List<String>=a,b",
+		// "name=Smith, John"); a list is given by repeating the flag
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
 			return usageHint("see '"+c.Command.HelpName+" --help'", "%v", flagError(c.Command, err))
+		},
+		Flags: []cli.Flag{
+			// taken out of the arguments by RunWith wherever it stands; listed here for --help
+			&cli.StringFlag{Name: "color", Value: colorAuto, Usage: "colour: `auto|always|never` (auto: on a terminal, unless NO_COLOR or CLICOLOR=0; CLICOLOR_FORCE=1 forces it; accepted after the command too)"},
 		},
 		Commands: []*cli.Command{
 			inspectCommand(env, ui),
@@ -90,12 +116,21 @@ byte for byte as each Ktor release from 1.0.0 to 3.5.2 writes them (--ktor 3.0.0
 			auditCommand(env, ui),
 			webCommand(env, ui),
 			completionCommand(),
+			helpCommand(),
+			versionCommand(),
+			manCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			ui.errorf("unknown command %q: see 'sessionctl --help'", name)
+			// c is the context of the command whose subcommand was not found (the app's at the top)
+			cmds, parent := c.App.Commands, "sessionctl"
+			if c.Command != nil && len(c.Command.Subcommands) > 0 {
+				cmds, parent = c.Command.Subcommands, c.Command.HelpName
+			}
+			ui.errorf("unknown command %q%s: see '%s --help'", name, suggestCommand(cmds, name, parent), parent)
 			ui.status = ExitUsage
 		},
 	}
+	addOutputFlags(app.Commands, ui)
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
 		for _, s := range c.Subcommands {
@@ -104,47 +139,6 @@ byte for byte as each Ktor release from 1.0.0 to 3.5.2 writes them (--ktor 3.0.0
 	}
 	return app
 }
-
-func completionCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash or zsh)",
-		ArgsUsage: "bash|zsh",
-		Action: func(c *cli.Context) error {
-			switch c.Args().First() {
-			case "bash", "":
-				fmt.Fprint(c.App.Writer, bashCompletion)
-			case "zsh":
-				fmt.Fprint(c.App.Writer, zshCompletion)
-			default:
-				return usageErr("completion: want bash or zsh, got %q", c.Args().First())
-			}
-			return nil
-		},
-	}
-}
-
-const bashCompletion = `# sessionctl bash completion: source <(sessionctl completion bash)
-_sessionctl_complete() {
-  local cur opts
-  COMPREPLY=()
-  cur="${COMP_WORDS[COMP_CWORD]}"
-  opts=$( "${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null )
-  COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-  return 0
-}
-complete -o bashdefault -o default -F _sessionctl_complete sessionctl
-`
-
-const zshCompletion = `#compdef sessionctl
-# sessionctl zsh completion: source <(sessionctl completion zsh)
-_sessionctl() {
-  local -a opts
-  opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
-  _describe 'values' opts
-}
-compdef _sessionctl sessionctl
-`
 
 // exit turns a command's error into a message and an exit status (the one place that does).
 func (u *ui) exit(err error) int {
@@ -177,23 +171,9 @@ func (u *ui) exit(err error) int {
 	return ExitUsage
 }
 
-// version: the module version the binary was built from ("(devel)" for a checkout), with the VCS
-// revision when Go recorded one.
 func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-		if s.Key == "vcs.modified" && s.Value == "true" {
-			v += "+dirty"
-		}
-	}
-	return v
+	bi, _ := debug.ReadBuildInfo()
+	return formatVersion(bi)
 }
 
 // interspersed moves the flags a user typed after the positional arguments of a command in front

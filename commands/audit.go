@@ -99,7 +99,7 @@ func (s *auditSet) addText(text, where string, u *ui) {
 			u.warnf("%s: %v", where, f.Err)
 			continue
 		}
-		s.add(audit.Input{Name: f.Name, Value: f.Raw, Source: f.Source, Where: where, SetCookie: f.SetCookie, Encoding: s.enc})
+		s.add(audit.Input{Name: f.Name, Value: f.Raw, Source: f.Source, Where: where, SetCookie: f.SetCookie, Encoding: s.enc, Date: f.Date})
 	}
 }
 
@@ -125,7 +125,7 @@ func runAudit(c *cli.Context, env Env, u *ui) error {
 		}
 		err = audit.ReadHAR(f, func(hc audit.HARCookie) error {
 			src := "har-" + hc.Side
-			set.add(audit.Input{Name: hc.Name, Value: hc.Value, Source: src, SetCookie: hc.SetCookie,
+			set.add(audit.Input{Name: hc.Name, Value: hc.Value, Source: src, SetCookie: hc.SetCookie, Date: hc.Date,
 				Where: fmt.Sprintf("%s entry %d (%s)", har, hc.Entry, hc.Side)})
 			return nil
 		})

@@ -2,8 +2,11 @@ package commands
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -49,10 +52,10 @@ func keyFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagProvider, Aliases: []string{"p"}, EnvVars: []string{envProvider}, Usage: "the provider (cookie or header `NAME`) of the keyring to use"},
 		&cli.BoolFlag{Name: flagExample, Usage: "use the embedded example keyring (keys.example.toml)"},
 		&cli.StringFlag{Name: flagKtor, Usage: "the Ktor `VERSION`: an exact release (3.0.0) or the newest of a line (1.6, 2, 3); with a keyring it replaces every provider's ktor", Value: ""},
-		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX` (repeat: first = current)"},
+		&cli.StringSliceFlag{Name: flagMACKey, Usage: "one-off chain: MAC key as `HEX`, env:VAR or @FILE (repeat: first = current)"},
 		&cli.StringFlag{Name: flagMACAlg, Usage: "one-off chain: MAC `ALGORITHM` (JCA name, default by release)"},
-		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX` (repeat: first = current)"},
-		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX` (repeat)"},
+		&cli.StringSliceFlag{Name: flagEncKey, Usage: "one-off chain: AES key as `HEX`, env:VAR or @FILE (repeat: first = current)"},
+		&cli.StringSliceFlag{Name: flagSignKey, Usage: "one-off chain: encrypt's HMAC key as `HEX`, env:VAR or @FILE (repeat)"},
 		&cli.StringFlag{Name: flagSignAlg, Usage: "one-off chain: encrypt's HMAC `ALGORITHM` (default HmacSHA256)"},
 		&cli.StringFlag{Name: flagFormat, Usage: "one-off chain: encrypt `FORMAT`, current (Ktor 3) or legacy (Ktor 1.x-2.x)"},
 		&cli.BoolFlag{Name: flagCompat, Usage: "one-off chain: encrypt reads the other format too (Ktor's backwardCompatibleRead)"},
@@ -90,7 +93,7 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		}
 		return kr, provider, nil
 	case oneOff:
-		kr, name, err := oneOffKeyring(c)
+		kr, name, err := oneOffKeyring(c, keyOptions(env))
 		if err != nil {
 			return nil, "", configErr(err)
 		}
@@ -111,8 +114,23 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		}
 		return kr, provider, nil
 	}
+	if def, err := defaultKeyring(env); err != nil {
+		return nil, "", ioErr(err)
+	} else if def != "" {
+		kr, warns, err := keyring.Load(def, keyOptions(env))
+		for _, w := range warns {
+			u.warnf("%s", w)
+		}
+		if err != nil {
+			return nil, "", configErr(err)
+		}
+		if provider == "" && len(kr.ProviderNames()) == 1 {
+			provider = kr.ProviderNames()[0]
+		}
+		return kr, provider, nil
+	}
 	if provider != "" {
-		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS)", "--provider %s given without a keyring", provider)
+		return nil, "", usageHint("name the keyring with --keys FILE (or SESSIONCTL_KEYS, or put it at $XDG_CONFIG_HOME/sessionctl/keys.toml)", "--provider %s given without a keyring", provider)
 	}
 	if _, err := ktorFlag(c); err != nil {
 		return nil, "", err
@@ -123,9 +141,34 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 	return nil, "", nil
 }
 
+// defaultKeyring: $XDG_CONFIG_HOME/sessionctl/keys.toml ($HOME/.config when XDG_CONFIG_HOME is
+// unset or relative, as the XDG spec says) when that file exists; "" when it does not.
+// SESSIONCTL_KEYS comes first, through the --keys flag's environment variable.
+func defaultKeyring(env Env) (string, error) {
+	if p := env.Getenv(envKeys); p != "" {
+		return p, nil
+	}
+	dir := env.Getenv("XDG_CONFIG_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home := env.Getenv("HOME")
+		if home == "" {
+			return "", nil
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	p := filepath.Join(dir, "sessionctl", "keys.toml")
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("default keyring %s: %w", p, err)
+	}
+	return p, nil
+}
+
 // oneOffKeyring builds a keyring with one provider from the chain flags, in Ktor's usual order:
 // encrypt, then mac, then digest.
-func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
+func oneOffKeyring(c *cli.Context, o keyring.Options) (*keyring.Keyring, string, error) {
 	name := c.String(flagName)
 	if name == "" {
 		name = "SESSION"
@@ -136,13 +179,30 @@ func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 		var ids []string
 		for i, h := range c.StringSlice(flag) {
 			h = strings.TrimSpace(h)
-			b, err := hex.DecodeString(h)
-			if err != nil {
-				return nil, fmt.Errorf("--%s #%d: not hex: %v", flag, i+1, err)
-			}
 			id := fmt.Sprintf("%s-%d", prefix, i+1)
-			material[id] = b
-			cfg.Keys[id] = keyring.KeySpec{Hex: &h}
+			switch {
+			case strings.HasPrefix(h, "env:"):
+				// as a keyring's env = "VAR": hex:…, base64:…, text:…, bare hex, else UTF-8
+				v := h[len("env:"):]
+				if v == "" {
+					return nil, fmt.Errorf("--%s #%d: env: needs a variable name (env:VAR)", flag, i+1)
+				}
+				cfg.Keys[id] = keyring.KeySpec{Env: &v}
+			case strings.HasPrefix(h, "@"):
+				// as a keyring's file = "PATH": the file's bytes, without a final newline
+				f := h[1:]
+				if f == "" {
+					return nil, fmt.Errorf("--%s #%d: @ needs a file name (@FILE)", flag, i+1)
+				}
+				cfg.Keys[id] = keyring.KeySpec{File: &f}
+			default:
+				b, err := hex.DecodeString(h)
+				if err != nil {
+					return nil, fmt.Errorf("--%s #%d: not hex: %v (or give env:VAR or @FILE, which keep the key off the command line)", flag, i+1, err)
+				}
+				material[id] = b
+				cfg.Keys[id] = keyring.KeySpec{Hex: &h}
+			}
 			ids = append(ids, id)
 		}
 		return ids, nil
@@ -180,7 +240,7 @@ func oneOffKeyring(c *cli.Context) (*keyring.Keyring, string, error) {
 		spec.Transform = append(spec.Transform, t)
 	}
 	cfg.Providers[name] = spec
-	return keyring.FromConfig("flags", cfg, []string{name}, material, keyring.Options{}), name, nil
+	return keyring.FromConfig("flags", cfg, []string{name}, material, o), name, nil
 }
 
 // keyOptions: what a keyring may read, the environment and files.

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
 )
 
 // maxLine is the longest input line read whole; a longer one is reported as such and skipped.
@@ -66,4 +69,21 @@ func openInput(arg string, stdin io.Reader) (io.ReadCloser, string, error) {
 		return nil, "", ioErr(fmt.Errorf("input: %w", err))
 	}
 	return f, arg, nil
+}
+
+const flagFrom = "from"
+
+// fromFlag: --from FILE, where verify and rotate read their tokens, one per line ('-': stdin).
+func fromFlag() cli.Flag {
+	return &cli.StringFlag{Name: flagFrom, Aliases: []string{"f"}, Usage: "read tokens one per line from `FILE` ('-': stdin)"}
+}
+
+// hintFromFile: a token argument that names an existing file was probably meant for --from.
+func hintFromFile(u *ui, arg string) {
+	if len(arg) > 4096 || strings.ContainsAny(arg, "\n=;%") {
+		return
+	}
+	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
+		u.hintf("%q is a file, read here as a token: did you mean --from %s?", arg, arg)
+	}
 }

@@ -33,7 +33,21 @@ EXAMPLES:
    sessionctl inspect --keys keys.toml 'Set-Cookie: USER_SESSION=…; Path=/; HttpOnly'
    curl -si https://app.example.com/login | sessionctl inspect --keys keys.toml -
    sessionctl inspect --mac-key 00112233… --ktor 2 'SESSION=a%3D%2523i1%2F…'
+   sessionctl inspect --mac-key env:LEGACY_MAC --ktor 2 "$COOKIE"      # the key off the command line
+   sessionctl inspect --encrypt-key @enc.key --sign-key @sign.key "$COOKIE"
    sessionctl inspect --json --keys keys.toml "$COOKIE" | jq .session
+   sessionctl inspect --json --keys keys.toml "$COOKIE" | jq -r '.verdict, .expires_in_seconds, .error_code'
+   sessionctl inspect --example -o yaml                  # --output json|yaml|text, the long form of --json
+   sessionctl inspect --example --color never            # no colour, and no question to the terminal
+
+VERDICTS:
+   VALID            the value verifies (exit 0)
+   VALID · EXPIRED  it verifies, but Max-Age/Expires has passed or deletes the cookie (exit 1,
+                    or 0 with --allow-expired);
+                    Max-Age counts from a pasted response's Date: header, else from now
+   INVALID          it does not verify (exit 1): a MAC'd payload is still shown, UNTRUSTED; the key
+                    ids tried are listed; a note names another provider whose keys verify it
+   UNVERIFIED       no keys given: the structure only (exit 0)
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
@@ -41,6 +55,7 @@ EXAMPLES:
 			encodingFlag("how a bare value is cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.StringFlag{Name: flagNow, Usage: "the clock for expiry, RFC 3339 or Unix seconds (default: now)"},
 			&cli.StringFlag{Name: flagStore, Usage: "storage for tracker = id sessions: dir:PATH or redis://… (default: the provider's)"},
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runInspect(c, env, u) },
 	}
@@ -134,7 +149,8 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		if err != nil {
 			return configErr(err)
 		}
-		if !r.OK && r.ErrKind != "unverified" {
+		// an expired cookie verifies but a browser no longer sends it: exit 1 as for a finding
+		if !r.OK && r.ErrKind != inspect.CodeUnverified || r.Expired && !c.Bool(flagAllowExpired) {
 			bad = true
 		}
 		if c.Bool(flagJSON) {
@@ -154,4 +170,11 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		return silentExit(ExitInvalid)
 	}
 	return nil
+}
+
+const flagAllowExpired = "allow-expired"
+
+// allowExpiredFlag: exit 0 for VALID · EXPIRED (as jwt-cli's --ignore-exp); the verdict stays.
+func allowExpiredFlag() cli.Flag {
+	return &cli.BoolFlag{Name: flagAllowExpired, Usage: "exit 0 for a cookie that verifies but has expired (the verdict still says EXPIRED)"}
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 )
 
@@ -20,10 +22,12 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	}
 	verdict := st.OK.Render("VALID")
 	switch {
-	case r.ErrKind == "unverified" || r.OK && !r.Verified:
+	case r.ErrKind == inspect.CodeUnverified || r.OK && !r.Verified:
 		verdict = st.Warn.Render("UNVERIFIED")
 	case !r.OK:
 		verdict = st.Bad.Render("INVALID")
+	case r.Expired:
+		verdict = st.OK.Render("VALID") + st.Warn.Render(" · EXPIRED")
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.Title.Render(name), verdict)
 	row := func(label, value string) {
@@ -88,6 +92,9 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 			if l.Error != "" {
 				line += "  " + st.Bad.Render(l.Error)
 			}
+			if len(l.Tried) > 0 {
+				line += "  " + st.Dim.Render("tried keys: "+strings.Join(l.Tried, ", "))
+			}
 			fmt.Fprintln(w, line)
 			for _, q := range l.Quirks {
 				fmt.Fprintf(w, "       %s\n", st.Warn.Render("quirk: "+q))
@@ -109,7 +116,10 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 	}
 	if r.Payload != nil {
 		p := *r.Payload
-		if !r.Verified {
+		switch {
+		case !r.OK && r.ErrKind != inspect.CodeUnverified && !r.Verified:
+			p += "  " + st.Bad.Render("(UNTRUSTED: the signature does not verify)")
+		case !r.Verified:
 			p += "  " + st.Warn.Render("(UNVERIFIED)")
 		}
 		row("payload", p)
@@ -179,7 +189,11 @@ func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 		where += " " + r.Name
 	}
 	if !r.OK {
-		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, r.Error)
+		msg := r.Error
+		if r.VerifiesWith != "" {
+			msg += " (provider " + r.VerifiesWith + " verifies it)"
+		}
+		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, msg)
 		return
 	}
 	var keys []string
@@ -197,14 +211,22 @@ func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 	if r.Format != "" {
 		extra += " format=" + r.Format
 	}
+	if r.Expired {
+		fmt.Fprintf(w, "%s %s %s\n", st.OK.Render("VALID")+st.Warn.Render(" · EXPIRED"), where, strings.TrimSpace(extra))
+		return
+	}
 	fmt.Fprintf(w, "%s   %s %s\n", st.OK.Render("VALID"), where, strings.TrimSpace(extra))
 }
 
 // renderSummary: the rotation-readiness summary of verify.
 func renderSummary(w io.Writer, u *ui, s *inspect.Summary) {
 	st := u.st
+	valid := st.OK.Render(fmt.Sprintf("%d valid", s.Valid))
+	if s.Expired > 0 {
+		valid += st.Warn.Render(fmt.Sprintf(" (%d expired)", s.Expired))
+	}
 	fmt.Fprintf(w, "\n%s %d tokens: %s, %s\n", st.Title.Render("summary"), s.Tokens,
-		st.OK.Render(fmt.Sprintf("%d valid", s.Valid)), st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
+		valid, st.Bad.Render(fmt.Sprintf("%d invalid", s.Invalid)))
 	counts := func(label string, m map[string]int) {
 		if len(m) == 0 {
 			return
@@ -247,11 +269,17 @@ func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 		return
 	}
 	fmt.Fprintf(w, "  %s\n", st.Label.Render("session"))
+	// columns by display width, not bytes: größe is 5 columns, 名前 is 4
 	width, tw := 0, 0
 	for _, f := range fields {
-		width, tw = max(width, len(f.Name)), max(tw, len(f.Type))
+		width, tw = max(width, lipgloss.Width(f.Name)), max(tw, lipgloss.Width(f.Type))
 	}
+	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-lipgloss.Width(s))) }
 	for _, f := range fields {
-		fmt.Fprintf(w, "    %-*s %s %s\n", width, f.Name, st.Dim.Render(fmt.Sprintf("%-*s", tw, f.Type)), f.Value)
+		v := f.Value
+		if f.Time != "" {
+			v += "  " + st.Dim.Render("("+f.Time+")")
+		}
+		fmt.Fprintf(w, "    %s %s %s\n", pad(f.Name, width), st.Dim.Render(pad(f.Type, tw)), v)
 	}
 }

@@ -40,6 +40,7 @@ Invalid tokens are reported on stderr with their line number and left out (kept 
 
 EXAMPLES:
    sessionctl rotate --keys keys.toml --provider USER_SESSION tokens.txt -o rotated.txt
+   sessionctl rotate --keys keys.toml --provider USER_SESSION --from tokens.txt -o tokens.txt
    sessionctl rotate --keys keys.toml --provider OLD --to NEW < ktor2.txt > ktor3.txt
    sessionctl rotate --keys keys.toml --dry-run tokens.txt
 
@@ -50,9 +51,10 @@ EXAMPLES:
 			&cli.StringFlag{Name: "to", Usage: "rewrite into this `PROVIDER`'s chain and format (default: the same provider)"},
 			&cli.BoolFlag{Name: "keep-invalid", Usage: "keep invalid tokens unchanged in the output instead of leaving them out"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "verify and count only; write no tokens"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (temp file + rename) instead of stdout; a file replaced keeps its mode, a new one is 0600"},
 			&cli.StringFlag{Name: "iv", Usage: "fix the encryption IV (`HEX`), for reproducible tests only"},
 			&cli.IntFlag{Name: "workers", Usage: "worker goroutines (default: every core)"},
+			fromFlag(),
 		),
 		Action: func(c *cli.Context) error { return runRotate(c, env, u) },
 	}
@@ -138,7 +140,14 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	}
 	r.convert = src != dst && src.SerializerFormat() != dst.SerializerFormat()
 
-	in, _, err := openInput(c.Args().First(), env.Stdin)
+	from := c.String(flagFrom)
+	switch {
+	case from != "" && c.Args().Present():
+		return usageHint("give the input as --from FILE or as the argument, not both", "--from %s and argument %s", from, c.Args().First())
+	case from == "":
+		from = c.Args().First()
+	}
+	in, _, err := openInput(from, env.Stdin)
 	if err != nil {
 		return err
 	}
@@ -151,6 +160,13 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 			return ioErr(fmt.Errorf("output: %w", err))
 		}
 		defer os.Remove(f.Name())
+		// the file replaced keeps its mode (a new one stays 0600: tokens are secrets)
+		if st, err := os.Stat(o); err == nil && st.Mode().IsRegular() {
+			if err := f.Chmod(st.Mode().Perm()); err != nil {
+				f.Close()
+				return ioErr(fmt.Errorf("output: %w", err))
+			}
+		}
 		out = f
 		commit = func() error {
 			if err := f.Sync(); err != nil {
@@ -201,10 +217,17 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 	if r.dryRun {
 		msg = "dry run, nothing written: " + msg
 	}
-	if r.json && r.dryRun {
-		b, _ := marshalJSON(map[string]any{"summary": map[string]any{"lines": stats.lines, "rotated": stats.rotated,
-			"invalid": stats.invalid, "by_key": stats.byKey, "failures": stats.failures}})
-		fmt.Fprintf(u.out, "%s\n", b)
+	if r.json {
+		// verify's summary shape, plus what rotate did
+		sum := inspect.NewSummary()
+		sum.Tokens, sum.Valid, sum.Invalid, sum.ByKey, sum.Failures = stats.lines, stats.rotated, stats.invalid, stats.byKey, stats.failures
+		b, _ := marshalJSON(map[string]any{"summary": struct {
+			*inspect.Summary
+			Rotated int  `json:"rotated"`
+			Kept    int  `json:"kept"`
+			DryRun  bool `json:"dry_run"`
+		}{sum, stats.rotated, stats.kept, r.dryRun}})
+		fmt.Fprintf(u.out, "%s\n", b) // with -o FILE the rows went to the file, the summary comes here
 	}
 	if !r.json || r.dryRun || u.errTTY {
 		u.infof("%s", msg)
@@ -231,6 +254,12 @@ type rotateDone struct {
 // run: a reader cuts the input into blocks of whole lines, workers rotate blocks, a writer writes
 // them in input order. At most 2*workers blocks are in flight: memory does not grow with the input.
 func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) (*rotateStats, error) {
+	return runBlocks(in, out, errw, workers, r.block)
+}
+
+// runBlocks is rotate's pipeline for any line-by-line job (encode --jsonl too): block turns a block
+// of whole lines, the first numbered firstLine, into output, messages and counts.
+func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block func(data []byte, firstLine int) rotateDone) (*rotateStats, error) {
 	jobs := make(chan rotateJob, workers)
 	order := make(chan chan rotateDone, 2*workers)
 	var wg sync.WaitGroup
@@ -239,7 +268,7 @@ func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.done <- r.block(j.data, j.firstLine)
+				j.done <- block(j.data, j.firstLine)
 			}
 		}()
 	}
@@ -342,7 +371,7 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 			st.invalid++
 			st.failures[inspect.ErrKind(err)]++
 			if r.json {
-				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error()})
+				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": inspect.ErrKind(err)})
 				out = append(append(out, b...), '\n')
 				if r.dryRun {
 					out = out[:before]

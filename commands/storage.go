@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,7 @@ func filterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "older-than", Usage: "only sessions last modified more than `AGE` ago (30d, 12h, 90m)"},
 		&cli.StringFlag{Name: "newer-than", Usage: "only sessions last modified less than `AGE` ago"},
-		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches: `FIELD=VALUE` (repeat: all must match)"},
+		&cli.StringSliceFlag{Name: "match", Usage: "only sessions whose decoded field matches `FIELD=VALUE`, FIELD!=VALUE, FIELD<VALUE (<=, >, >=: numbers, or times: now, now-30d, RFC 3339; epoch fields in s or ms); a list field matches an element; commas are part of VALUE; repeat: all must match"},
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
@@ -100,7 +101,19 @@ EXAMPLES:
 				Description: `EXAMPLES:
    sessionctl storage list --store dir:/var/lib/app/sessions --older-than 30d
    sessionctl storage list --store dir:/var/lib/app/sessions --json | jq -r .id
-   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42`,
+   sessionctl storage list --keys keys.toml --provider CART --fields --match userId=u-42
+   sessionctl storage list --store dir:/srv/s --match 'name=Smith, John' --match roles=admin
+   sessionctl storage list --store dir:/srv/s --match 'expiration<now' --match 'loginCount>=3'
+
+MATCH:
+   FIELD=VALUE    the field's text is VALUE (string without quotes, number, true/false, null);
+                  a list or set field: some element is VALUE; 3 = 3.0 for numbers
+   FIELD!=VALUE   the field is there and is not VALUE (no element is, for a list)
+   FIELD<VALUE    also <=, >, >=: a number, or a time: now, now-30d, now+12h, 2024-01-31T00:00:00Z,
+                  2024-01-31; a number field is then a Unix time in seconds, or milliseconds when
+                  above 10^11; a string field an RFC 3339 time
+   A session without the field (or one it cannot compare) matches no condition, != included.
+   name.sub reaches into a nested object. Commas and spaces are part of VALUE.`,
 				ArgsUsage: " ",
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
@@ -137,10 +150,21 @@ EXAMPLES:
 				Description: `EXAMPLES:
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --dry-run
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
-   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json`,
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json
+   sessionctl storage purge --store dir:/var/lib/app/sessions --match 'expiration<now' --yes
+   sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --older-than 90d --yes --rate 500/s
+   sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes --ids > removed.txt
+
+--json prints one object per session removed (with --dry-run: that would be), then a summary
+{"store", "matched", "removed", "bytes", "dry_run"}; --ids prints the ids alone. A session counts
+as removed once its batch went through (one already gone by then counts in matched only).
+
+--match: see 'sessionctl storage list --help'.`,
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
+					&cli.BoolFlag{Name: "ids", Usage: "print the id of each session removed (or, with --dry-run, that would be), one per line"},
+					&cli.StringFlag{Name: "rate", Usage: "remove at most `N/s` sessions a second (or N/m a minute), to spare a busy store"},
 				),
 				Action: func(c *cli.Context) error { return runStoragePurge(c, env, u) },
 			},
@@ -205,16 +229,21 @@ type entryView struct {
 	Error    string          `json:"error,omitempty"`
 }
 
-type fieldMatch struct{ name, value string }
+type fieldMatch = serializer.Match
 
-func parseMatches(c *cli.Context) ([]fieldMatch, error) {
+// parseMatches: the --match conditions (serializer.ParseMatch), now being the clock of --now.
+func parseMatches(c *cli.Context, now time.Time) ([]fieldMatch, error) {
 	var ms []fieldMatch
 	for _, m := range c.StringSlice("match") {
-		i := strings.IndexByte(m, '=')
-		if i <= 0 {
-			return nil, usageErr("--match %q: want FIELD=VALUE", m)
+		fm, err := serializer.ParseMatch(m, now)
+		if err != nil {
+			var me *serializer.MatchError
+			if errors.As(err, &me) {
+				return nil, usageHint("want "+serializer.MatchSyntax+"; see 'sessionctl storage list --help'", "--match %q: %s", m, me.Detail)
+			}
+			return nil, usageErr("--match %q: %v", m, err)
 		}
-		ms = append(ms, fieldMatch{m[:i], m[i+1:]})
+		ms = append(ms, fm)
 	}
 	return ms, nil
 }
@@ -246,7 +275,7 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 	if err != nil {
 		return nil, o, nil, err
 	}
-	ms, err := parseMatches(c)
+	ms, err := parseMatches(c, o.Now)
 	if err != nil {
 		return nil, o, nil, err
 	}
@@ -270,26 +299,7 @@ func (sc *storeContext) decodeEntry(v *entryView, text string) (serializer.Value
 
 func matches(val serializer.Value, ms []fieldMatch) bool {
 	for _, m := range ms {
-		ok := false
-		for _, f := range val.Fields {
-			if f.Name != m.name {
-				continue
-			}
-			b, err := marshalJSON(f.Value)
-			if err != nil {
-				break
-			}
-			s := string(b)
-			if len(s) >= 2 && s[0] == '"' {
-				var str string
-				if json.Unmarshal(b, &str) == nil {
-					s = str
-				}
-			}
-			ok = s == m.value
-			break
-		}
-		if !ok {
+		if !m.Matches(val) {
 			return false
 		}
 	}
@@ -626,7 +636,15 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	if o.OlderThan == 0 && o.NewerThan == 0 && len(ms) == 0 && o.IDPrefix == "" && !c.IsSet("limit") && !c.Bool("yes") && !c.Bool("dry-run") {
 		return usageHint("to remove every session say so with --yes; add --dry-run to see what would go", "purge without a filter removes every session of %s", sc.st.name)
 	}
-	dry, asJSON := c.Bool("dry-run"), c.Bool(flagJSON)
+	dry, asJSON, ids := c.Bool("dry-run"), c.Bool(flagJSON), c.Bool("ids")
+	if asJSON && ids {
+		return usageErr("--json and --ids: choose one")
+	}
+	rate, err := parseRate(c.String("rate"))
+	if err != nil {
+		return err
+	}
+	lim := newLimiter(rate)
 	if !dry && !c.Bool("yes") {
 		if !isTerminalReader(env.Stdin) || !u.errTTY {
 			return usageHint("add --yes to purge without a question, or --dry-run to see what would go", "purge asks for confirmation and stdin is not a terminal")
@@ -646,11 +664,30 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	var matched, removed int
 	var bytes int64
 	var batch []string
+	var views []*entryView
+	emit := func(v *entryView) {
+		switch {
+		case ids:
+			w.WriteString(v.ID)
+			w.WriteByte('\n')
+		case asJSON:
+			b, _ := marshalJSON(v)
+			w.Write(b)
+			w.WriteByte('\n')
+		}
+	}
+	batchSize := 1000
+	if rate > 0 {
+		batchSize = max(1, min(1000, int(rate/10))) // about ten batches a second
+	}
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		var n int
+		if err := lim.wait(c.Context, len(batch)); err != nil {
+			return err
+		}
 		var err error
 		if sc.st.batch != nil {
 			n, err = sc.st.batch.InvalidateMany(c.Context, batch)
@@ -663,7 +700,12 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			}
 		}
 		removed += n
-		batch = batch[:0]
+		if err == nil {
+			for _, v := range views {
+				emit(v)
+			}
+		}
+		batch, views = batch[:0], views[:0]
 		return err
 	}
 	prog := startProgress(u, "sessions purged:")
@@ -672,17 +714,18 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		bytes += e.Size
 		prog.n.Store(int64(removed))
 		if dry {
-			if asJSON {
-				b, _ := marshalJSON(v)
-				w.Write(b)
-				w.WriteByte('\n')
+			if asJSON || ids {
+				emit(v)
 			} else {
 				fmt.Fprintf(w, "would remove %s  %d B  %s\n", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
 			}
 			return nil
 		}
 		batch = append(batch, e.ID)
-		if len(batch) >= 1000 {
+		if asJSON || ids {
+			views = append(views, v)
+		}
+		if len(batch) >= batchSize {
 			return flush()
 		}
 		return nil
@@ -695,7 +738,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		summary["error"] = err.Error()
 	}
-	if asJSON && !dry {
+	if asJSON {
 		b, _ := marshalJSON(summary)
 		fmt.Fprintf(w, "%s\n", b)
 	}
@@ -795,6 +838,58 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 			bar = "▏"
 		}
 		fmt.Fprintf(u.out, "    %-8s %7d  %s\n", b.Label, b.Count, st.Key.Render(bar))
+	}
+	return nil
+}
+
+// parseRate reads --rate: N/s or N/m (N may have a fraction: 0.5/s); 0 when not given.
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, ok := strings.Cut(s, "/")
+	per := map[string]float64{"s": 1, "sec": 1, "m": 60, "min": 60}[unit]
+	n, err := strconv.ParseFloat(num, 64)
+	if !ok || per == 0 || err != nil || n <= 0 || n > 1e9 {
+		return 0, usageErr("--rate %q: want sessions per second or minute, e.g. 500/s or 600/m", s)
+	}
+	return n / per, nil
+}
+
+// limiter paces removals at a rate a second: wait(n) returns when n more fit since the start.
+type limiter struct {
+	rate  float64 // per second; 0 = no limit
+	start time.Time
+	done  float64
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func newLimiter(rate float64) *limiter {
+	return &limiter{rate: rate, now: time.Now, sleep: func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}}
+}
+
+func (l *limiter) wait(ctx context.Context, n int) error {
+	if l.rate <= 0 {
+		return nil
+	}
+	if l.start.IsZero() {
+		l.start = l.now()
+	}
+	// the batch may start once the ones before it are due
+	due := l.start.Add(time.Duration(l.done / l.rate * float64(time.Second)))
+	l.done += float64(n)
+	if d := due.Sub(l.now()); d > 0 {
+		return l.sleep(ctx, d)
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-isatty"
 	"github.com/muesli/termenv"
 )
 
@@ -49,40 +51,94 @@ type ui struct {
 	status     int
 	getenv     func(string) string
 	noWarnings bool
+	flush      func() // --output yaml: the last document
 }
 
 func newUI(env Env) *ui {
 	u := &ui{out: env.Stdout, err: env.Stderr, getenv: env.Getenv}
-	ro := renderer(env.Stdout, env.Getenv)
-	re := renderer(env.Stderr, env.Getenv)
+	stdinTTY := isTerminal(env.Stdin)
+	ro := renderer(env.Stdout, env.Getenv, env.color, stdinTTY)
+	re := renderer(env.Stderr, env.Getenv, env.color, stdinTTY)
 	u.color = ro.ColorProfile() != termenv.Ascii
 	u.st, u.est = newStyles(ro), newStyles(re)
 	u.errTTY = isTerminal(env.Stderr)
 	return u
 }
 
-// renderer honours NO_COLOR, CLICOLOR=0 and CLICOLOR_FORCE, else colours only a terminal.
-func renderer(w io.Writer, getenv func(string) string) *lipgloss.Renderer {
+// Colour modes of --color.
+const (
+	colorAuto   = "auto"
+	colorAlways = "always"
+	colorNever  = "never"
+)
+
+// renderer: --color never|always win; in auto mode NO_COLOR and CLICOLOR=0 turn colour off,
+// CLICOLOR_FORCE turns it on, else only a terminal is coloured. The terminal is asked for its
+// background colour (an OSC 11 query that waits up to 5 s for an answer that a terminal multiplexer
+// or a serial console may never send) only when colour is on and both stdin and the stream are
+// terminals; otherwise the background is set as dark without asking, so nothing stalls.
+func renderer(w io.Writer, getenv func(string) string, mode string, stdinTTY bool) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(w)
+	tty := isTerminal(w)
+	on := tty
 	switch {
+	case mode == colorNever:
+		on = false
+	case mode == colorAlways:
+		on = true
 	case getenv("NO_COLOR") != "" || getenv("CLICOLOR") == "0":
-		r.SetColorProfile(termenv.Ascii)
+		on = false
 	case getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0":
-		r.SetColorProfile(termenv.ANSI256)
-		r.SetHasDarkBackground(true)
-	case !isTerminal(w):
+		on = true
+	}
+	switch {
+	case !on:
 		r.SetColorProfile(termenv.Ascii)
+	case !tty:
+		r.SetColorProfile(termenv.ANSI256)
+	}
+	if !on || !tty || !stdinTTY {
+		r.SetHasDarkBackground(true)
 	}
 	return r
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// takeColorFlag removes --color MODE / --color=MODE from the arguments wherever it stands
+// (before "--"), so that it works before and after the command name; "" when absent.
+func takeColorFlag(args []string) (mode string, rest []string, err error) {
+	rest = make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "--generate-bash-completion" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		switch {
+		case a == "--color" || a == "-color":
+			if i+1 >= len(args) {
+				return "", nil, usageErr("flag --color needs a value: auto, always or never")
+			}
+			mode = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--color=") || strings.HasPrefix(a, "-color="):
+			_, mode, _ = strings.Cut(a, "=")
+		default:
+			rest = append(rest, a)
+			continue
+		}
+		switch mode {
+		case colorAuto, colorAlways, colorNever:
+		default:
+			return "", nil, usageErr("--color %q: want auto, always or never", mode)
+		}
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return mode, rest, nil
+}
+
+// isTerminal: whether w is a terminal (a tty, not merely a character device such as /dev/null).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 func (u *ui) errorf(format string, a ...any) {

@@ -16,20 +16,31 @@ func verifyCommand(env Env, u *ui) *cli.Command {
 		Name:      "verify",
 		Usage:     "check tokens tersely: one line (or JSON object) per token, exit status 0 only if all are valid",
 		ArgsUsage: "[VALUE...|-]",
-		Description: `Reads tokens from the arguments, or one per line from stdin ('-' or no argument).
+		Description: `Reads tokens from the arguments, or one per line from --from FILE, or from stdin ('-' or no
+argument). An argument that names an existing file is still read as a token, with a hint: did you
+mean --from FILE?
 A token is a bare value, NAME=value, a Cookie: header or a Set-Cookie: line (see inspect).
 Over several tokens it ends with a rotation-readiness summary: how many tokens verified under
 each key id, encrypt format and serializer, and how many failed and why.
 
 EXAMPLES:
    sessionctl verify --keys keys.toml --provider USER_SESSION < tokens.txt
+   sessionctl verify --keys keys.toml --provider USER_SESSION --from tokens.txt
    sessionctl verify --keys keys.toml --json --bare --encoding raw - < values.txt | jq .ok
+   sessionctl verify --keys keys.toml --json < tokens.txt | jq -r 'select(.ok == false) | .error_code'
+
+A line is VALID, VALID · EXPIRED (a Set-Cookie line whose Max-Age/Expires has passed) or INVALID;
+the exit status is 0 only when every token is valid and none expired (--allow-expired: expired
+cookies count as valid for the exit status; see 'sessionctl inspect
+--help' for the verdicts; JSON: verdict, expired, expires_in_seconds, error_code).
 
 ` + exitHelp,
 		Flags: append(keyFlags(), jsonFlag(),
 			&cli.BoolFlag{Name: flagBare, Usage: "every input is a bare value, never NAME=value or a header"},
 			encodingFlag("how bare values are cookie-encoded: `uri|base64|dquotes|raw` (raw = the transport value itself)"),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but the summary; the exit status tells"},
+			fromFlag(),
+			allowExpiredFlag(),
 		),
 		Action: func(c *cli.Context) error { return runVerify(c, env, u) },
 	}
@@ -69,14 +80,22 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 		return emit(r)
 	}
 	args := c.Args().Slice()
+	from := c.String(flagFrom)
+	if from != "" && len(args) > 0 {
+		return usageHint("give tokens as arguments or in --from FILE, not both", "--from %s and %d argument(s)", from, len(args))
+	}
 	if len(args) > 0 && !(len(args) == 1 && args[0] == "-") {
 		for i, v := range args {
+			hintFromFile(u, v)
 			if err := one(v, i+1); err != nil {
 				return err
 			}
 		}
 	} else {
-		in, _, err := openInput(c.Args().First(), env.Stdin)
+		if from == "" {
+			from = c.Args().First()
+		}
+		in, _, err := openInput(from, env.Stdin)
 		if err != nil {
 			return err
 		}
@@ -117,7 +136,7 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 	} else if sum.Tokens > 1 || quiet {
 		renderSummary(out, u, sum)
 	}
-	if sum.Invalid > 0 {
+	if sum.Invalid > 0 || sum.Expired > 0 && !c.Bool(flagAllowExpired) {
 		return silentExit(ExitInvalid)
 	}
 	return nil

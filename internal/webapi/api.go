@@ -401,16 +401,20 @@ func analyze(req AnalyzeRequest) (AnalyzeResponse, error) {
 	return resp, nil
 }
 
-// Verdict is the headline of the CLI's human output for r: UNVERIFIED when nothing could be
-// verified (no keys), INVALID when it failed, else VALID.
+// Verdict is the headline of the CLI's human output for r (inspect's Result.Verdict): VALID,
+// VALID · EXPIRED, INVALID or UNVERIFIED.
 func Verdict(r inspect.Result) string {
-	switch {
-	case r.ErrKind == "unverified" || r.OK && !r.Verified:
-		return "UNVERIFIED"
-	case !r.OK:
+	switch r.Verdict {
+	case inspect.VerdictValid:
+		return "VALID"
+	case inspect.VerdictValidExpired:
+		return "VALID · EXPIRED"
+	case inspect.VerdictInvalid:
 		return "INVALID"
+	case inspect.VerdictUnverified:
+		return "UNVERIFIED"
 	}
-	return "VALID"
+	return strings.ToUpper(r.Verdict)
 }
 
 // auditOf is `sessionctl audit`'s report of one cookie: the built-in known keys and digest salts,

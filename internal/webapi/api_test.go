@@ -75,7 +75,7 @@ func TestAnalyzeIsCLI(t *testing.T) {
 			for _, l := range strings.Split(human, "\n") {
 				if l != "" && !strings.HasPrefix(l, " ") {
 					f := strings.Fields(l)
-					heads = append(heads, f[len(f)-1])
+					heads = append(heads, strings.Join(f[1:], " "))
 				}
 			}
 			for i, tok := range resp.Tokens {

@@ -18,6 +18,9 @@ type HARCookie struct {
 	Name      string
 	Value     string           // as sent, undecoded
 	SetCookie *codec.SetCookie // a response cookie's attributes (from its Set-Cookie header, else the HAR fields)
+	// Date is the response's Date: header (RFC 1123), nil when it has none: the time the cookie was
+	// received, which its Max-Age and Expires are measured from.
+	Date *time.Time
 }
 
 // harCookie is a HAR cookie object (HAR 1.2 §cookies).
@@ -210,8 +213,19 @@ func (h *harReader) message(side string, url *string) error {
 	}); err != nil {
 		return err
 	}
+	var date *time.Time
+	if side == "response" {
+		for _, hd := range headers {
+			if strings.EqualFold(hd.Name, "Date") {
+				if t, err := time.Parse(time.RFC1123, strings.TrimSpace(hd.Value)); err == nil {
+					date = &t
+				}
+				break
+			}
+		}
+	}
 	emit := func(c HARCookie) error {
-		c.Entry, c.Side, c.URL = h.entry, side, *url
+		c.Entry, c.Side, c.URL, c.Date = h.entry, side, *url, date
 		if err := h.fn(c); err != nil {
 			return &callbackError{err}
 		}

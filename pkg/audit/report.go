@@ -330,6 +330,9 @@ func (t *Target) cookieFindings(add func(id, sev, title, why string)) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	if t.in.Date != nil {
+		now = *t.in.Date // the cookie's lifetime as sent, not what is left of it
+	}
 	if sc.MaxAge != nil && time.Duration(*sc.MaxAge)*time.Second > maxAgeLimit {
 		add("long-max-age", Low, "the cookie lives "+days(time.Duration(*sc.MaxAge)*time.Second)+" (Max-Age="+strconv.Itoa(int(*sc.MaxAge))+")",
 			"a stolen session stays usable that long, and a by-value session cannot be revoked before it expires; Ktor's default is 7 days")

@@ -20,6 +20,9 @@ type Input struct {
 	Where     string           // where it was found, e.g. "line 3" or "HAR entry 12 (response)"
 	SetCookie *codec.SetCookie // the Set-Cookie attributes, when it came from one
 	Encoding  codec.Encoding   // the cookie encoding, "" to use $x-enc or guess (URI when it looks encoded)
+	// Date is when the Set-Cookie was received (a pasted response's or a HAR entry's Date:), nil
+	// when unknown: an Expires is measured from it rather than from Options.Now.
+	Date *time.Time
 }
 
 // Options tune an audit.

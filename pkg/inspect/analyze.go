@@ -17,32 +17,69 @@ import (
 // Result is what inspect and verify report for one session token. Its JSON form is a contract
 // (README): name, ok, error, layers, payload, format, session.
 type Result struct {
-	Line      int               `json:"line,omitempty"`
-	Name      string            `json:"name"`
-	Provider  string            `json:"provider,omitempty"`
-	Source    string            `json:"source"`
-	OK        bool              `json:"ok"`
-	Error     string            `json:"error,omitempty"`
-	Ktor      string            `json:"ktor,omitempty"`      // the exact release read as
-	KtorNote  string            `json:"ktor_note,omitempty"` // how it was chosen: an alias, or not set
-	Releases  *Releases         `json:"releases,omitempty"`  // which releases read this value (inspect)
-	Encoding  string            `json:"encoding,omitempty"`
-	Value     string            `json:"transport_value"`
-	Layers    []Layer           `json:"layers"`
-	Verified  bool              `json:"verified"`
-	Payload   *string           `json:"payload,omitempty"`
-	Format    string            `json:"format,omitempty"`
-	Session   json.RawMessage   `json:"session,omitempty"`
-	Types     map[string]string `json:"types,omitempty"`
-	Fields    []Field           `json:"-"`
-	Stored    *Stored           `json:"stored,omitempty"`
-	Cookie    *Cookie           `json:"cookie,omitempty"`
-	Detected  []Candidate       `json:"detected,omitempty"`
-	Notes     []string          `json:"notes,omitempty"`
-	ErrKind   string            `json:"-"`
-	KeyIDs    []string          `json:"-"`
-	EncFormat string            `json:"-"`
+	Line     int               `json:"line,omitempty"`
+	Name     string            `json:"name"`
+	Provider string            `json:"provider,omitempty"`
+	Source   string            `json:"source"`
+	OK       bool              `json:"ok"`
+	Error    string            `json:"error,omitempty"`
+	Ktor     string            `json:"ktor,omitempty"`      // the exact release read as
+	KtorNote string            `json:"ktor_note,omitempty"` // how it was chosen: an alias, or not set
+	Releases *Releases         `json:"releases,omitempty"`  // which releases read this value (inspect)
+	Encoding string            `json:"encoding,omitempty"`
+	Value    string            `json:"transport_value"`
+	Layers   []Layer           `json:"layers"`
+	Verified bool              `json:"verified"`
+	Payload  *string           `json:"payload,omitempty"`
+	Format   string            `json:"format,omitempty"`
+	Session  json.RawMessage   `json:"session,omitempty"`
+	Types    map[string]string `json:"types,omitempty"`
+	Fields   []Field           `json:"-"`
+	Stored   *Stored           `json:"stored,omitempty"`
+	Cookie   *Cookie           `json:"cookie,omitempty"`
+	Detected []Candidate       `json:"detected,omitempty"`
+	Notes    []string          `json:"notes,omitempty"`
+	// ErrKind is the stable error code of a result that is not ok (Code* constants): scripts
+	// branch on it, the prose of Error may change.
+	ErrKind string `json:"error_code,omitempty"`
+	// Verdict is valid, valid-expired, invalid or unverified (Verdict* constants).
+	Verdict string `json:"verdict"`
+	// Expired: the cookie verified but its Max-Age or Expires has passed (or deletes it at once):
+	// a browser no longer sends it. Always present in JSON.
+	Expired bool `json:"expired"`
+	// ExpiresInSeconds: seconds from the clock to the cookie's expiry, negative once past; absent
+	// for a session cookie (no Max-Age or Expires) and for what is not a Set-Cookie line.
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+	// VerifiesWith names another provider of the keyring whose keys verify the value, when the
+	// provider it was read as does not (a token of another service, a --provider mix-up).
+	VerifiesWith string   `json:"verifies_with,omitempty"`
+	KeyIDs       []string `json:"-"`
+	EncFormat    string   `json:"-"`
 }
+
+// Verdicts of Result.Verdict.
+const (
+	VerdictValid        = "valid"         // verified (or read by a keyless provider), not expired
+	VerdictValidExpired = "valid-expired" // verified, but the cookie has expired
+	VerdictInvalid      = "invalid"       // does not verify or does not read
+	VerdictUnverified   = "unverified"    // no keys given: structure only
+)
+
+// Error codes of Result.ErrKind (error_code in JSON), stable for scripts.
+const (
+	CodeMalformed     = "malformed"      // not a cookie, header or token of the chain's shape
+	CodeEncoding      = "encoding"       // the cookie encoding does not decode
+	CodeEmpty         = "empty"          // an empty value: the Set-Cookie clears the session
+	CodeSignature     = "signature"      // no key's MAC (or digest) matches
+	CodeSignatureCase = "signature-case" // the MAC matches only in another letter case
+	CodeOtherFormat   = "other-format"   // an encrypt value of the other format (legacy/current)
+	CodeDecrypt       = "decrypt"        // the MAC matched but decryption failed
+	CodeSerializer    = "serializer"     // the payload does not decode as the provider's format
+	CodeNotStored     = "not-stored"     // tracker = id: no stored session of that id
+	CodeUnverified    = "unverified"     // no keys given
+	CodeTooLong       = "too-long"       // verify: a line over the length limit
+	CodeOther         = "other"
+)
 
 // Layer is one transformer of the chain as read: which key verified or decrypted, the format,
 // the quirk of Ktor it was accepted through, or why it failed.
@@ -57,12 +94,51 @@ type Layer struct {
 	Error     string   `json:"error,omitempty"`
 	Quirks    []string `json:"quirks,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
+	// Tried: the key ids that were tried when the layer failed (never key material).
+	Tried []string `json:"tried_keys,omitempty"`
 }
 
 // Field is one session field for people: name, Ktor type, value as JSON (not in the JSON form).
 type Field struct {
 	Name, Type, Value string
 	Warnings          []string
+	// Time: a number that looks like a Unix time (seconds or milliseconds between the years 2000
+	// and 2100) as RFC 3339, for the session view to annotate ("" for other values).
+	Time string
+}
+
+// MaxCookieBytes is the size of a cookie's name and value past which browsers drop it (RFC 6265
+// 6.1 asks for at least 4096 bytes per cookie; Chrome, Firefox and Safari stop there).
+const MaxCookieBytes = 4096
+
+// CookieSizeNote: a warning for a cookie whose name and value are over MaxCookieBytes, else "".
+func CookieSizeNote(name, raw string) string {
+	n := len(raw)
+	if name != "" {
+		n += len(name) + 1
+	}
+	if n <= MaxCookieBytes {
+		return ""
+	}
+	return fmt.Sprintf("the cookie is %d bytes (name=value): browsers drop cookies over %d bytes, so the session would silently be lost", n, MaxCookieBytes)
+}
+
+// epochLike: the time a number stands for when it reads as a Unix time in seconds or milliseconds
+// between 2000 and 2100 (a count such as 17 does not).
+func epochLike(v serializer.Value) string {
+	switch v.Kind {
+	case serializer.KindInt, serializer.KindLong, serializer.KindJSONNumber:
+	default:
+		return ""
+	}
+	t, ok := serializer.EpochTime(v.Text)
+	if !ok || t.Year() < 2000 || t.Year() >= 2100 {
+		return ""
+	}
+	if t.Nanosecond() != 0 {
+		return t.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	return t.Format(time.RFC3339)
 }
 
 // Stored is the stored session of a tracker = id token.
@@ -85,9 +161,12 @@ type Cookie struct {
 	ExpiresAttr string            `json:"expires_attribute,omitempty"`
 	Domain      string            `json:"domain,omitempty"`
 	Path        string            `json:"path,omitempty"`
-	Secure      bool              `json:"secure,omitempty"`
-	HTTPOnly    bool              `json:"http_only,omitempty"`
+	Secure      bool              `json:"secure"`
+	HTTPOnly    bool              `json:"http_only"`
 	Ext         map[string]string `json:"extensions,omitempty"`
+
+	expires *time.Time // the expiry as a time, nil for a session cookie
+	deletes bool       // the line deletes the cookie (Max-Age <= 0, Expires in the past)
 }
 
 // Releases says which Ktor releases read this exact value the way the provider is configured:
@@ -127,6 +206,8 @@ type Analyzer struct {
 	// AcrossReleases: also try the value against every release the provider's `ktor` leaves
 	// open (Result.Releases): inspect's "works on staging, fails in production".
 	AcrossReleases bool
+
+	used map[string]bool // the providers tokens were read as (UnusedKeys reports on these only)
 }
 
 // Store is where the sessions of a tracker = id provider are looked up.
@@ -192,8 +273,14 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if a.used == nil {
+		a.used = map[string]bool{}
+	}
+	for _, p := range provs {
+		a.used[p.Name] = true
+	}
 	if len(provs) == 0 {
-		return a.analyzeWith(nil, f, true), nil
+		return a.finish(a.analyzeWith(nil, f, true)), nil
 	}
 	var first Result
 	var firstP *keyring.Provider
@@ -201,7 +288,7 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 		r := a.analyzeWith(p, f, true)
 		if r.OK {
 			a.acrossReleases(p, f, &r)
-			return r, nil
+			return a.finish(r), nil
 		}
 		if i == 0 {
 			first, firstP = r, p
@@ -211,7 +298,60 @@ func (a *Analyzer) Analyze(f codec.Found) (Result, error) {
 		first.Notes = append(first.Notes, fmt.Sprintf("no provider of the keyring reads it (tried %d); shown: %s", len(provs), first.Provider))
 	}
 	a.acrossReleases(firstP, f, &first)
-	return first, nil
+	a.otherProvider(f, provs, &first)
+	return a.finish(first), nil
+}
+
+// otherProvider: when the token fails under the providers it was read as, whether another
+// provider of the keyring verifies it (a token of another service, or a --provider mix-up).
+func (a *Analyzer) otherProvider(f codec.Found, tried []*keyring.Provider, r *Result) {
+	if a.Keyring == nil || f.Err != nil || r.ErrKind == CodeEmpty {
+		return
+	}
+	for _, n := range a.Keyring.ProviderNames() {
+		skip := false
+		for _, p := range tried {
+			skip = skip || p.Name == n
+		}
+		if skip {
+			continue
+		}
+		p, err := a.Keyring.Provider(n)
+		if err != nil {
+			continue // a provider that does not build is not this token's concern
+		}
+		if p.Tracker == "id" || len(p.Chain) == 0 {
+			continue // a keyless provider "reads" anything
+		}
+		if o := a.analyzeWith(p, f, false); o.OK {
+			r.VerifiesWith = n
+			r.Notes = append(r.Notes, fmt.Sprintf("the keyring's provider %s verifies it (key %s): --provider %s", n, strings.Join(o.KeyIDs, ", "), n))
+			return
+		}
+	}
+}
+
+// finish sets the verdict and the expiry of a result.
+func (a *Analyzer) finish(r Result) Result {
+	if c := r.Cookie; c != nil && c.expires != nil {
+		secs := int64(c.expires.Sub(a.Now) / time.Second)
+		if c.deletes {
+			secs = 0
+		}
+		r.ExpiresInSeconds = &secs
+		r.Expired = r.OK && (c.deletes || !c.expires.After(a.Now))
+	}
+	switch {
+	case r.ErrKind == CodeUnverified:
+		r.Verdict = VerdictUnverified
+	case !r.OK:
+		r.Verdict = VerdictInvalid
+	case r.Expired:
+		r.Verdict = VerdictValidExpired
+	default:
+		r.Verdict = VerdictValid
+	}
+	return r
 }
 
 // acrossReleases fills r.Releases when asked for and the provider leaves the release open.
@@ -350,7 +490,7 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) 
 	}
 	r.Encoding = string(enc)
 	if f.SetCookie != nil {
-		r.Cookie = a.cookieView(f.SetCookie)
+		r.Cookie = a.cookieView(f.SetCookie, f.Date)
 	}
 	value, err := codec.Decode(f.Raw, enc, prof)
 	if err != nil {
@@ -359,6 +499,11 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) 
 		return r
 	}
 	r.Value = value
+	if p == nil || p.Transport == "cookie" {
+		if n := CookieSizeNote(r.Name, f.Raw); n != "" {
+			r.Notes = append(r.Notes, n)
+		}
+	}
 	if f.SetCookie != nil && f.Raw == "" {
 		r.fail("empty", "empty value: this Set-Cookie clears the session")
 		return r
@@ -383,6 +528,9 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) 
 				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}
 			if l.Err != nil {
 				lr.Error = l.Err.Error()
+				if i := l.Step - 1; i >= 0 && i < len(p.Steps) {
+					lr.Tried = append(append([]string{}, p.Steps[i].Keys...), p.Steps[i].SignKeys...)
+				}
 			}
 			if l.OK {
 				for _, id := range []string{l.KeyID, l.SignKeyID} {
@@ -398,6 +546,13 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) 
 		}
 		if err != nil {
 			r.fail(ErrKind(err), err.Error())
+			// a MAC or digest that does not verify still shows what it signs, untrusted (as
+			// flask-unsign and flask-cookie-decode do); an encrypted value shows nothing
+			if len(r.Layers) > 0 && !r.Layers[0].OK && (r.Layers[0].Transform == "mac" || r.Layers[0].Transform == "digest") {
+				if u := unverifiedPayload(value); u != value {
+					r.Payload = &u
+				}
+			}
 			return r
 		}
 		payload = out
@@ -471,7 +626,7 @@ func FieldViews(v serializer.Value) []Field {
 	out := make([]Field, 0, len(v.Fields))
 	for _, f := range v.Fields {
 		fb, _ := marshalJSON(f.Value)
-		out = append(out, Field{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings})
+		out = append(out, Field{Name: f.Name, Type: f.Value.KtorType(), Value: string(fb), Warnings: f.Value.Warnings, Time: epochLike(f.Value)})
 	}
 	return out
 }
@@ -546,21 +701,38 @@ func (a *Analyzer) lookupStored(p *keyring.Provider, id string, r *Result) {
 	}
 }
 
-func (a *Analyzer) cookieView(sc *codec.SetCookie) *Cookie {
+func (a *Analyzer) cookieView(sc *codec.SetCookie, date *time.Time) *Cookie {
 	cv := &Cookie{MaxAge: sc.MaxAge, ExpiresAttr: sc.ExpiresRaw, Domain: sc.Domain, Path: sc.Path, Secure: sc.Secure,
 		HTTPOnly: sc.HTTPOnly}
+	// Max-Age counts from when the line was received: the response's Date: when it was pasted
+	// whole (curl -i), else now
+	ref, from := a.Now, "now"
+	if date != nil {
+		ref, from = *date, "the response's Date: "+date.UTC().Format(time.RFC3339)
+	}
 	switch {
+	case sc.MaxAge != nil && *sc.MaxAge <= 0:
+		// Max-Age=0 (or less) deletes the cookie at once (RFC 6265 5.2.2)
+		cv.expires, cv.deletes = &ref, true
+		cv.Expires = ref.UTC().Format(time.RFC3339)
+		cv.ExpiresIn = fmt.Sprintf("deleted at once: Max-Age=%d tells the browser to remove the cookie", *sc.MaxAge)
 	case sc.MaxAge != nil:
-		// Max-Age wins over Expires (RFC 6265); it counts from when the line was received: now
-		t := a.Now.Add(time.Duration(*sc.MaxAge) * time.Second)
-		if *sc.MaxAge <= 0 {
-			t = time.Unix(0, 0).UTC()
-		}
+		// Max-Age wins over Expires (RFC 6265)
+		t := ref.Add(time.Duration(*sc.MaxAge) * time.Second)
+		cv.expires = &t
 		cv.Expires = t.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.Now, t) + " (Max-Age, counted from now)"
+		cv.ExpiresIn = humanUntil(a.Now, t) + " (Max-Age, counted from " + from + ")"
 	case sc.Expires != nil:
-		cv.Expires = sc.Expires.UTC().Format(time.RFC3339)
-		cv.ExpiresIn = humanUntil(a.Now, *sc.Expires)
+		t := *sc.Expires
+		cv.expires = &t
+		cv.Expires = t.UTC().Format(time.RFC3339)
+		if t.Before(ref) && (date != nil || t.Year() < 1980) {
+			// an Expires already past when sent: the usual way to delete a cookie
+			cv.deletes = true
+			cv.ExpiresIn = "deleted at once: an Expires in the past tells the browser to remove the cookie"
+		} else {
+			cv.ExpiresIn = humanUntil(a.Now, t)
+		}
 	}
 	for _, e := range sc.Extensions {
 		if cv.Ext == nil {

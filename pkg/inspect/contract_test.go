@@ -203,7 +203,9 @@ func TestClock(t *testing.T) {
 	for _, tc := range []struct{ line, expires, in string }{
 		{"Set-Cookie: S=x; Max-Age=3600", "2023-11-14T23:13:20Z", "expires in 1h 0m (Max-Age, counted from now)"},
 		{"Set-Cookie: S=x; Expires=Tue, 14 Nov 2023 22:13:00 GMT", "2023-11-14T22:13:00Z", "expired 20s ago"},
-		{"Set-Cookie: S=x; Max-Age=0; Expires=Wed, 21 Oct 2099 07:28:00 GMT", "1970-01-01T00:00:00Z", "expired 19675d 22h ago (Max-Age, counted from now)"},
+		// Max-Age=0 deletes the cookie at once (it read "expired 19675d 22h ago", at 1970)
+		{"Set-Cookie: S=x; Max-Age=0; Expires=Wed, 21 Oct 2099 07:28:00 GMT", "2023-11-14T22:13:20Z", "deleted at once: Max-Age=0 tells the browser to remove the cookie"},
+		{"Set-Cookie: S=; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "1970-01-01T00:00:00Z", "deleted at once: an Expires in the past tells the browser to remove the cookie"},
 	} {
 		found, err := a.Found(tc.line)
 		if err != nil || len(found) != 1 {

@@ -14,6 +14,7 @@ type Summary struct {
 	Tokens     int            `json:"tokens"`
 	Valid      int            `json:"valid"`
 	Invalid    int            `json:"invalid"`
+	Expired    int            `json:"expired"` // valid but expired cookies (counted in Valid too)
 	ByKey      map[string]int `json:"by_key"`
 	ByFormat   map[string]int `json:"by_encrypt_format,omitempty"`
 	BySerial   map[string]int `json:"by_serializer"`
@@ -39,6 +40,9 @@ func (s *Summary) Add(r Result) {
 		return
 	}
 	s.Valid++
+	if r.Expired {
+		s.Expired++
+	}
 	for _, k := range r.KeyIDs {
 		s.ByKey[k]++
 	}
@@ -53,7 +57,7 @@ func (s *Summary) Add(r Result) {
 // Invalid is the result for an input that holds no token to analyze (a line too long, no cookie):
 // a bare source, no layers, not ok, with this error kind and message.
 func Invalid(kind, msg string) Result {
-	r := Result{Source: "bare", Layers: []Layer{}}
+	r := Result{Source: "bare", Layers: []Layer{}, Verdict: VerdictInvalid}
 	r.fail(kind, msg)
 	return r
 }
@@ -62,7 +66,7 @@ func Invalid(kind, msg string) Result {
 func (a *Analyzer) VerifyOne(text string) (Result, error) {
 	fs, err := a.Found(text)
 	if err != nil || len(fs) == 0 {
-		r := Result{Source: "bare", Layers: []Layer{}}
+		r := Result{Source: "bare", Layers: []Layer{}, Verdict: VerdictInvalid}
 		if err != nil {
 			r.fail("malformed", err.Error())
 		} else {
@@ -120,6 +124,9 @@ func (a *Analyzer) UnusedKeys(s *Summary) []string {
 	}
 	var out []string
 	for _, p := range a.Keyring.Built() {
+		if !a.used[p.Name] {
+			continue // built only to see whether it verifies a failed token
+		}
 		for i, st := range p.Steps {
 			ids := append(append([]string{}, st.Keys...), st.SignKeys...)
 			for j, id := range ids {

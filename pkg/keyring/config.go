@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,8 +159,9 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &Error{Path: path, Line: pe.Position.Line, Err: ErrSyntax, Cause: err,
-				msg: fmt.Sprintf("%s: line %d: %s", path, pe.Position.Line, pe.Message)}
+			col := column(pe)
+			return nil, &Error{Path: path, Line: pe.Position.Line, Column: col, Err: ErrSyntax, Cause: err,
+				msg: fmt.Sprintf("%s: line %d, column %d: %s%s", path, pe.Position.Line, col, pe.Message, excerpt(pe))}
 		}
 		return nil, &Error{Path: path, Err: ErrSyntax, Cause: err, msg: fmt.Sprintf("%s: %v", path, err)}
 	}
@@ -199,6 +201,44 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		}
 	}
 	return kr, nil
+}
+
+// column: the column ErrorWithPosition reports ("At line 4, column 13-14:"), 0 when none.
+func column(pe toml.ParseError) int {
+	m := atColumn.FindStringSubmatch(pe.ErrorWithPosition())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+var atColumn = regexp.MustCompile(`At line \d+, column (\d+)`)
+
+// secretLine: a line of the excerpt that holds key material ("  3 | hex = \"…\"").
+var secretLine = regexp.MustCompile(`^(\s*\d+ \| \s*(?:hex|base64|text)\s*=\s*).*$`)
+
+// excerpt: the lines around a TOML syntax error with a caret under it, from
+// ParseError.ErrorWithPosition, with the values of hex, base64 and text keys masked: an error
+// message never shows key material.
+func excerpt(pe toml.ParseError) string {
+	s := pe.ErrorWithPosition()
+	i := strings.Index(s, "\n\n")
+	if i < 0 {
+		return ""
+	}
+	// "toml: error: MSG\n\nAt line L, column C:\n\n   lines\n   ^\n"
+	rest := s[i+2:]
+	if j := strings.Index(rest, "\n\n"); j >= 0 {
+		rest = rest[j+2:]
+	}
+	lines := strings.Split(strings.TrimRight(rest, "\n"), "\n")
+	for k, l := range lines {
+		if m := secretLine.FindStringSubmatch(l); m != nil {
+			lines[k] = m[1] + `"(hidden)"`
+		}
+	}
+	return "\n\n" + strings.Join(lines, "\n")
 }
 
 // suggestKey names the known key a misspelt one was probably meant to be.

@@ -31,6 +31,7 @@ type Error struct {
 	Provider string // the provider concerned, "" when none
 	KeyID    string // the key concerned, "" when none
 	Line     int    // ErrSyntax: the TOML line, 0 when unknown
+	Column   int    // ErrSyntax: the column (in characters) on that line, 0 when unknown
 	Err      error  // one of the sentinels
 	Cause    error  // the underlying error (TOML, file system, transform, another *Error), may be nil
 	msg      string

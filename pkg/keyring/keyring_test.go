@@ -22,9 +22,11 @@ func TestParseErrors(t *testing.T) {
 		line       int
 		msg        string
 	}{
-		{"not toml", "[keys.a]\nhex = ", ErrSyntax, "", 2, `k.toml: line 2: unexpected EOF; expected value`},
+		{"not toml", "[keys.a]\nhex = ", ErrSyntax, "", 2, "k.toml: line 2, column 6: unexpected EOF; expected value\n\n      1 | [keys.a]\n      2 | hex = \"(hidden)\"\n               ^"},
+		// the excerpt with its caret never shows key material
+		{"excerpt hides keys", "[keys.a]\nhex = \"00112233\"\n[keys.b]\nbase64 = \"c2VjcmV0\"\n[providers.X\nktor = \"2\"", ErrSyntax, "", 6, "k.toml: line 6, column 13: expected '.' or ']' to end table name, but got '\\n' instead\n\n      4 | base64 = \"(hidden)\"\n      5 | [providers.X\n      6 | ktor = \"2\"\n                      ^"},
 		{"wrong shape", "[providers.P]\ntransform = 3", ErrSyntax, "", 0, "k.toml: toml: line 2 (last key \"providers.P.transform\"): incompatible types: TOML value has type int64; destination has type slice"},
-		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2: ktor: want a release such as \"3.0.0\", got true"},
+		{"bad ktor", "[providers.P]\nktor = true", ErrSyntax, "", 2, "k.toml: line 2, column 8: ktor: want a release such as \"3.0.0\", got true\n\n      1 | [providers.P]\n      2 | ktor = true\n                 ^^^^"},
 		{"misspelt key", "[keys.a]\nhexx = \"00\"", ErrUnknownKey, "", 0, `k.toml: unknown key keys.a.hexx (did you mean "hex"?)`},
 		{"misspelt provider key", "[providers.P]\ntrackr = \"id\"", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.trackr (did you mean "tracker"?)`},
 		{"misspelt transform key", "[[providers.P.transform]]\ntype = \"mac\"\nkey = [\"a\"]", ErrUnknownKey, "", 0, `k.toml: unknown key providers.P.transform.key (did you mean "keys"?)`},
@@ -44,6 +46,9 @@ func TestParseErrors(t *testing.T) {
 			}
 			if e.Path != "k.toml" || e.KeyID != tc.keyID || e.Line != tc.line {
 				t.Errorf("Path %q KeyID %q Line %d, want k.toml %q %d", e.Path, e.KeyID, e.Line, tc.keyID, tc.line)
+			}
+			if tc.kind == ErrSyntax && tc.line > 0 && e.Column == 0 {
+				t.Errorf("Column 0 for a syntax error at line %d", tc.line)
 			}
 			if err.Error() != tc.msg {
 				t.Errorf("message\n got %s\nwant %s", err, tc.msg)

@@ -252,16 +252,16 @@
     }
   }
 
-  const KNOWN = new Set(["line", "name", "provider", "source", "ok", "error", "ktor", "ktor_note", "releases", "encoding", "transport_value", "layers", "verified", "payload", "format", "session", "types", "stored", "cookie", "detected", "notes"]);
+  const KNOWN = new Set(["line", "name", "provider", "source", "ok", "error", "error_code", "ktor", "ktor_note", "releases", "encoding", "transport_value", "layers", "verified", "payload", "format", "session", "types", "stored", "cookie", "detected", "notes"]);
   const LAYER_KNOWN = new Set(["step", "transform", "algorithm", "ok", "key", "sign_key", "format", "error", "quirks", "warnings"]);
 
   function verdictClass(v) {
-    return { VALID: "v-valid", INVALID: "v-invalid", UNVERIFIED: "v-unverified" }[v] || "v-other";
+    return { VALID: "v-valid", INVALID: "v-invalid", UNVERIFIED: "v-unverified", "VALID · EXPIRED": "v-expired" }[v] || "v-other";
   }
 
   function renderToken(t, i) {
     const r = t.result && typeof t.result === "object" ? t.result : {};
-    const verdict = typeof r.verdict === "string" ? r.verdict.toUpperCase() : t.verdict;
+    const verdict = t.verdict || (typeof r.verdict === "string" ? r.verdict.toUpperCase() : "?");
     const card = el("article", { class: "token " + verdictClass(verdict), "data-index": i, "data-verdict": verdict });
     const why = verdictWhy(r, verdict);
     card.appendChild(el("div", { class: "verdict" },
@@ -278,6 +278,7 @@
     fact("source", r.source);
     fact("encoding", r.encoding);
     fact("format", r.format);
+    fact("error code", r.error_code);
     body.appendChild(facts);
     if (r.releases && typeof r.releases === "object") body.appendChild(renderReleases(r.releases));
     else if (state.preview && r.provider) body.appendChild(el("p", { class: "hint" }, "reading it as every release its ktor leaves open…"));
@@ -348,7 +349,7 @@
   function verdictWhy(r, verdict) {
     if (verdict === "INVALID" && r.error) return r.error;
     if (verdict === "UNVERIFIED") return r.error || "nothing verified";
-    if (verdict === "VALID") {
+    if (verdict === "VALID" || verdict === "VALID · EXPIRED") {
       const ks = [];
       for (const l of r.layers || []) {
         if (l.key) ks.push(l.key);

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Found is one cookie value Extract located in pasted text.
@@ -14,6 +15,10 @@ type Found struct {
 	SetCookie *SetCookie // the parsed line, for Source "set-cookie"
 	Line      int        // 1-based line of text it came from
 	Err       error      // a Cookie:/Set-Cookie: line that does not parse (an *Error)
+	// Date is the Date: header of the pasted response a Set-Cookie came in (curl -i), read as
+	// RFC 6265 reads cookie dates; nil outside a response or when it has none. Max-Age counts
+	// from it: the response was received then, not when it was pasted.
+	Date *time.Time
 }
 
 // Extract finds the cookie values in what a user pasted: a bare value,
@@ -42,6 +47,8 @@ type Found struct {
 func Extract(text string, names []string) ([]Found, error) {
 	var out []Found
 	inHeaders, inBody := false, false
+	respStart := 0 // the index in out of the first value of the current response
+	var respDate *time.Time
 	for n, line := range lines(text) {
 		ln := n + 1
 		line = strings.TrimSpace(line)
@@ -50,6 +57,7 @@ func Extract(text string, names []string) ([]Found, error) {
 		}
 		if len(line) >= 5 && strings.EqualFold(line[:5], "HTTP/") {
 			inHeaders, inBody = true, false
+			respStart, respDate = len(out), nil
 			continue
 		}
 		if inHeaders && line == "" {
@@ -60,10 +68,22 @@ func Extract(text string, names []string) ([]Found, error) {
 			continue
 		}
 		if rest, ok := trimPrefixFold(line, "Set-Cookie:"); ok {
-			out = append(out, setCookieFound(rest, ln))
+			f := setCookieFound(rest, ln)
+			if inHeaders {
+				f.Date = respDate
+			}
+			out = append(out, f)
 			continue
 		}
 		if inHeaders {
+			if rest, ok := trimPrefixFold(line, "Date:"); ok && respDate == nil {
+				if t, ok := parseCookieDate(strings.TrimSpace(rest)); ok {
+					respDate = &t
+					for i := respStart; i < len(out); i++ { // a Date after the Set-Cookie lines
+						out[i].Date = respDate
+					}
+				}
+			}
 			continue // another header of the response
 		}
 		if rest, ok := trimPrefixFold(line, "Cookie:"); ok {
@@ -85,6 +105,11 @@ func Extract(text string, names []string) ([]Found, error) {
 					out = append(out, headerValue(line, ln)...)
 					continue
 				}
+			}
+			// one pair of surrounding quotes goes, as in a Cookie: header (NAME="…" reads the
+			// same in every form)
+			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
 			}
 			out = append(out, Found{Source: "pair", Name: name, Raw: value, Line: ln})
 			continue

@@ -147,6 +147,10 @@ func TestExtract(t *testing.T) {
 			{Source: "set-cookie", Name: "broken", Raw: "", Line: 8}}},
 		{"set-cookie value", "SESSION=abc; Path=/; HttpOnly", nil, []Found{{Source: "set-cookie", Name: "SESSION", Raw: "abc", Line: 1}}},
 		{"cookie value", "a=1; SESSION=x", []string{"a"}, []Found{{Source: "cookie", Name: "a", Raw: "1", Line: 1}, {Source: "cookie", Name: "SESSION", Raw: "x", Line: 1}}},
+		{"quoted pair", `SESSION="abc%2Fdef"`, nil, []Found{{Source: "pair", Name: "SESSION", Raw: "abc%2Fdef", Line: 1}}},
+		{"quoted in every form", "SESSION=\"q\"\nCookie: SESSION=\"q\"\nSet-Cookie: SESSION=\"q\"; Path=/\nSESSION=\"q\"; Path=/", nil, []Found{
+			{Source: "pair", Name: "SESSION", Raw: "q", Line: 1}, {Source: "cookie", Name: "SESSION", Raw: "q", Line: 2},
+			{Source: "set-cookie", Name: "SESSION", Raw: "q", Line: 3}, {Source: "set-cookie", Name: "SESSION", Raw: "q", Line: 4}}},
 		{"lines", "one\n\ntwo=x\n", nil, []Found{{Source: "bare", Raw: "one", Line: 1}, {Source: "pair", Name: "two", Raw: "x", Line: 3}}},
 	}
 	for _, tc := range tests {
@@ -171,6 +175,23 @@ func TestExtract(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Date: of a pasted response, before or after its Set-Cookie lines; none outside one
+	resp := "Set-Cookie: D=4\nHTTP/1.1 200 OK\r\nSet-Cookie: A=1; Max-Age=60\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\n\r\nbody\r\n" +
+		"HTTP/1.1 200 OK\r\nDate: Wed, 15 Nov 2023 00:00:00 GMT\r\nSet-Cookie: B=2\r\n\r\n" +
+		"HTTP/1.1 200 OK\r\nSet-Cookie: C=3\r\n\r\n"
+	got, err := Extract(resp, nil)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("%v %+v", err, got)
+	}
+	for i, want := range []string{"", "2023-11-14T22:13:20Z", "2023-11-15T00:00:00Z", ""} {
+		g := ""
+		if got[i].Date != nil {
+			g = got[i].Date.UTC().Format(time.RFC3339)
+		}
+		if g != want {
+			t.Errorf("%s: Date %q, want %q", got[i].Name, g, want)
+		}
 	}
 	for _, in := range []string{"", " \n\r\n", "HTTP/1.1 204 No Content\nServer: x\n\n"} {
 		if _, err := Extract(in, nil); !errors.Is(err, ErrEmpty) {

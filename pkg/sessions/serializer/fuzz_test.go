@@ -3,6 +3,7 @@ package serializer
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -132,6 +133,47 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatalf("unstable JSON round trip: %q → %q", payload, js)
 		}
 	})
+}
+
+// FuzzDecodeJSONFast: the fast path of DecodeJSON gives exactly what encoding/json's path gives
+// (kinds, texts, order, warnings) whenever it accepts an input, and accepts what it claims to.
+func FuzzDecodeJSONFast(f *testing.F) {
+	for _, s := range []string{`{"name":"a","count":1}`, `{"d":1.0E10,"l":[1,2,{"x":null}],"s":"\ud83d\ude00"}`, `[1e999]`,
+		`{"a":1,"a":2}`, `{"a":`, ` [ true , false , null ] `, `-0.5e+3`, `01`, `1x`, `{"a":1}x`, `"\xff"`, `{"a":[]}`, `{}`, `[]`,
+		"\"tab\there\"", `"\n"`, "\"a\x00\"", `{"größe":"名前"}`, `[[[[1]]]]`, `{"a" : {"b" : [ ]}}`, `nul`, `truex`, `-`, `1.`, `1e`, `.5`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		fast, ok := decodeJSONFast(payload)
+		full, err := decodeJSONFull(payload)
+		if !ok {
+			return // DecodeJSON takes the full path
+		}
+		if err != nil {
+			t.Fatalf("fast path accepted %q, encoding/json refuses it: %v", payload, err)
+		}
+		if !equalValues(fast, full) || !reflect.DeepEqual(fast.AllWarnings(), full.AllWarnings()) || !sameShape(fast, full) {
+			t.Fatalf("%q: fast %+v, full %+v", payload, fast, full)
+		}
+	})
+}
+
+// sameShape: nil and empty collections alike, as DecodeJSON builds them.
+func sameShape(a, b Value) bool {
+	if (a.Items == nil) != (b.Items == nil) || (a.Fields == nil) != (b.Fields == nil) || len(a.Items) != len(b.Items) || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Items {
+		if !sameShape(a.Items[i], b.Items[i]) {
+			return false
+		}
+	}
+	for i := range a.Fields {
+		if a.Fields[i].Name != b.Fields[i].Name || !sameShape(a.Fields[i].Value, b.Fields[i].Value) {
+			return false
+		}
+	}
+	return a.Kind == b.Kind && a.Text == b.Text
 }
 
 // FuzzDetectFormat: detection agrees with decoding: JSON decodes, an id is

@@ -19,6 +19,14 @@ import (
 // order and numbers exactly as written. A key repeated in one object keeps
 // the later value (kotlinx assigns properties in order) with a warning.
 func DecodeJSON(payload string) (Value, error) {
+	if v, ok := decodeJSONFast(payload); ok {
+		return v, nil
+	}
+	return decodeJSONFull(payload)
+}
+
+// decodeJSONFull is DecodeJSON through encoding/json: every case, every error.
+func decodeJSONFull(payload string) (Value, error) {
 	dec := json.NewDecoder(strings.NewReader(payload))
 	dec.UseNumber()
 	v, err := jsonValue(dec, 0)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Optional is java.util.Optional: "#op…" when Present, "#om" when not.
@@ -178,13 +179,39 @@ func sortFields(fs []fieldInfo) {
 
 // lessUTF16 is Kotlin's String.compareTo (UTF-16 unit order).
 func lessUTF16(a, b string) bool {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			return ua[i] < ub[i]
+	// unit by unit without allocating (encode --jsonl sorts every session's fields)
+	var pa, pb rune = -1, -1 // the pending low surrogate of a rune above U+FFFF
+	for {
+		ua, oka := nextUTF16(&a, &pa)
+		ub, okb := nextUTF16(&b, &pb)
+		switch {
+		case !oka || !okb:
+			return !oka && okb
+		case ua != ub:
+			return ua < ub
 		}
 	}
-	return len(ua) < len(ub)
+}
+
+// nextUTF16: the next UTF-16 unit of *s as Java would hold the string ([]rune conversion: invalid
+// UTF-8 is U+FFFD), false at the end.
+func nextUTF16(s *string, pending *rune) (rune, bool) {
+	if *pending >= 0 {
+		u := *pending
+		*pending = -1
+		return u, true
+	}
+	if *s == "" {
+		return 0, false
+	}
+	r, n := utf8.DecodeRuneInString(*s)
+	*s = (*s)[n:]
+	if r >= 0x10000 {
+		hi, lo := utf16.EncodeRune(r)
+		*pending = lo
+		return hi, true
+	}
+	return r, true
 }
 
 // lowerCamel lowers the leading run of capitals: LoginCount → loginCount,

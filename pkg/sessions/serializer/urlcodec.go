@@ -164,5 +164,10 @@ func formURLEncode(names, values []string, keepEquals bool) string {
 
 // foldName is the key Ktor's case-insensitive Parameters map uses.
 func foldName(s string) string {
-	return strings.ToLower(strings.ToUpper(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.ToLower(strings.ToUpper(s))
+		}
+	}
+	return strings.ToLower(s) // ASCII: upper then lower is lower (and no allocation when already lower)
 }
