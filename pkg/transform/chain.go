@@ -56,6 +56,23 @@ func (c Chain) Read(v string) (string, []Layer, error) {
 	return v, layers, nil
 }
 
+// ReadFunc is Read without building the Layers: fn, when not nil, is told
+// about each step that read, in unwrapping order (step is 1-based, as
+// Layer.Step). The error is Read's.
+func (c Chain) ReadFunc(v string, fn func(step int, info ReadInfo)) (string, error) {
+	for i := len(c) - 1; i >= 0; i-- {
+		p, info, err := c[i].Read(v)
+		if err != nil {
+			return "", stepErr(i+1, c[i].Kind(), err)
+		}
+		if fn != nil {
+			fn(i+1, info)
+		}
+		v = p
+	}
+	return v, nil
+}
+
 // ReadInListOrder is what List.transformRead did before Ktor 1.2.1: it applied the
 // reads in list order, not reversed, so it never read back its own chains of
 // two or more transformers (unless they commute).

@@ -213,6 +213,26 @@ func (e *Encrypt) Kind() string { return "encrypt" }
 // Format returns the format this transformer writes.
 func (e *Encrypt) Format() Format { return e.format }
 
+// KeyIDs lists the ids of the encryption keys, the writing key first
+// (ReadInfo.KeyID names the one that decrypted).
+func (e *Encrypt) KeyIDs() []string {
+	ids := make([]string, len(e.enc))
+	for i := range e.enc {
+		ids[i] = e.enc[i].id
+	}
+	return ids
+}
+
+// SignKeyIDs lists the ids of the sign keys, the writing key first
+// (ReadInfo.SignKeyID names the one that verified).
+func (e *Encrypt) SignKeyIDs() []string {
+	ids := make([]string, len(e.sign))
+	for i := range e.sign {
+		ids[i] = e.sign[i].id
+	}
+	return ids
+}
+
 // Algorithm is e.g. "AES-128/HmacSHA256" (the writing key's size).
 func (e *Encrypt) Algorithm() string { return e.algName }
 

@@ -281,3 +281,82 @@ func TestDefaultIDGenerator(t *testing.T) {
 		}
 	}
 }
+
+// failing is a delegate whose reads fail with an I/O error, counted.
+type failing struct {
+	Storage
+	reads atomic.Int64
+}
+
+var errExpected = errors.New("ExpectedException")
+
+func (f *failing) Read(context.Context, string) (string, error) {
+	f.reads.Add(1)
+	return "", errExpected
+}
+
+// TestCacheRememberAllFailures follows Ktor's CacheTest.kt
+// testInvalidateWithError (main, ktor-server-sessions common test): a failed
+// computation is remembered (the counter does not move on the second read),
+// invalidate forgets it without computing, the next read computes again.
+// Without RememberAllFailures the failure is not remembered.
+func TestCacheRememberAllFailures(t *testing.T) {
+	ctx := context.Background()
+	for _, all := range []bool{true, false} {
+		back := &failing{Storage: NewMemory()}
+		c := NewCacheWith(back, CacheOptions{Idle: time.Minute, RememberAllFailures: all})
+		read := func(want int64) {
+			t.Helper()
+			if _, err := c.Read(ctx, "1"); !errors.Is(err, errExpected) {
+				t.Fatalf("all=%v: read: %v", all, err)
+			}
+			if n := back.reads.Load(); n != want {
+				t.Fatalf("all=%v: %d reads of the delegate, want %d", all, n, want)
+			}
+		}
+		if all {
+			read(1)
+			read(1)
+			c.Invalidate(ctx, "1")
+			if n := back.reads.Load(); n != 1 {
+				t.Fatalf("invalidate computed: %d", n)
+			}
+			read(2)
+			// a write through the cache forgets it too
+			c.Write(ctx, "1", "v")
+			read(3)
+		} else {
+			read(1)
+			read(2)
+		}
+	}
+	// a remembered failure goes when the id is left idle
+	back0 := &failing{Storage: NewMemory()}
+	c0 := NewCacheWith(back0, CacheOptions{Idle: time.Minute, RememberAllFailures: true})
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	c0.now = clk.now
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second)
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second) // each read touches it: still there
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 1 {
+		t.Fatalf("%d delegate reads while the failure was touched, want 1", n)
+	}
+	clk.add(time.Minute)
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 2 {
+		t.Fatalf("%d delegate reads after an idle minute, want 2", n)
+	}
+	// Ktor runs the read outside the caller's Job: a cancelled caller does
+	// not leave a cancellation behind for everyone else.
+	back := &counting{Storage: NewMemory()}
+	back.Storage.Write(ctx, "a", "1")
+	c := NewCacheWith(back, CacheOptions{RememberAllFailures: true})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	c.Read(cctx, "a")
+	if v, err := c.Read(ctx, "a"); v != "1" || err != nil {
+		t.Fatalf("after a cancelled read: %q %v", v, err)
+	}
+}
