@@ -116,6 +116,7 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 			storageCommand(env, ui),
 			keysCommand(env, ui),
 			auditCommand(env, ui),
+			webCommand(env, ui),
 			completionCommand(),
 			helpCommand(),
 			versionCommand(),
