@@ -198,7 +198,7 @@ format = "current"
         """Removes a session tree: `storage purge` with no filter first (2.8 million directories take
         rm -rf about 15 minutes here, the parallel purge a third of that), then rm -rf of the rest."""
         if os.path.exists(root):
-            sh([self.a.bin, 'storage', 'purge', '--store', 'dir:' + root, '--yes'], stdout=subprocess.DEVNULL,
+            sh([self.a.bin, 'storage', 'purge', '--store', 'dir:' + root, '--all', '--yes'], stdout=subprocess.DEVNULL,
                stderr=subprocess.DEVNULL)
         rmtree(root)
 

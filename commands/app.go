@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sessionctl/sessionctl/pkg/keyring"
 )
 
 // Env is everything the command line touches outside itself, so tests run it into buffers.
@@ -114,6 +116,7 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 			storageCommand(env, ui),
 			keysCommand(env, ui),
 			auditCommand(env, ui),
+			webCommand(env, ui),
 			completionCommand(),
 			helpCommand(),
 			versionCommand(),
@@ -132,11 +135,29 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 	addOutputFlags(app.Commands, ui)
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		refuseArgs(c, c.Name)
 		for _, s := range c.Subcommands {
 			s.OnUsageError = app.OnUsageError
+			refuseArgs(s, c.Name+" "+s.Name)
 		}
 	}
 	return app
+}
+
+// refuseArgs makes a command that takes no positional arguments (no ArgsUsage) refuse them
+// (exit 2) instead of ignoring them: `storage list ID` or `keys generate mac` did what the user
+// did not ask for. storage purge says what to use instead itself.
+func refuseArgs(c *cli.Command, name string) {
+	if strings.TrimSpace(c.ArgsUsage) != "" || c.Action == nil || name == "storage purge" {
+		return
+	}
+	action := c.Action
+	c.Action = func(ctx *cli.Context) error {
+		if ctx.Args().Len() > 0 {
+			return usageHint("see 'sessionctl "+name+" --help'", "%s takes no arguments (got %q)", name, ctx.Args().First())
+		}
+		return action(ctx)
+	}
 }
 
 // exit turns a command's error into a message and an exit status (the one place that does).
@@ -150,7 +171,7 @@ func (u *ui) exit(err error) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		u.errorf("%v", ee.err)
+		u.errorMsg(ee.err)
 		if ee.hint != "" {
 			u.hintf("%s", ee.hint)
 		}
@@ -163,11 +184,29 @@ func (u *ui) exit(err error) int {
 		}
 		return ce.ExitCode()
 	}
-	u.errorf("%v", err)
+	u.errorMsg(err)
 	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "flag needs an argument") {
 		return ExitUsage
 	}
 	return ExitUsage
+}
+
+// errorMsg prints err on stderr. A keyring syntax error ends with an excerpt of the file (lines
+// and a caret): each line is sanitised on its own and printed as a line, where termSafe would
+// escape the newlines of the message as a whole.
+func (u *ui) errorMsg(err error) {
+	var ke *keyring.Error
+	if errors.As(err, &ke) && len(ke.Excerpt) > 0 {
+		if msg, ok := strings.CutSuffix(err.Error(), "\n\n"+strings.Join(ke.Excerpt, "\n")); ok {
+			u.errorf("%s", msg)
+			fmt.Fprintln(u.err)
+			for _, l := range ke.Excerpt {
+				fmt.Fprintln(u.err, termSafe(l))
+			}
+			return
+		}
+	}
+	u.errorf("%v", err)
 }
 
 func version() string {

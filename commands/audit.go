@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -160,12 +159,13 @@ func runAudit(c *cli.Context, env Env, u *ui) error {
 			if err == io.EOF {
 				break
 			}
+			var long *lineTooLongError
+			if errors.As(err, &long) {
+				u.warnf("stdin line %d: %v, skipped", n, long)
+				continue
+			}
 			if err != nil {
 				return ioErr(fmt.Errorf("stdin: %w", err))
-			}
-			if lr.long {
-				u.warnf("stdin line %d: longer than %d bytes, skipped", n, maxLine)
-				continue
 			}
 			set.addText(string(line), fmt.Sprintf("line %d", n), u)
 		}
@@ -195,7 +195,7 @@ func runAudit(c *cli.Context, env Env, u *ui) error {
 			failed = true
 		}
 		if c.Bool(flagJSON) {
-			b, err := json.Marshal(r)
+			b, err := marshalJSON(r)
 			if err != nil {
 				return ioErr(err)
 			}
@@ -298,10 +298,10 @@ func renderAudit(w io.Writer, u *ui, r audit.Report) {
 	if r.Seen > 1 {
 		where += fmt.Sprintf(" (seen %d times)", r.Seen)
 	}
-	row("from", where)
+	row("from", termSafe(where))
 	row("value", st.Dim.Render(clip(r.Cookie, 100)))
 	if r.Decoding != "" {
-		row("decoded", fmt.Sprintf("%s %s", r.Decoding, st.Dim.Render(clip(r.Value, 100))))
+		row("decoded", fmt.Sprintf("%s %s", termSafe(r.Decoding), st.Dim.Render(clip(r.Value, 100))))
 	}
 	row("shape", st.Code.Render(r.Shape)+"  "+st.Dim.Render(r.ShapeInfo))
 	keys := r.Keys
@@ -310,13 +310,13 @@ func renderAudit(w io.Writer, u *ui, r audit.Report) {
 	}
 	for _, k := range keys {
 		row(roleLabel(k.Role), keyLine(u, k))
-		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(""), st.Bad.Render("allows: ")+k.Allows)
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(""), st.Bad.Render("allows: ")+termSafe(k.Allows))
 		if k.Note != "" {
 			fmt.Fprintf(w, "  %s %s\n", st.Label.Render(""), st.Warn.Render(k.Note))
 		}
 	}
 	if r.Payload != nil {
-		p := clip(*r.Payload, 300)
+		p := termSafe(clip(*r.Payload, 300))
 		if !r.PayloadVerified {
 			p += "  " + st.Dim.Render("(as the cookie shows it, unverified)")
 		}
@@ -334,7 +334,7 @@ func renderAudit(w io.Writer, u *ui, r audit.Report) {
 			default:
 				sev = st.Dim.Render(sev)
 			}
-			fmt.Fprintf(w, "    %s %s  %s\n", sev, f.Title, st.Dim.Render("["+f.ID+"]"))
+			fmt.Fprintf(w, "    %s %s  %s\n", sev, termSafe(f.Title), st.Dim.Render("["+f.ID+"]"))
 			fmt.Fprintf(w, "           %s\n", st.Dim.Render(f.Explanation))
 		}
 	}
@@ -358,15 +358,15 @@ func roleLabel(role string) string {
 func keyLine(u *ui, k audit.FoundKey) string {
 	st := u.st
 	var b strings.Builder
-	b.WriteString(k.Algorithm)
+	b.WriteString(termSafe(k.Algorithm))
 	if k.Format != "" {
-		b.WriteString(" (" + k.Format + " format)")
+		b.WriteString(" (" + termSafe(k.Format) + " format)")
 	}
 	b.WriteString("  ")
 	if k.ID != "" {
 		b.WriteString("well-known " + st.Key.Render(k.ID) + " ")
 	} else {
-		fmt.Fprintf(&b, "wordlist line %s (%s) ", st.Key.Render(fmt.Sprint(k.Line)), k.Form)
+		fmt.Fprintf(&b, "wordlist line %s (%s) ", st.Key.Render(fmt.Sprint(k.Line)), termSafe(k.Form))
 	}
 	if k.Text != "" {
 		b.WriteString(st.Bad.Render(fmt.Sprintf("%q", k.Text)) + " ")

@@ -85,7 +85,7 @@ func TestComplete(t *testing.T) {
 		want  string
 	}{
 		{"sessionctl in", false, "inspect"},
-		{"sessionctl ", false, "audit completion encode help inspect keys man rotate storage verify version"},
+		{"sessionctl ", false, "audit completion encode help inspect keys man rotate storage verify version web"},
 		{"sessionctl storage ", false, "invalidate list purge show stats"},
 		{"sessionctl storage pu", false, "purge"},
 		{"sessionctl inspect --js", false, "--json"},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sessionctl/sessionctl/pkg/encode"
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/keyring"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
@@ -93,38 +95,15 @@ func runEncode(c *cli.Context, env Env, u *ui) error {
 	if err != nil {
 		return err
 	}
-	value, err := p.Chain.Write(payload)
+	tok, err := encode.Token(p, payload, encode.Options{Encoding: enc, SetCookie: c.Bool("set-cookie"), Now: now})
 	if err != nil {
-		return &exitError{code: ExitInvalid, err: fmt.Errorf("provider %s: %v", p.Name, err)}
+		if errors.Is(err, encode.ErrTransport) {
+			return usageErr("--set-cookie: %v", err)
+		}
+		return &exitError{code: ExitInvalid, err: err}
 	}
-	res := encodeResult{Name: p.Name, Payload: payload, Value: value}
-	out := value
-	if c.Bool("set-cookie") {
-		if p.Transport != "cookie" {
-			return usageErr("--set-cookie: provider %s uses the header transport", p.Name)
-		}
-		cc := p.Cookie
-		if enc != "" {
-			cc.Encoding = enc
-		}
-		line, err := codec.RenderSetCookie(p.Name, value, cc, now, p.Profile)
-		if err != nil {
-			return &exitError{code: ExitInvalid, err: fmt.Errorf("Set-Cookie: %v", err)}
-		}
-		res.SetCookie = line
-		out = "Set-Cookie: " + line
-	} else if p.Transport == "cookie" && enc != codec.Raw {
-		e := enc
-		if e == "" {
-			e = p.Cookie.Encoding
-		}
-		cv, err := codec.Encode(value, e, p.Profile)
-		if err != nil {
-			return &exitError{code: ExitInvalid, err: fmt.Errorf("cookie encoding %s: %v", e, err)}
-		}
-		res.Cookie = cv
-		out = cv
-	}
+	value, out := tok.Value, tok.Output()
+	res := encodeResult{Name: tok.Name, Payload: tok.Payload, Value: tok.Value, Cookie: tok.Cookie, SetCookie: tok.SetCookie}
 	if p.Transport == "cookie" {
 		cv := res.Cookie
 		if cv == "" {
@@ -167,18 +146,15 @@ func encodePayload(c *cli.Context, p *keyring.Provider, env Env) (string, error)
 	if c.IsSet("payload") {
 		return c.String("payload"), nil
 	}
-	format := p.SerializerFormat()
-	if format == "" {
-		format = serializer.DefaultFormat(p.Profile)
-	}
-	var fields []serializer.Field
+	var in encode.Session
 	if c.IsSet("set") {
+		in.Fields = []serializer.Field{}
 		for _, s := range c.StringSlice("set") {
 			f, err := serializer.ParseTypedField(s)
 			if err != nil {
 				return "", usageErr("--set %q: %v", s, err)
 			}
-			fields = append(fields, f)
+			in.Fields = append(in.Fields, f)
 		}
 	} else {
 		text := c.String("from-json")
@@ -192,30 +168,18 @@ func encodePayload(c *cli.Context, p *keyring.Provider, env Env) (string, error)
 			}
 			text = string(b)
 		}
-		v, err := serializer.DecodeJSON(text)
-		if err != nil || v.Kind != serializer.KindJSONObject {
-			return "", usageErr("--from-json: want a JSON object: %v", err)
-		}
-		if format == serializer.FormatJSON {
-			s, err := serializer.Encode(v, serializer.FormatJSON, p.Profile)
-			if err != nil {
-				return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
-			}
-			return s, nil
-		}
-		fields = v.Fields
+		in.JSON = &text
 	}
-	if format == serializer.FormatJSON {
-		// Ktor 3's default serializer, kotlinx Json: it refuses NaN and Infinity, escapes as it does
-		s, err := serializer.Encode(serializer.Value{Kind: serializer.KindObject, Fields: fields}, serializer.FormatJSON, p.Profile)
-		if err != nil {
-			return "", &exitError{code: ExitInvalid, err: fmt.Errorf("kotlinx Json: %v", err)}
-		}
-		return s, nil
-	}
-	s, err := serializer.EncodeFieldsWith(fields, p.TextStyle, p.Profile)
+	s, err := encode.Payload(p, in)
 	if err != nil {
-		return "", usageErr("session fields: %v", err)
+		var ee *encode.Error
+		switch {
+		case errors.As(err, &ee) && ee.Op == "json":
+			return "", usageErr("--from-json: want a JSON object: %v", ee.Cause)
+		case errors.As(err, &ee) && ee.Op == "kotlinx":
+			return "", &exitError{code: ExitInvalid, err: err}
+		}
+		return "", usageErr("%v", err)
 	}
 	return s, nil
 }
@@ -310,11 +274,21 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 				continue
 			}
 			st.lines++
-			res, err := one(string(l))
+			var res encodeResult
+			var err error
+			if len(l) > maxLine {
+				// its end came in the same read as the block: as long a line as one streamed
+				err = &lineTooLongError{Line: n, Size: int64(len(l))}
+			} else {
+				res, err = one(string(l))
+			}
 			if err != nil {
 				code := inspect.ErrKind(err)
 				if _, ok := err.(jsonlError); ok {
 					code = inspect.CodeMalformed
+				}
+				if _, ok := err.(*lineTooLongError); ok {
+					code = "too-long"
 				}
 				st.invalid++
 				st.failures[code]++
@@ -322,7 +296,7 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 					b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": code})
 					out = append(append(out, b...), '\n')
 				} else {
-					msgs = fmt.Appendf(msgs, "sessionctl: line %d: %v\n", n, err)
+					msgs = fmt.Appendf(msgs, "sessionctl: line %d: %s\n", n, termSafe(err.Error()))
 				}
 				continue
 			}
@@ -350,7 +324,28 @@ func encodeJSONL(c *cli.Context, env Env, u *ui, p *keyring.Provider, enc codec.
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bw := bufio.NewWriterSize(u.out, 1<<20)
-	stats, err := runBlocks(in, bw, u.err, workers, block)
+	// a line longer than maxLine is one invalid line, read through and never held whole
+	tooLong := func(br *blockReader, blk lineBlock, send func(rotateDone)) error {
+		size, err := br.streamLong(blk, nil)
+		if err != nil {
+			return err
+		}
+		st := newRotateStats()
+		st.lines++
+		st.invalid++
+		st.failures["too-long"]++
+		res := rotateDone{stats: st}
+		lerr := &lineTooLongError{Line: blk.first, Size: size}
+		if asJSON {
+			b, _ := marshalJSON(map[string]any{"line": blk.first, "ok": false, "error": lerr.Error(), "error_code": "too-long"})
+			res.out = append(b, '\n')
+		} else {
+			res.msgs = fmt.Appendf(nil, "sessionctl: line %d: %s\n", blk.first, termSafe(lerr.Error()))
+		}
+		send(res)
+		return nil
+	}
+	stats, err := runBlocks(in, bw, u.err, workers, block, tooLong)
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,9 @@ func loadKeyring(c *cli.Context, env Env, u *ui) (*keyring.Keyring, string, erro
 		if err := applyOverrides(c, kr); err != nil {
 			return nil, "", err
 		}
+		for _, w := range kr.EncodingWarnings() {
+			u.warnf("%s", w)
+		}
 		if provider == "" && len(kr.ProviderNames()) == 1 {
 			provider = kr.ProviderNames()[0]
 		}
@@ -245,7 +248,7 @@ func oneOffKeyring(c *cli.Context, o keyring.Options) (*keyring.Keyring, string,
 
 // keyOptions: what a keyring may read, the environment and files.
 func keyOptions(env Env) keyring.Options {
-	return keyring.Options{Getenv: env.Getenv, ReadFile: os.ReadFile, Stat: os.Stat}
+	return keyring.Options{Getenv: env.Getenv, Open: openKeyFile, Stat: os.Stat}
 }
 
 func parseEncodingFlag(c *cli.Context) (codec.Encoding, error) {

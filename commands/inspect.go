@@ -102,11 +102,16 @@ func newAnalyzer(c *cli.Context, env Env, u *ui) (*inspect.Analyzer, error) {
 	return a, nil
 }
 
+// maxInspectInput bounds what inspect reads from a file or stdin (a pasted response with its
+// headers is a few KiB).
+const maxInspectInput = 64 << 20
+
 func runInspect(c *cli.Context, env Env, u *ui) error {
 	a, err := newAnalyzer(c, env, u)
 	if err != nil {
 		return err
 	}
+	a.Explain = true        // a person debugging their own cookie: say whether the padding or the MAC failed
 	a.AcrossReleases = true // which releases read it, when the provider leaves the release open
 	var text string
 	switch {
@@ -121,10 +126,14 @@ func runInspect(c *cli.Context, env Env, u *ui) error {
 		if err != nil {
 			return err
 		}
-		b, err := io.ReadAll(io.LimitReader(in, 64<<20))
+		b, err := io.ReadAll(io.LimitReader(in, maxInspectInput+1))
 		in.Close()
 		if err != nil {
 			return ioErr(fmt.Errorf("reading input: %w", err))
+		}
+		if len(b) > maxInspectInput {
+			// never inspect a part as if it were all: say so
+			return &exitError{code: ExitInvalid, err: fmt.Errorf("the input is longer than %d MiB: no cookie or pasted response is; nothing inspected", maxInspectInput>>20)}
 		}
 		text = string(b)
 	}

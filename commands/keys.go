@@ -158,6 +158,9 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		for _, w := range warns {
 			add("error", "file-permissions", "", "%s", w)
 		}
+		for _, w := range k.EncodingWarnings() {
+			add("warning", "ambiguous-encoding", "", "%s", w)
+		}
 		kr = k
 	default:
 		return usageHint("give --keys FILE (or SESSIONCTL_KEYS), or --example", "which keyring?")
@@ -247,14 +250,14 @@ func runKeysCheck(c *cli.Context, env Env, u *ui) error {
 		fmt.Fprintf(u.out, "%s\n", b)
 	} else {
 		st := u.st
-		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), kr.Path(), count(len(cfg.Keys), "key"),
+		fmt.Fprintf(u.out, "%s %s: %s, %s\n", st.Title.Render("keys check"), termSafe(kr.Path()), count(len(cfg.Keys), "key"),
 			count(len(cfg.Providers), "provider"))
 		for _, f := range findings {
 			mark := st.Warn.Render("warning")
 			if f.Severity == "error" {
 				mark = st.Bad.Render("error  ")
 			}
-			fmt.Fprintf(u.out, "  %s %s %s\n", mark, st.Dim.Render(fmt.Sprintf("%-18s", f.ID)), f.Message)
+			fmt.Fprintf(u.out, "  %s %s %s\n", mark, st.Dim.Render(fmt.Sprintf("%-18s", f.ID)), termSafe(f.Message))
 		}
 		if errs == 0 {
 			fmt.Fprintf(u.out, "  %s\n", st.OK.Render("no errors"))

@@ -13,18 +13,20 @@ import (
 // openRedis: redis://[user[:pass]@]host:port/db?prefix=… or rediss://; the password may come from
 // SESSIONCTL_REDIS_PASSWORD so that it is never on a command line.
 func openRedis(ctx context.Context, url string, env Env) (*store, error) {
-	opts, prefix, err := storage.ParseRedisURL(url)
+	ru, err := storage.ParseRedisStoreURL(url)
 	if err != nil {
 		return nil, configErr(err)
 	}
+	opts, prefix := ru.Options, ru.Prefix
 	if opts.Password == "" {
 		opts.Password = env.Getenv(envRedisPassword)
 	}
 	redis.SetLogger(quietLogger{}) // go-redis logs dial retries to stderr; our errors say it once
 	client := redis.NewUniversalClient(opts)
 	r := storage.NewRedis(client, prefix, 0)
+	r.SessionsOnly = ru.SessionsOnly
 	name := fmt.Sprintf("redis %s (prefix %q)", strings.Join(opts.Addrs, ","), prefix)
-	return &store{Storage: r, name: name, walk: r, batch: r, close: client.Close}, nil
+	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}, nil
 }
 
 // quietLogger drops go-redis's internal log lines.

@@ -22,6 +22,7 @@ import (
 //	redis-kill-after-deletes N   wait until N sessions are gone, then kill the server
 //	redis-kill                kill the server
 //	redis-count PATTERN WANT  the number of keys matching PATTERN
+//	redis-hset KEY FIELD VALUE   a hash (a key that is not a session)
 func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	var servers sync.Map // *testscript.TestScript -> *testredis.Server (scripts run in parallel)
 	server := func(ts *testscript.TestScript) *testredis.Server {
@@ -88,6 +89,11 @@ func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []str
 			server(ts).Kill()
 		},
 		"redis-kill": func(ts *testscript.TestScript, neg bool, args []string) { server(ts).Kill() },
+		"redis-hset": func(ts *testscript.TestScript, neg bool, args []string) {
+			c := client(ts)
+			defer c.Close()
+			ts.Check(c.HSet(context.Background(), args[0], args[1], args[2]).Err())
+		},
 		"redis-count": func(ts *testscript.TestScript, neg bool, args []string) {
 			c := client(ts)
 			defer c.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -30,6 +31,7 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 		verdict = st.OK.Render("VALID") + st.Warn.Render(" · EXPIRED")
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.Title.Render(name), verdict)
+	// row: value is already safe (styled, or escaped with termSafe)
 	row := func(label, value string) {
 		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), value)
 	}
@@ -38,11 +40,11 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 		if r.KtorNote != "" {
 			k += "; " + r.KtorNote
 		}
-		row("provider", fmt.Sprintf("%s (%s)", r.Provider, k))
+		row("provider", termSafe(fmt.Sprintf("%s (%s)", r.Provider, k)))
 	}
-	row("source", r.Source)
+	row("source", termSafe(r.Source))
 	if r.Encoding != "" {
-		row("encoding", r.Encoding)
+		row("encoding", termSafe(r.Encoding))
 	}
 	if !r.OK && r.Error != "" && r.ErrKind != "unverified" {
 		row("error", st.Bad.Render(r.Error))
@@ -85,7 +87,7 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 			if l.SignKey != "" {
 				keys = append(keys, "sign key "+st.Key.Render(l.SignKey))
 			}
-			line := fmt.Sprintf("    %s %d. %s", mark, l.Step, desc)
+			line := fmt.Sprintf("    %s %d. %s", mark, l.Step, termSafe(desc))
 			if len(keys) > 0 {
 				line += "  " + strings.Join(keys, ", ")
 			}
@@ -115,7 +117,7 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 		}
 	}
 	if r.Payload != nil {
-		p := *r.Payload
+		p := termSafe(*r.Payload)
 		switch {
 		case !r.OK && r.ErrKind != inspect.CodeUnverified && !r.Verified:
 			p += "  " + st.Bad.Render("(UNTRUSTED: the signature does not verify)")
@@ -125,14 +127,14 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 		row("payload", p)
 	}
 	if r.Format != "" {
-		row("format", r.Format)
+		row("format", termSafe(r.Format))
 	}
 	writeFields(w, st, r.Fields)
 	if r.Stored != nil {
 		s := r.Stored
 		switch {
 		case s.Found:
-			row("stored", fmt.Sprintf("in %s: %s", s.Storage, s.Value))
+			row("stored", termSafe(fmt.Sprintf("in %s: %s", s.Storage, s.Value)))
 		case s.Error != "":
 			row("stored", st.Bad.Render(s.Error))
 		}
@@ -165,10 +167,10 @@ func renderInspect(w io.Writer, u *ui, r inspect.Result, noKeys bool) {
 			}
 		}
 		if len(attrs) > 0 {
-			row("cookie", strings.Join(attrs, "; "))
+			row("cookie", termSafe(strings.Join(attrs, "; ")))
 		}
 		if c.ExpiresIn != "" {
-			row("expiry", fmt.Sprintf("%s, at %s", c.ExpiresIn, c.Expires))
+			row("expiry", termSafe(fmt.Sprintf("%s, at %s", c.ExpiresIn, c.Expires)))
 		} else {
 			row("expiry", "session cookie (no Max-Age or Expires)")
 		}
@@ -193,7 +195,7 @@ func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 		if r.VerifiesWith != "" {
 			msg += " (provider " + r.VerifiesWith + " verifies it)"
 		}
-		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), where, msg)
+		fmt.Fprintf(w, "%s %s %s\n", st.Bad.Render("INVALID"), termSafe(where), termSafe(msg))
 		return
 	}
 	var keys []string
@@ -212,10 +214,10 @@ func renderVerifyLine(w io.Writer, u *ui, r inspect.Result) {
 		extra += " format=" + r.Format
 	}
 	if r.Expired {
-		fmt.Fprintf(w, "%s %s %s\n", st.OK.Render("VALID")+st.Warn.Render(" · EXPIRED"), where, strings.TrimSpace(extra))
+		fmt.Fprintf(w, "%s %s %s\n", st.OK.Render("VALID")+st.Warn.Render(" · EXPIRED"), termSafe(where), termSafe(strings.TrimSpace(extra)))
 		return
 	}
-	fmt.Fprintf(w, "%s   %s %s\n", st.OK.Render("VALID"), where, strings.TrimSpace(extra))
+	fmt.Fprintf(w, "%s   %s %s\n", st.OK.Render("VALID"), termSafe(where), termSafe(strings.TrimSpace(extra)))
 }
 
 // renderSummary: the rotation-readiness summary of verify.
@@ -240,14 +242,14 @@ func renderSummary(w io.Writer, u *ui, s *inspect.Summary) {
 		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 		}
-		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), strings.Join(parts, ", "))
+		fmt.Fprintf(w, "  %s %s\n", st.Label.Render(label), termSafe(strings.Join(parts, ", ")))
 	}
 	counts("by key", s.ByKey)
 	counts("by format", s.ByFormat)
 	counts("serializer", s.BySerial)
 	counts("failures", s.Failures)
 	if len(s.UnusedKeys) > 0 {
-		fmt.Fprintf(w, "  %s %s verified no token: safe to drop from the keyring's reads\n", st.Label.Render("ready"), strings.Join(s.UnusedKeys, ", "))
+		fmt.Fprintf(w, "  %s %s verified no token: safe to drop from the keyring's reads\n", st.Label.Render("ready"), termSafe(strings.Join(s.UnusedKeys, ", ")))
 	}
 }
 
@@ -259,7 +261,7 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'}), nil
+	return jsonTermSafe(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
 }
 
 // writeFields prints a session's decoded fields under a "session" label as aligned name, type
@@ -272,14 +274,92 @@ func writeFields(w io.Writer, st styles, fields []inspect.Field) {
 	// columns by display width, not bytes: größe is 5 columns, 名前 is 4
 	width, tw := 0, 0
 	for _, f := range fields {
-		width, tw = max(width, lipgloss.Width(f.Name)), max(tw, lipgloss.Width(f.Type))
+		width, tw = max(width, lipgloss.Width(termSafe(f.Name))), max(tw, lipgloss.Width(f.Type))
 	}
 	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-lipgloss.Width(s))) }
 	for _, f := range fields {
-		v := f.Value
+		v := termSafe(f.Value)
 		if f.Time != "" {
 			v += "  " + st.Dim.Render("("+f.Time+")")
 		}
-		fmt.Fprintf(w, "    %s %s %s\n", pad(f.Name, width), st.Dim.Render(pad(f.Type, tw)), v)
+		fmt.Fprintf(w, "    %s %s %s\n", pad(termSafe(f.Name), width), st.Dim.Render(pad(f.Type, tw)), v)
 	}
+}
+
+// termSafe is the one sanitiser of human output: every string that reaches a terminal from a
+// cookie, a token file, a HAR, a store or a keyring goes through it (every style applies it to
+// what it renders, and the renderers apply it to unstyled values), so that bytes an attacker
+// chose cannot drive the terminal (OSC 0 retitles it, OSC 52 writes the clipboard, CSI moves the
+// cursor and recolours). It escapes, visibly and whether or not colour is on:
+//   - C0 controls (tab, newline and carriage return included: a value cannot forge a line of
+//     output) and DEL as \x1b, \x0a, \x7f;
+//   - C1 controls U+0080–U+009F (CSI is U+009B) as \u009b;
+//   - bytes that are not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal) as \x9b;
+//   - the bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that
+//     reorder what is shown (Trojan Source) as \u202e.
+//
+// Everything else, a backslash included, is left as it is, so that payloads stay readable. JSON
+// output does not go through it: see jsonTermSafe.
+func termSafe(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case termUnsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// termUnsafeRune: the C1 controls and the bidirectional controls (termSafe).
+func termUnsafeRune(r rune) bool {
+	switch {
+	case r >= 0x80 && r <= 0x9f, r == 0x061c, r == 0x200e, r == 0x200f,
+		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// jsonTermSafe writes as \u escapes the characters of a JSON text that encoding/json leaves raw
+// and a terminal would act on (DEL, C1 and bidirectional controls; it already escapes C0 and
+// replaces bytes that are not UTF-8). They can only occur inside strings, so the JSON decodes to
+// exactly the same values: the output stays exact and is safe to print.
+func jsonTermSafe(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < 0x7f {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == 0x7f || termUnsafeRune(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }

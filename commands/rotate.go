@@ -3,6 +3,7 @@ package commands
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"github.com/sessionctl/sessionctl/internal/fsutil"
@@ -15,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/urfave/cli/v2"
@@ -152,9 +154,12 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	defer in.Close()
+	var input io.Reader = in
 	var out io.Writer = u.out
 	var commit func() error
-	if o := c.String("output"); o != "" && !r.dryRun {
+	var intr *interrupts // -o: SIGINT/SIGTERM remove the temporary file, say so, exit 130/143
+	o := c.String("output")
+	if o != "" && !r.dryRun {
 		f, err := os.CreateTemp(filepath.Dir(o), "."+filepath.Base(o)+".tmp-*")
 		if err != nil {
 			return ioErr(fmt.Errorf("output: %w", err))
@@ -167,6 +172,14 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 				return ioErr(fmt.Errorf("output: %w", err))
 			}
 		}
+		defer f.Close()
+		var ctx context.Context
+		ctx, intr = catchInterrupts(c.Context)
+		defer intr.release()
+		input = ctxReader{ctx, in}
+		finished := make(chan struct{})
+		defer close(finished)
+		intr.forceAfter(ctx, 2*time.Second, finished, func() { os.Remove(f.Name()) })
 		out = f
 		commit = func() error {
 			if err := f.Sync(); err != nil {
@@ -190,7 +203,11 @@ func runRotate(c *cli.Context, env Env, u *ui) error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bw := bufio.NewWriterSize(out, 1<<20)
-	stats, err := r.run(in, bw, u.err, workers)
+	stats, err := r.run(input, bw, u.err, workers)
+	if intr != nil && intr.caught() != nil {
+		u.errorf("interrupted by %s: %s not written (its temporary file is removed); %d lines read, %d rotated", intr.name(), o, stats.lines, stats.rotated)
+		return intr.interrupted()
+	}
 	if err != nil {
 		return err
 	}
@@ -249,17 +266,22 @@ type rotateJob struct {
 type rotateDone struct {
 	out, msgs []byte
 	stats     *rotateStats
+	stream    <-chan []byte // a line longer than maxLine, piece by piece: written as it comes
 }
 
 // run: a reader cuts the input into blocks of whole lines, workers rotate blocks, a writer writes
 // them in input order. At most 2*workers blocks are in flight: memory does not grow with the input.
+// A line longer than maxLine is never cut into tokens: it is one invalid line, which
+// --keep-invalid streams to the output whole (tooLong).
 func (r *rotator) run(in io.Reader, out io.Writer, errw io.Writer, workers int) (*rotateStats, error) {
-	return runBlocks(in, out, errw, workers, r.block)
+	return runBlocks(in, out, errw, workers, r.block, r.tooLong)
 }
 
 // runBlocks is rotate's pipeline for any line-by-line job (encode --jsonl too): block turns a block
-// of whole lines, the first numbered firstLine, into output, messages and counts.
-func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block func(data []byte, firstLine int) rotateDone) (*rotateStats, error) {
+// of whole lines, the first numbered firstLine, into output, messages and counts; tooLong takes a
+// line longer than maxLine, streamed from the reader (it must consume it whole and send its result).
+func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block func(data []byte, firstLine int) rotateDone,
+	tooLong func(br *blockReader, blk lineBlock, send func(rotateDone)) error) (*rotateStats, error) {
 	jobs := make(chan rotateJob, workers)
 	order := make(chan chan rotateDone, 2*workers)
 	var wg sync.WaitGroup
@@ -279,6 +301,14 @@ func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block f
 		defer close(writerDone)
 		for d := range order {
 			res := <-d
+			if res.stream != nil {
+				for p := range res.stream {
+					if werr == nil {
+						_, werr = out.Write(p)
+					}
+				}
+				continue
+			}
 			total.merge(res.stats)
 			if werr == nil && len(res.out) > 0 {
 				if _, err := out.Write(res.out); err != nil {
@@ -290,36 +320,31 @@ func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block f
 			}
 		}
 	}()
+	send := func(res rotateDone) {
+		d := make(chan rotateDone, 1)
+		d <- res
+		order <- d
+	}
 	var rerr error
-	line := 1
-	var rest []byte
+	br := newBlockReader(in, rotateBlock)
 	for {
-		buf := make([]byte, len(rest), rotateBlock+len(rest))
-		copy(buf, rest)
-		n, err := io.ReadFull(in, buf[len(rest):cap(buf)])
-		buf = buf[:len(rest)+n]
-		cut := bytes.LastIndexByte(buf, '\n') + 1
-		eof := err == io.EOF || err == io.ErrUnexpectedEOF
-		if err != nil && !eof {
+		blk, err := br.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			rerr = err
 			break
 		}
-		if eof || cut == 0 && len(buf) > maxLine {
-			cut = len(buf)
-		}
-		rest = append(rest[:0:0], buf[cut:]...)
-		if cut > 0 {
-			d := make(chan rotateDone, 1)
-			order <- d
-			jobs <- rotateJob{data: buf[:cut], firstLine: line, done: d}
-			line += bytes.Count(buf[:cut], []byte{'\n'})
-			if buf[cut-1] != '\n' {
-				line++
+		if blk.long {
+			if rerr = tooLong(br, blk, send); rerr != nil {
+				break
 			}
+			continue
 		}
-		if eof {
-			break
-		}
+		d := make(chan rotateDone, 1)
+		order <- d
+		jobs <- rotateJob{data: blk.data, firstLine: blk.first, done: d}
 	}
 	close(jobs)
 	wg.Wait()
@@ -334,11 +359,73 @@ func runBlocks(in io.Reader, out io.Writer, errw io.Writer, workers int, block f
 	return total, nil
 }
 
+// tooLong: the line blk starts is longer than maxLine. With --keep-invalid it goes to the writer
+// piece by piece as it is read (the first piece is the maxLine bytes already read, each further one
+// a block), so memory stays bounded however long it is; then it counts as one invalid line.
+func (r *rotator) tooLong(br *blockReader, blk lineBlock, send func(rotateDone)) error {
+	keep := r.keepInvalid && !r.json && !r.dryRun
+	var fn func([]byte)
+	var stream chan []byte
+	if keep {
+		stream = make(chan []byte, 1)
+		send(rotateDone{stream: stream})
+		first := true
+		fn = func(p []byte) {
+			if !first {
+				p = append([]byte(nil), p...) // the reader reuses its buffer
+			}
+			first = false
+			stream <- p
+		}
+	}
+	size, err := br.streamLong(blk, fn)
+	if keep {
+		stream <- []byte{'\n'}
+		close(stream)
+	}
+	if err != nil {
+		return err
+	}
+	st := newRotateStats()
+	res := rotateDone{stats: st}
+	r.invalid(&res.out, &res.msgs, st, blk.first, &lineTooLongError{Line: blk.first, Size: size}, nil)
+	if keep {
+		st.kept++
+	}
+	send(res)
+	return nil
+}
+
+// invalid records line n as invalid: counted, reported (stderr, or a JSON record), and kept in
+// the output with --keep-invalid when l is given (an over-long line is streamed instead).
+func (r *rotator) invalid(out, msgs *[]byte, st *rotateStats, n int, err error, l []byte) {
+	st.lines++
+	st.invalid++
+	kind := inspect.ErrKind(err)
+	if _, ok := err.(*lineTooLongError); ok {
+		kind = "too-long"
+	}
+	st.failures[kind]++
+	if r.json {
+		if !r.dryRun {
+			b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": kind})
+			*out = append(append(*out, b...), '\n')
+		}
+	} else {
+		*msgs = fmt.Appendf(*msgs, "sessionctl: line %d: %s\n", n, termSafe(err.Error()))
+	}
+	if l != nil && r.keepInvalid && !r.json && !r.dryRun {
+		*out = append(append(*out, l...), '\n')
+		st.kept++
+	}
+}
+
 func (r *rotator) block(data []byte, line int) rotateDone {
 	st := newRotateStats()
 	lastPair := -1
 	out := make([]byte, 0, len(data)+len(data)/4)
 	var msgs []byte
+	keep := r.keepInvalid && !r.json && !r.dryRun
 	for len(data) > 0 {
 		var l []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -348,11 +435,19 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 		}
 		n := line
 		line++
-		l = bytes.TrimSuffix(l, []byte{'\r'})
-		if len(bytes.TrimSpace(l)) == 0 {
+		if len(l) > maxLine {
+			// its end came in the same read as the block: as long a line as one streamed
+			r.invalid(&out, &msgs, st, n, &lineTooLongError{Line: n, Size: int64(len(l))}, bytes.TrimSuffix(l, []byte{'\r'}))
 			continue
 		}
-		st.lines++
+		l = bytes.TrimSuffix(l, []byte{'\r'})
+		if len(bytes.TrimSpace(l)) == 0 {
+			if keep {
+				// blank lines stay, so that output line N is input line N
+				out = append(append(out, l...), '\n')
+			}
+			continue
+		}
 		var err error
 		var keys []string
 		var k1, k2 string
@@ -368,23 +463,10 @@ func (r *rotator) block(data []byte, line int) rotateDone {
 		}
 		if err != nil {
 			out = out[:before]
-			st.invalid++
-			st.failures[inspect.ErrKind(err)]++
-			if r.json {
-				b, _ := marshalJSON(map[string]any{"line": n, "ok": false, "error": err.Error(), "error_code": inspect.ErrKind(err)})
-				out = append(append(out, b...), '\n')
-				if r.dryRun {
-					out = out[:before]
-				}
-			} else {
-				msgs = fmt.Appendf(msgs, "sessionctl: line %d: %v\n", n, err)
-			}
-			if r.keepInvalid && !r.json && !r.dryRun {
-				out = append(append(out, l...), '\n')
-				st.kept++
-			}
+			r.invalid(&out, &msgs, st, n, err, l)
 			continue
 		}
+		st.lines++
 		st.rotated++
 		for _, k := range keys {
 			st.byKey[k]++

@@ -13,12 +13,15 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage/sqlstore"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -27,12 +30,26 @@ const envRedisPassword = "SESSIONCTL_REDIS_PASSWORD"
 // store is an opened storage: read/write/invalidate, plus walk and batch delete.
 type store struct {
 	storage.Storage
-	name  string
-	walk  storage.Walker
-	batch storage.BatchInvalidator
-	// conditional, when set, is what purge removes through: only what is unchanged since it matched
-	conditional storage.ConditionalInvalidator
-	close       func() error
+	name   string
+	walk   storage.Walker
+	batch  storage.BatchInvalidator
+	cond   storage.ConditionalRemover // purge: removes only what is still as the walk saw it
+	lookup storage.Lookuper           // show: the session with its age, without touching it
+	set    setPurger                  // purge without --match, in the database (SQL: one DELETE per range)
+	check  func() error               // nil, or whether the store may remove in bulk (Redis without a prefix)
+	close  func() error
+}
+
+// checkRemoval: purge and invalidate refuse a store that may hold other keys than sessions.
+func (s *store) checkRemoval() error {
+	if s.check == nil {
+		return nil
+	}
+	if err := s.check(); err != nil {
+		return &exitError{code: ExitUsage, err: err,
+			hint: "give the store its key prefix (?prefix=sess:), or add sessions_only=true to the URL if the database holds nothing but sessions"}
+	}
+	return nil
 }
 
 // Lookup and Describe make a store the inspect.Store of tracker = id sessions.
@@ -65,7 +82,7 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 	if err != nil {
 		return nil, configErr(err)
 	}
-	return &store{Storage: d, name: "dir:" + url, walk: d, batch: d, close: func() error { return nil }}, nil
+	return &store{Storage: d, name: "dir:" + url, walk: d, batch: d, cond: d, lookup: d, close: func() error { return nil }}, nil
 }
 
 func storageFlags() []cli.Flag {
@@ -84,6 +101,7 @@ func filterFlags() []cli.Flag {
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
 		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 32 per CPU, 32 to 256)"},
+		&cli.BoolFlag{Name: "strict", Usage: "with --match: a session that cannot be decoded is an error (exit 1) instead of not matching"},
 	}
 }
 
@@ -142,19 +160,28 @@ MATCH:
 				Name:  "invalidate",
 				Usage: "remove sessions by id (arguments, or one per line on stdin)",
 				Description: `Ids that could leave the storage root (.., /, \, NUL, …) are refused; given as arguments,
-they are all checked before anything is removed.
+they are all checked before anything is removed. On stdin each line is one id, taken exactly (only
+its "\n" is cut: no spaces or "\r" are trimmed); with -0 ids are separated by NUL bytes, which is
+the only safe form when ids may hold a newline.
 
 EXAMPLES:
    sessionctl storage invalidate --store dir:/var/lib/app/sessions ID1 ID2
-   sessionctl storage list --store dir:/srv/s --match admin=true --json | jq -r .id | sessionctl storage invalidate --store dir:/srv/s -`,
+   sessionctl storage list --store dir:/srv/s --match admin=true --json | jq -j '.id + "\u0000"' | sessionctl storage invalidate --store dir:/srv/s -0 -`,
 				ArgsUsage: "[ID...|-]",
-				Flags:     storageFlags(),
-				Action:    func(c *cli.Context) error { return runStorageInvalidate(c, env, u) },
+				Flags: append(storageFlags(),
+					&cli.BoolFlag{Name: "null", Aliases: []string{"0"}, Usage: "ids on stdin are separated by NUL bytes, not newlines"},
+				),
+				Action: func(c *cli.Context) error { return runStorageInvalidate(c, env, u) },
 			},
 			{
 				Name:  "purge",
 				Usage: "remove every session that matches the filters; asks first on a terminal",
-				Description: `EXAMPLES:
+				Description: `Without a filter (--older-than, --newer-than, --match, --id-prefix) purge removes nothing unless
+--all says that every session is to go. A session rewritten (Redis: read or written) after the walk
+matched it is kept. SIGINT or SIGTERM stops it between two sessions; it then says what it removed
+and exits 130 or 143.
+
+EXAMPLES:
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --dry-run
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes
    sessionctl storage purge --store 'redis://10.0.0.5:6379/0?prefix=sess:' --match admin=true --yes --json
@@ -163,13 +190,15 @@ EXAMPLES:
    sessionctl storage purge --store dir:/var/lib/app/sessions --older-than 30d --yes --ids > removed.txt
 
 --json prints one object per session removed (with --dry-run: that would be), then a summary
-{"store", "matched", "removed", "bytes", "dry_run"}; --ids prints the ids alone. A session counts
-as removed once its batch went through (one already gone by then counts in matched only).
+{"store", "matched", "removed", "changed", "missing", "not_sessions", "unknown", "undecodable",
+"pruned_dirs", "bytes", "dry_run"}; --ids prints the ids alone. Only the sessions the store confirmed
+removed are printed (not one rewritten since it matched, or already gone).
 
 --match: see 'sessionctl storage list --help'.`,
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be removed, remove nothing"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask"},
+					&cli.BoolFlag{Name: "all", Usage: "without a filter: remove every session of the store"},
 					&cli.BoolFlag{Name: "ids", Usage: "print the id of each session removed (or, with --dry-run, that would be), one per line"},
 					&cli.StringFlag{Name: "rate", Usage: "remove at most `N/s` sessions a second (or N/m a minute), to spare a busy store"},
 				),
@@ -194,6 +223,10 @@ type storeContext struct {
 	profile transform.Profile
 	format  serializer.Format
 	style   serializer.TextStyle
+
+	strict      bool  // --strict: a session --match cannot decode is an error
+	undecodable int   // sessions --match could not decode (and did not match)
+	touched     int64 // Redis before 7.2: sessions whose value was read, resetting their idle time
 }
 
 func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
@@ -287,6 +320,9 @@ func openFiltered(c *cli.Context, env Env, u *ui) (*storeContext, storage.WalkOp
 		return nil, o, nil, err
 	}
 	sc, err := openStoreFor(c, env, u)
+	if sc != nil {
+		sc.strict = c.Bool("strict")
+	}
 	return sc, o, ms, err
 }
 
@@ -314,6 +350,8 @@ func matches(val serializer.Value, ms []fieldMatch) bool {
 }
 
 // walkMatching walks with the filters, decoding values when fields are matched or asked for.
+// A session --match cannot decode does not match and is counted (sc.undecodable), or with
+// --strict stops the walk with an error (exit 1).
 func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions, ms []fieldMatch, decode bool,
 	fn func(storage.Entry, *entryView) error) error {
 	if sc.st.walk == nil {
@@ -324,6 +362,10 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 		o.Limit = 0 // the limit counts matches, not entries walked
 	}
 	o.WithValue = o.WithValue || decode || len(ms) > 0
+	var ws storage.WalkStats
+	if o.Stats == nil {
+		o.Stats = &ws
+	}
 	n := 0
 	errStop := errors.New("limit")
 	err := sc.st.walk.Walk(ctx, o, func(e storage.Entry) error {
@@ -334,7 +376,14 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 		}
 		if o.WithValue {
 			val, ok := sc.decodeEntry(v, e.Value)
-			if len(ms) > 0 && (!ok || !matches(val, ms)) {
+			if len(ms) > 0 && !ok {
+				if sc.strict {
+					return &exitError{code: ExitInvalid, err: fmt.Errorf("session %q could not be decoded: %s (--strict)", e.ID, v.Error)}
+				}
+				sc.undecodable++
+				return nil
+			}
+			if len(ms) > 0 && !matches(val, ms) {
 				return nil
 			}
 			if !decode {
@@ -350,21 +399,54 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 		}
 		return nil
 	})
+	sc.touched += o.Stats.Touched
 	if errors.Is(err, errStop) {
 		return nil
 	}
 	return err
 }
 
+// reportReads says what a walk could not match, and what its reads changed.
+func (sc *storeContext) reportReads(u *ui) {
+	if sc.undecodable > 0 {
+		u.warnf("%d session(s) could not be decoded and were not matched (--strict makes that an error)", sc.undecodable)
+	}
+	sc.reportTouched(u, sc.touched)
+}
+
+func (sc *storeContext) reportTouched(u *ui, n int64) {
+	if n > 0 {
+		u.warnf("reading the value of %d session(s) reset their idle time in %s: Redis before 7.2 has no CLIENT NO-TOUCH (list, stats and purge without --match or --fields read no values)", n, sc.st.name)
+	}
+}
+
+// quoteID shows an id in human output: as it is when it is printable and holds no space,
+// quote or backslash, else quoted with Go's escapes, so that a hostile id cannot pass for
+// another one or forge lines.
+func quoteID(id string) string {
+	for _, r := range id {
+		if r == utf8.RuneError || r == '"' || r == '\\' || unicode.IsSpace(r) || !unicode.IsGraphic(r) {
+			return strconv.Quote(id)
+		}
+	}
+	if id == "" {
+		return `""`
+	}
+	return id
+}
+
 // progress prints a counter on stderr while a long run goes, when stderr is a terminal.
 type progress struct {
 	n    atomic.Int64
+	line func() string // the text; nil: what + n
 	stop chan struct{}
 	done chan struct{}
 }
 
-func startProgress(u *ui, what string) *progress {
-	p := &progress{stop: make(chan struct{}), done: make(chan struct{})}
+func startProgress(u *ui, what string) *progress { return startProgressLine(u, what, nil) }
+
+func startProgressLine(u *ui, what string, line func() string) *progress {
+	p := &progress{stop: make(chan struct{}), done: make(chan struct{}), line: line}
 	if !u.errTTY {
 		close(p.done)
 		return p
@@ -379,7 +461,11 @@ func startProgress(u *ui, what string) *progress {
 				fmt.Fprintf(u.err, "\r\033[K")
 				return
 			case <-t.C:
-				fmt.Fprintf(u.err, "\r\033[Ksessionctl: %s %d", what, p.n.Load())
+				if p.line != nil {
+					fmt.Fprintf(u.err, "\r\033[Ksessionctl: %s", p.line())
+				} else {
+					fmt.Fprintf(u.err, "\r\033[Ksessionctl: %s %d", what, p.n.Load())
+				}
 			}
 		}
 	}()
@@ -414,10 +500,10 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 			_, err := w.Write(buf)
 			return err
 		}
-		line := fmt.Sprintf("%s  %6d B  %s", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
 		if fields {
 			if v.Session != nil {
-				line += "  " + string(v.Session)
+				line += "  " + termSafe(string(v.Session))
 			} else if v.Error != "" {
 				line += "  " + u.st.Bad.Render(v.Error)
 			}
@@ -426,6 +512,8 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 		return err
 	})
 	prog.end()
+	w.Flush()
+	sc.reportReads(u)
 	if err != nil {
 		return storageErr(err)
 	}
@@ -490,28 +578,33 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	defer sc.st.close()
-	text, err := sc.st.Read(c.Context, id)
-	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return &exitError{code: ExitInvalid, err: err}
-		}
-		return storageErr(err)
-	}
-	v := &entryView{ID: id, Size: int64(len(text)), Value: &text}
 	now := env.Now()
-	if sc.st.walk != nil {
-		_ = sc.st.walk.Walk(c.Context, storage.WalkOptions{IDPrefix: id, Now: now}, func(e storage.Entry) error {
-			if e.ID == id {
-				v.Size, v.Modified, v.Age = e.Size, e.Modified.UTC().Format(time.RFC3339), int64(now.Sub(e.Modified)/time.Second)
-				if e.TTL >= 0 {
-					t := int64(e.TTL / time.Second)
-					v.TTL = &t
-				}
-				return io.EOF
-			}
-			return nil
-		})
+	v := &entryView{ID: id}
+	var text string
+	if sc.st.lookup != nil {
+		// the age before the value: on Redis before 7.2 reading the value resets it
+		e, err := sc.st.lookup.Lookup(c.Context, id, true)
+		if err != nil {
+			return showErr(err)
+		}
+		text = e.Value
+		v.Size, v.Modified, v.Age = e.Size, e.Modified.UTC().Format(time.RFC3339), int64(now.Sub(e.Modified)/time.Second)
+		if e.Modified.IsZero() {
+			v.Modified, v.Age = "", 0
+		}
+		if e.TTL >= 0 {
+			t := int64(e.TTL / time.Second)
+			v.TTL = &t
+		}
+		if e.Touched {
+			defer sc.reportTouched(u, 1)
+		}
+	} else if text, err = sc.st.Read(c.Context, id); err != nil {
+		return showErr(err)
+	} else {
+		v.Size = int64(len(text))
 	}
+	v.Value = &text
 	val, ok := sc.decodeEntry(v, text)
 	if c.Bool(flagJSON) {
 		b, _ := marshalJSON(v)
@@ -519,17 +612,17 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	st := u.st
-	fmt.Fprintf(u.out, "%s  %s\n", st.Title.Render(id), st.Dim.Render(sc.st.name))
+	fmt.Fprintf(u.out, "%s  %s\n", st.Title.Render(quoteID(id)), st.Dim.Render(sc.st.name))
 	row := func(l, s string) { fmt.Fprintf(u.out, "  %s %s\n", st.Label.Render(l), s) }
 	row("size", fmt.Sprintf("%d bytes", v.Size))
 	if v.Modified != "" {
-		row("modified", fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second)))
+		row("modified", termSafe(fmt.Sprintf("%s (%s)", v.Modified, ageString(time.Duration(v.Age)*time.Second))))
 	}
 	if v.TTL != nil {
 		row("ttl", inspect.HumanDuration(time.Duration(*v.TTL)*time.Second))
 	}
-	row("value", text)
-	row("format", v.Format)
+	row("value", termSafe(text))
+	row("format", termSafe(v.Format))
 	if ok {
 		writeFields(u.out, st, inspect.FieldViews(val))
 	} else if v.Error != "" {
@@ -538,9 +631,76 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
+// showErr: a missing session is exit 1, like an invalid token; a file that is not a regular one,
+// a link or a file too large is the storage's (exit 3).
+func showErr(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return &exitError{code: ExitInvalid, err: err}
+	}
+	return storageErr(err)
+}
+
 // invalidateBatch: how many ids invalidate hands the storage at once (memory stays flat however
 // many ids come on stdin; Redis pipelines them, the directory removes them in parallel).
 const invalidateBatch = 1024
+
+// maxIDRecord: the longest id read from stdin; a longer record is refused, not grown into.
+const maxIDRecord = 64 << 10
+
+// readIDs calls fn with each id of r: one per line, the line exactly as it is without its "\n"
+// (no spaces and no "\r" are trimmed: an id may hold them), or with sep 0 separated by NUL bytes,
+// with its 1-based number. It reads through the bounded lineReader of rotate and verify. Empty
+// records are skipped; a record longer than maxIDRecord (or than maxLine) is never passed: fn gets
+// "" and tooLong saying how long it was, and reading goes on with the next record.
+func readIDs(r io.Reader, sep byte, fn func(id string, line int, tooLong error) error) error {
+	lr := newExactLineReader(r, sep)
+	for {
+		rec, n, err := lr.next()
+		if err == io.EOF {
+			return nil
+		}
+		var long *lineTooLongError
+		switch {
+		case errors.As(err, &long):
+			err = fn("", n, long)
+		case err != nil:
+			return err
+		case len(rec) > maxIDRecord:
+			err = fn("", n, fmt.Errorf("%d bytes, longer than the %d KiB an id may have", len(rec), maxIDRecord>>10))
+		case len(rec) > 0:
+			err = fn(string(rec), n, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// invalidateResult is what invalidate did, in text and JSON, on every path.
+type invalidateResult struct {
+	Invalidated  int    `json:"invalidated"`
+	NotFound     int    `json:"not_found"`
+	Refused      int    `json:"refused"`
+	NotSessions  int    `json:"not_sessions"`
+	Unknown      int    `json:"unknown"`
+	NotProcessed int    `json:"not_processed,omitempty"`
+	Interrupted  bool   `json:"interrupted,omitempty"`
+	Error        string `json:"error,omitempty"`
+}
+
+func (r invalidateResult) text(store string) string {
+	msg := fmt.Sprintf("invalidated %d session(s) in %s; %d not found, %d refused", r.Invalidated, store, r.NotFound, r.Refused)
+	if r.NotSessions > 0 {
+		msg += fmt.Sprintf("; %d not sessions, left alone (not a regular file, a link on the path, a key of another type)", r.NotSessions)
+	}
+	if r.Unknown > 0 {
+		msg += fmt.Sprintf("; %d in a batch whose outcome is unknown", r.Unknown)
+	}
+	if r.NotProcessed > 0 {
+		msg += fmt.Sprintf("; %d id(s) read and not processed", r.NotProcessed)
+	}
+	return msg
+}
 
 func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 	sc, err := openStoreFor(c, env, u)
@@ -548,8 +708,18 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	defer sc.st.close()
+	if err := sc.st.checkRemoval(); err != nil {
+		return err
+	}
 	ids := c.Args().Slice()
 	fromStdin := len(ids) == 0 || len(ids) == 1 && ids[0] == "-"
+	sep := byte('\n')
+	if c.Bool("null") {
+		if !fromStdin {
+			return usageErr("-0 reads NUL-separated ids from stdin: give - (or no ids), not ids as arguments")
+		}
+		sep = 0
+	}
 	validate := func(string) error { return nil }
 	if v, ok := sc.st.Storage.(storage.IDValidator); ok {
 		validate = v.ValidateID
@@ -562,28 +732,40 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 			}
 		}
 	}
+	ctx, in := catchInterrupts(c.Context)
+	defer in.release()
 	// ids go to the storage in batches (InvalidateMany), which count the sessions that were
 	// there: an id that names no session is no error (as in Ktor) but is reported as not found
-	removed, missing, bad := 0, 0, 0
+	var res invalidateResult
+	var done storage.RemoveCounts
 	pending := make([]string, 0, invalidateBatch)
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		n, err := sc.st.batch.InvalidateMany(c.Context, pending)
-		removed += n
-		if err != nil {
-			return storageErr(err)
-		}
-		missing += len(pending) - n
+		r, err := sc.st.batch.InvalidateMany(ctx, pending)
+		done.Add(r.RemoveCounts)
+		res.NotProcessed += len(pending) - r.Done()
 		pending = pending[:0]
-		return nil
+		return err
 	}
-	one := func(id string) error {
+	crs := 0
+	one := func(id string, line int, tooLong error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if tooLong != nil {
+			res.Refused++
+			u.errorf("invalidate: line %d: %v (skipped)", line, tooLong)
+			return nil
+		}
 		if err := validate(id); err != nil {
-			bad++
+			res.Refused++
 			u.errorf("invalidate %q: %v (skipped)", id, err)
 			return nil
+		}
+		if strings.HasSuffix(id, "\r") {
+			crs++
 		}
 		if pending = append(pending, id); len(pending) == invalidateBatch {
 			return flush()
@@ -591,58 +773,163 @@ func runStorageInvalidate(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	if fromStdin {
-		in, _, err := openInput(c.Args().First(), env.Stdin)
-		if err != nil {
-			return err
+		input, _, oerr := openInput(c.Args().First(), env.Stdin)
+		if oerr != nil {
+			return oerr
 		}
-		lr := newLineReader(in)
-		for {
-			line, _, err := lr.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return ioErr(err)
-			}
-			id := strings.TrimSpace(string(line))
-			if id == "" && len(line) == 0 {
-				continue
-			}
-			if err := one(id); err != nil {
-				return err
-			}
-		}
+		defer input.Close()
+		// ids trickling in from a pipe are not held back: a pause in the input flushes the batch
+		err = readIDsUntil(ctx, input, sep, one, flush)
 	} else {
 		for _, id := range ids {
-			if err := one(id); err != nil {
-				return err
+			if err = one(id, 0, nil); err != nil {
+				break
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return err
+	if err == nil {
+		err = flush()
+	} else {
+		res.NotProcessed += len(pending)
+	}
+	res.Invalidated, res.NotFound, res.NotSessions, res.Unknown = done.Removed, done.Missing, done.NotSession+done.Changed, done.Unknown
+	if crs > 0 {
+		u.warnf("%d id(s) end in a carriage return, taken as part of the id (a file with Windows line ends? convert it with tr -d '\\r')", crs)
+	}
+	interrupted := in.caught() != nil
+	switch {
+	case interrupted:
+		res.Interrupted = true
+	case err != nil:
+		res.Error = err.Error()
 	}
 	if c.Bool(flagJSON) {
-		b, _ := marshalJSON(map[string]any{"invalidated": removed, "not_found": missing, "refused": bad})
+		b, _ := marshalJSON(res)
 		fmt.Fprintf(u.out, "%s\n", b)
-	} else {
-		u.infof("invalidated %d session(s) in %s; %d not found, %d refused", removed, sc.st.name, missing, bad)
 	}
-	if bad > 0 {
+	switch {
+	case interrupted:
+		u.errorf("interrupted by %s: %s; ids after that were not read", in.name(), res.text(sc.st.name))
+		return in.interrupted()
+	case err != nil:
+		return storageErr(fmt.Errorf("invalidate stopped: %s: %w", res.text(sc.st.name), err))
+	}
+	if !c.Bool(flagJSON) || u.errTTY {
+		u.infof("%s", res.text(sc.st.name))
+	}
+	if res.Refused > 0 {
 		return silentExit(ExitInvalid)
 	}
 	return nil
 }
 
+// readIDsUntil is readIDs that stops when ctx ends, also while it waits for input: the reading
+// runs on its own goroutine (left blocked on a pipe that never ends, when ctx ends first). idle
+// is called when no id has come for a tenth of a second.
+func readIDsUntil(ctx context.Context, r io.Reader, sep byte, fn func(id string, line int, tooLong error) error, idle func() error) error {
+	type rec struct {
+		id      string
+		line    int
+		tooLong error
+	}
+	recs := make(chan rec, 256)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		readErr <- readIDs(r, sep, func(id string, line int, tooLong error) error {
+			select {
+			case recs <- rec{id, line, tooLong}:
+				return nil
+			case <-stop:
+				return errStopReading
+			}
+		})
+		close(recs)
+	}()
+	pause := time.NewTimer(time.Hour)
+	defer pause.Stop()
+	for {
+		pause.Reset(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-pause.C:
+			if err := idle(); err != nil {
+				return err
+			}
+		case r, ok := <-recs:
+			if !ok {
+				if err := <-readErr; err != nil {
+					return ioErr(fmt.Errorf("reading ids: %w", err))
+				}
+				return nil
+			}
+			if err := fn(r.id, r.line, r.tooLong); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+var errStopReading = errors.New("stop reading")
+
+// purgeResult is what purge did, in text and JSON, on every path.
+type purgeResult struct {
+	Store       string `json:"store"`
+	Matched     int    `json:"matched"`
+	Removed     int    `json:"removed"`
+	Changed     int    `json:"changed"`
+	Missing     int    `json:"missing"`
+	NotSessions int    `json:"not_sessions"`
+	Unknown     int    `json:"unknown"`
+	Undecodable int    `json:"undecodable"`
+	PrunedDirs  int64  `json:"pruned_dirs"`
+	Bytes       int64  `json:"bytes"`
+	DryRun      bool   `json:"dry_run"`
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Error       string `json:"error,omitempty"`
+}
+
+// details: the counts besides removed, for the summary line.
+func (r purgeResult) details() string {
+	var parts []string
+	if r.Changed > 0 {
+		parts = append(parts, fmt.Sprintf("%d rewritten or used since they matched (kept)", r.Changed))
+	}
+	if r.Missing > 0 {
+		parts = append(parts, fmt.Sprintf("%d already gone", r.Missing))
+	}
+	if r.NotSessions > 0 {
+		parts = append(parts, fmt.Sprintf("%d not sessions (left alone)", r.NotSessions))
+	}
+	if r.Unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%d in a batch whose outcome is unknown", r.Unknown))
+	}
+	if r.PrunedDirs > 0 {
+		parts = append(parts, fmt.Sprintf("%d empty directories removed", r.PrunedDirs))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(parts, "; ")
+}
+
+// hasFilter: purge removes every session only when told so (--all).
+func hasFilter(o storage.WalkOptions, ms []fieldMatch) bool {
+	return o.OlderThan > 0 || o.NewerThan > 0 || len(ms) > 0 || o.IDPrefix != ""
+}
+
 func runStoragePurge(c *cli.Context, env Env, u *ui) error {
+	if c.Args().Len() > 0 {
+		return usageHint("storage invalidate removes sessions by id: sessionctl storage invalidate --store … ID…",
+			"purge takes no ids (got %q): use storage invalidate", c.Args().First())
+	}
 	sc, o, ms, err := openFiltered(c, env, u)
 	if err != nil {
 		return err
 	}
 	defer sc.st.close()
-	if o.OlderThan == 0 && o.NewerThan == 0 && len(ms) == 0 && o.IDPrefix == "" && !c.IsSet("limit") && !c.Bool("yes") && !c.Bool("dry-run") {
-		return usageHint("to remove every session say so with --yes; add --dry-run to see what would go", "purge without a filter removes every session of %s", sc.st.name)
-	}
 	dry, asJSON, ids := c.Bool("dry-run"), c.Bool(flagJSON), c.Bool("ids")
 	if asJSON && ids {
 		return usageErr("--json and --ids: choose one")
@@ -652,6 +939,15 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		return err
 	}
 	lim := newLimiter(rate)
+	if !hasFilter(o, ms) && !c.Bool("all") {
+		return usageHint("give a filter (--older-than, --newer-than, --match, --id-prefix), or --all to remove every session (with --dry-run to see them first)",
+			"purge without a filter would remove every session of %s", sc.st.name)
+	}
+	if !dry {
+		if err := sc.st.checkRemoval(); err != nil {
+			return err
+		}
+	}
 	if !dry && !c.Bool("yes") {
 		if !isTerminalReader(env.Stdin) || !u.errTTY {
 			return usageHint("add --yes to purge without a question, or --dry-run to see what would go", "purge asks for confirmation and stdin is not a terminal")
@@ -660,25 +956,26 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		if err := sc.walkMatching(c.Context, o, ms, false, func(storage.Entry, *entryView) error { n++; return nil }); err != nil {
 			return storageErr(err)
 		}
+		sc.undecodable = 0
 		fmt.Fprintf(u.err, "sessionctl: remove %d session(s) from %s? [y/N] ", n, sc.st.name)
 		ans, _ := bufio.NewReader(env.Stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
 			return &exitError{code: ExitInvalid, err: errors.New("purge cancelled: nothing removed")}
 		}
 	}
-	if !dry && len(ms) == 0 {
-		if done, err := purgeInStore(c, sc, o, u); done {
-			return err
-		}
+	ctx := c.Context
+	in := &interrupts{}
+	if !dry {
+		ctx, in = catchInterrupts(ctx)
+		defer in.release()
+		o.PruneEmpty = true // empty directories an interrupted purge left
 	}
 	w := bufio.NewWriter(u.out)
 	defer w.Flush()
-	var matched, removed int
-	var bytes int64
-	var batch []string
-	var entries []storage.Entry // the batch as walked, for a conditional store
-	var outcome storage.Removal // a conditional store's counts
-	var views []*entryView
+	res := purgeResult{Store: sc.st.name, DryRun: dry}
+	var done storage.RemoveCounts
+	var pending []storage.Entry
+	var views []*entryView // --json, --ids: the sessions of the batch, printed once removed
 	emit := func(v *entryView) {
 		switch {
 		case ids:
@@ -694,94 +991,134 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	if rate > 0 {
 		batchSize = max(1, min(1000, int(rate/10))) // about ten batches a second
 	}
+	var removed atomic.Int64
+	// SCAN returns a key twice when Redis resizes its table during the walk (a purge shrinks it):
+	// a key seen while its removal is pending, or in the batch just removed (described before that
+	// removal), is the same session; later, it is gone and the walk no longer yields it
+	inBatch, lastBatch := map[string]struct{}{}, map[string]struct{}{}
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(pending) == 0 {
 			return nil
 		}
-		var n int
-		if err := lim.wait(c.Context, len(batch)); err != nil {
+		lastBatch, inBatch = inBatch, lastBatch
+		clear(inBatch)
+		if err := lim.wait(ctx, len(pending)); err != nil {
 			return err
 		}
+		var r storage.RemoveResult
 		var err error
-		if sc.st.conditional != nil {
-			var r storage.Removal
-			r, err = sc.st.conditional.InvalidateUnchanged(c.Context, entries)
-			outcome.Add(r)
-			n = r.Removed
-			entries = entries[:0]
-		} else if sc.st.batch != nil {
-			n, err = sc.st.batch.InvalidateMany(c.Context, batch)
+		if sc.st.cond != nil {
+			r, err = sc.st.cond.RemoveUnchanged(ctx, pending)
 		} else {
-			for _, id := range batch {
-				if err = sc.st.Invalidate(c.Context, id); err != nil {
-					break
-				}
-				n++
+			ids := make([]string, len(pending))
+			for i, e := range pending {
+				ids[i] = e.ID
+			}
+			r, err = sc.st.batch.InvalidateMany(ctx, ids)
+		}
+		done.Add(r.RemoveCounts)
+		removed.Store(int64(done.Removed))
+		for i, v := range views {
+			if i < len(r.Outcomes) && r.Outcomes[i] == storage.OutcomeRemoved {
+				emit(v) // only what the store confirmed removed
 			}
 		}
-		removed += n
-		if err == nil {
-			for _, v := range views {
-				emit(v)
-			}
-		}
-		batch, views = batch[:0], views[:0]
+		pending, views = pending[:0], views[:0]
 		return err
 	}
-	prog := startProgress(u, "sessions purged:")
-	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
-		matched++
-		bytes += e.Size
-		prog.n.Store(int64(removed))
-		if dry {
+	var matched atomic.Int64
+	prog := startProgressLine(u, "", func() string {
+		return fmt.Sprintf("removed %d of %d matched", removed.Load(), matched.Load())
+	})
+	var ws storage.WalkStats
+	o.Stats = &ws
+	setBased := false
+	if sc.st.set != nil && !dry && len(ms) == 0 && rate == 0 {
+		// the database tests each row as it deletes it: what matches then goes, nothing rewritten since
+		var p sqlstore.Purged
+		p, err = sc.st.set.PurgeMatching(ctx, o, func(es []storage.Entry) {
+			for _, e := range es {
+				res.Matched++
+				if asJSON || ids {
+					v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+					emit(v)
+				}
+			}
+			matched.Store(int64(res.Matched))
+			removed.Store(int64(res.Matched))
+		})
+		if setBased = !errors.Is(err, sqlstore.ErrNotSetBased); setBased {
+			done.Removed, done.Unknown = p.Removed, p.Unknown
+			res.Matched += p.Unknown
+			res.Bytes = p.Bytes
+		}
+	}
+	if !setBased {
+		err = sc.walkMatching(ctx, o, ms, false, func(e storage.Entry, v *entryView) error {
+			if !dry {
+				_, dup := inBatch[e.ID]
+				if _, dup2 := lastBatch[e.ID]; dup || dup2 {
+					return nil
+				}
+				inBatch[e.ID] = struct{}{}
+			}
+			res.Matched++
+			matched.Store(int64(res.Matched))
+			res.Bytes += e.Size
+			if dry {
+				if asJSON || ids {
+					emit(v)
+				} else {
+					fmt.Fprintf(w, "would remove %s  %d B  %s\n", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+				}
+				return nil
+			}
+			e.Value = "" // the id and the Version are what removal needs
+			pending = append(pending, e)
 			if asJSON || ids {
-				emit(v)
-			} else {
-				fmt.Fprintf(w, "would remove %s  %d B  %s\n", v.ID, v.Size, ageString(time.Duration(v.Age)*time.Second))
+				views = append(views, v)
+			}
+			if len(pending) >= batchSize {
+				return flush()
 			}
 			return nil
+		})
+		if err == nil && !dry {
+			err = flush()
 		}
-		batch = append(batch, e.ID)
-		if sc.st.conditional != nil {
-			entries = append(entries, e)
-		}
-		if asJSON || ids {
-			views = append(views, v)
-		}
-		if len(batch) >= batchSize {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil && !dry {
-		err = flush()
 	}
 	prog.end()
-	summary := map[string]any{"store": sc.st.name, "matched": matched, "removed": removed, "bytes": bytes, "dry_run": dry}
-	if sc.st.conditional != nil && !dry {
-		summary["kept_changed"], summary["unknown"] = outcome.Kept, outcome.Unknown
-	}
-	if err != nil {
-		summary["error"] = err.Error()
+	res.Removed, res.Changed, res.Missing, res.NotSessions, res.Unknown = done.Removed, done.Changed, done.Missing, done.NotSession, done.Unknown
+	res.Undecodable, res.PrunedDirs = sc.undecodable, ws.Pruned
+	interrupted := in.caught() != nil
+	switch {
+	case interrupted:
+		res.Interrupted = true
+	case err != nil:
+		res.Error = err.Error()
 	}
 	if asJSON {
-		b, _ := marshalJSON(summary)
+		b, _ := marshalJSON(res)
 		fmt.Fprintf(w, "%s\n", b)
 	}
-	if err != nil {
-		w.Flush()
-		if outcome.Unknown > 0 {
-			return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s); %d in a batch whose outcome is unknown: %w", removed, matched, outcome.Unknown, err))
+	w.Flush()
+	sc.reportReads(u)
+	switch {
+	case interrupted:
+		u.errorf("interrupted by %s: removed %d of %d matched session(s)%s", in.name(), res.Removed, res.Matched, res.details())
+		return in.interrupted()
+	case err != nil:
+		var ee *exitError
+		if errors.As(err, &ee) { // --strict
+			u.errorf("purge stopped after removing %d of %d matched session(s)%s", res.Removed, res.Matched, res.details())
+			return err
 		}
-		return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s): %w", removed, matched, err))
-	}
-	if outcome.Kept > 0 {
-		u.infof("kept %d matched session(s) that changed since they matched (rewritten by the application, or already gone)", outcome.Kept)
+		return storageErr(fmt.Errorf("purge stopped after removing %d of %d matched session(s)%s: %w", res.Removed, res.Matched, res.details(), err))
 	}
 	if dry {
-		u.infof("dry run: %d session(s), %d bytes would be removed from %s", matched, bytes, sc.st.name)
+		u.infof("dry run: %d session(s), %d bytes would be removed from %s", res.Matched, res.Bytes, sc.st.name)
 	} else {
-		u.infof("purged %d session(s), %d bytes, from %s", removed, bytes, sc.st.name)
+		u.infof("purged %d session(s), %d bytes, from %s%s", res.Removed, res.Bytes, sc.st.name, res.details())
 	}
 	return nil
 }
@@ -835,12 +1172,16 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		return nil
 	})
 	prog.end()
+	sc.reportReads(u)
 	if err != nil {
 		return storageErr(err)
 	}
 	if c.Bool(flagJSON) {
 		m := map[string]any{"store": sc.st.name, "sessions": count, "bytes": total, "histogram": buckets,
-			"other_files": ws.Skipped}
+			"other_files": ws.Skipped, "empty_dirs": ws.EmptyDirs}
+		if len(ms) > 0 {
+			m["undecodable"] = sc.undecodable
+		}
 		if count > 0 {
 			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
 		}
@@ -849,15 +1190,19 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		return nil
 	}
 	st := u.st
-	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), sc.st.name)
+	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), termSafe(sc.st.name))
 	fmt.Fprintf(u.out, "  %s %d\n  %s %d bytes\n", st.Label.Render("sessions"), count, st.Label.Render("bytes"), total)
 	if count > 0 {
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("newest"), newest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(newest)))
 	}
 	if ws.Skipped > 0 {
-		fmt.Fprintf(u.out, "  %s %d (not sessions, left alone: temporary files of interrupted writes, stray names)\n",
+		fmt.Fprintf(u.out, "  %s %d (not sessions, left alone: temporary files of interrupted writes, stray names, symbolic links, FIFOs, keys of another type)\n",
 			st.Label.Render("other files"), ws.Skipped)
+	}
+	if ws.EmptyDirs > 0 {
+		fmt.Fprintf(u.out, "  %s %d (left by an interrupted purge; the next purge removes them)\n",
+			st.Label.Render("empty dirs"), ws.EmptyDirs)
 	}
 	maxC := 1
 	for _, b := range buckets {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/urfave/cli/v2"
 
 	// the database/sql drivers of the SQL stores
 	_ "github.com/go-sql-driver/mysql"
@@ -47,7 +46,7 @@ func openSQL(ctx context.Context, url string, env Env) (*store, error) {
 	if err != nil {
 		return nil, ioErr(err)
 	}
-	return &store{Storage: s, name: s.Name(), walk: s, batch: s, conditional: s, close: s.Close}, nil
+	return &store{Storage: s, name: s.Name(), walk: s, batch: s, cond: s, lookup: s, set: s, close: s.Close}, nil
 }
 
 // openRedisTopology: redis+cluster://, redis+sentinel:// (rediss+… with TLS) and unix://.
@@ -62,44 +61,14 @@ func openRedisTopology(url string, env Env) (*store, error) {
 	redis.SetLogger(quietLogger{})
 	client := t.Client()
 	r := storage.NewRedis(client, t.Prefix, 0)
+	r.SessionsOnly = t.SessionsOnly
 	name := fmt.Sprintf("redis %s (prefix %q)", t, t.Prefix)
-	return &store{Storage: r, name: name, walk: r, batch: r, close: client.Close}, nil
+	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}, nil
 }
 
-// setPurger is a store that can purge by the walk's own filters in the database (sqlstore).
+// setPurger is a store that can run a purge without --match in the database itself
+// (sqlstore.PurgeMatching: PostgreSQL's set-based DELETE … RETURNING); removed gets the sessions
+// each committed range removed. ErrNotSetBased (nothing removed) means: walk instead.
 type setPurger interface {
-	PurgeMatching(ctx context.Context, o storage.WalkOptions, progress func(removed int)) (sqlstore.Purged, error)
-}
-
-// purgeInStore runs a purge without --match as one set-based DELETE per range of the table
-// (sqlstore.PurgeMatching) where the store can; done is false when it cannot (nothing removed
-// then), and the caller walks and removes instead.
-func purgeInStore(c *cli.Context, sc *storeContext, o storage.WalkOptions, u *ui) (done bool, err error) {
-	sp, ok := sc.st.Storage.(setPurger)
-	if !ok {
-		return false, nil
-	}
-	prog := startProgress(u, "sessions purged:")
-	p, err := sp.PurgeMatching(c.Context, o, func(n int) { prog.n.Store(int64(n)) })
-	prog.end()
-	if errors.Is(err, sqlstore.ErrNotSetBased) {
-		return false, nil
-	}
-	if c.Bool(flagJSON) {
-		summary := map[string]any{"store": sc.st.name, "matched": p.Removed + p.Unknown, "removed": p.Removed, "bytes": p.Bytes,
-			"dry_run": false, "kept_changed": 0, "unknown": p.Unknown}
-		if err != nil {
-			summary["error"] = err.Error()
-		}
-		b, _ := marshalJSON(summary)
-		fmt.Fprintf(u.out, "%s\n", b)
-	}
-	if err != nil {
-		if p.Unknown > 0 {
-			return true, storageErr(fmt.Errorf("purge stopped after removing %d session(s); %d in a batch whose outcome is unknown: %w", p.Removed, p.Unknown, err))
-		}
-		return true, storageErr(fmt.Errorf("purge stopped after removing %d session(s): %w", p.Removed, err))
-	}
-	u.infof("purged %d session(s), %d bytes, from %s", p.Removed, p.Bytes, sc.st.name)
-	return true, nil
+	PurgeMatching(ctx context.Context, o storage.WalkOptions, removed func([]storage.Entry)) (sqlstore.Purged, error)
 }

@@ -27,18 +27,22 @@ var (
 	colHead = lipgloss.AdaptiveColor{Light: "#8250df", Dark: "#d2a8ff"}
 )
 
+// newStyles: every style escapes what it renders with termSafe first, so that text from a cookie,
+// a store or a keyring is harmless however it is styled (and the style's own escape sequences are
+// added after).
 func newStyles(r *lipgloss.Renderer) styles {
+	base := r.NewStyle().Transform(termSafe)
 	return styles{
-		Title: r.NewStyle().Bold(true).Foreground(colHead),
-		Label: r.NewStyle().Foreground(colDim).Width(12),
-		Value: r.NewStyle(),
-		Dim:   r.NewStyle().Foreground(colDim),
-		OK:    r.NewStyle().Bold(true).Foreground(colOK),
-		Bad:   r.NewStyle().Bold(true).Foreground(colBad),
-		Warn:  r.NewStyle().Foreground(colWarn),
-		Key:   r.NewStyle().Foreground(colKey),
-		Code:  r.NewStyle().Foreground(colKey),
-		Box:   r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(colDim).Padding(0, 1),
+		Title: base.Bold(true).Foreground(colHead),
+		Label: base.Foreground(colDim).Width(12),
+		Value: base,
+		Dim:   base.Foreground(colDim),
+		OK:    base.Bold(true).Foreground(colOK),
+		Bad:   base.Bold(true).Foreground(colBad),
+		Warn:  base.Foreground(colWarn),
+		Key:   base.Foreground(colKey),
+		Code:  base.Foreground(colKey),
+		Box:   base.Border(lipgloss.RoundedBorder()).BorderForeground(colDim).Padding(0, 1),
 	}
 }
 
@@ -141,18 +145,20 @@ func isTerminal(w any) bool {
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
+// errorf, warnf, hintf and infof write one line on stderr; the message is escaped (termSafe): it
+// quotes ids, file names and errors that come from the input.
 func (u *ui) errorf(format string, a ...any) {
-	fmt.Fprintf(u.err, "sessionctl: %s\n", u.est.Bad.Render("error: ")+fmt.Sprintf(format, a...))
+	fmt.Fprintf(u.err, "sessionctl: %s\n", u.est.Bad.Render("error: ")+termSafe(fmt.Sprintf(format, a...)))
 }
 
 func (u *ui) warnf(format string, a ...any) {
-	fmt.Fprintf(u.err, "sessionctl: %s\n", u.est.Warn.Render("warning: ")+fmt.Sprintf(format, a...))
+	fmt.Fprintf(u.err, "sessionctl: %s\n", u.est.Warn.Render("warning: ")+termSafe(fmt.Sprintf(format, a...)))
 }
 
 func (u *ui) hintf(format string, a ...any) {
-	fmt.Fprintf(u.err, "sessionctl: hint: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(u.err, "sessionctl: hint: %s\n", termSafe(fmt.Sprintf(format, a...)))
 }
 
 func (u *ui) infof(format string, a ...any) {
-	fmt.Fprintf(u.err, "sessionctl: %s\n", fmt.Sprintf(format, a...))
+	fmt.Fprintf(u.err, "sessionctl: %s\n", termSafe(fmt.Sprintf(format, a...)))
 }

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -106,16 +107,17 @@ func runVerify(c *cli.Context, env Env, u *ui) error {
 			if err == io.EOF {
 				break
 			}
-			if err != nil {
-				return ioErr(fmt.Errorf("reading input: %w", err))
-			}
-			if lr.long {
-				r := inspect.Invalid("too-long", fmt.Sprintf("line %d is longer than %d bytes: skipped", n, maxLine))
+			var long *lineTooLongError
+			if errors.As(err, &long) {
+				r := inspect.Invalid("too-long", long.Error())
 				r.Line = n
 				if err := emit(r); err != nil {
 					return err
 				}
 				continue
+			}
+			if err != nil {
+				return ioErr(fmt.Errorf("reading input: %w", err))
 			}
 			if strings.TrimSpace(string(line)) == "" {
 				continue

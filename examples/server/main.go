@@ -6,7 +6,20 @@
 //   - GET /me shows it; POST /logout clears it;
 //   - POST /cart/add?item=ITEM adds to CART, a session kept by id in a
 //     directory storage in Ktor's layout (directorySessionStorage);
-//   - GET /cart shows the cart; POST /cart/clear empties it.
+//   - GET /cart shows the cart; POST /cart/clear empties it;
+//   - GET /stats shows the middleware's counters as JSON: per key id, how
+//     many sessions each key verified, and how many were re-issued.
+//
+// Key rotation without logging anyone out: -old-keys lists the keys that
+// signed sessions before -key; they still verify, and a session one of them
+// verified is re-issued under -key on the response (sessions.RotateOnRead).
+// Once /stats shows no more sessions verified by an old key (for as long as
+// a cookie lives, 7 days), drop it:
+//
+//	go run ./examples/server -key $OLD                       # users log in
+//	go run ./examples/server -key $NEW -old-keys $OLD        # they come back: re-signed under NEW
+//	curl http://127.0.0.1:8080/stats                         # "verified" of the old key stops growing
+//	go run ./examples/server -key $NEW                       # the old key is gone
 //
 // Run it:
 //
@@ -23,12 +36,14 @@
 //
 // The cart's files appear under the storage directory (printed at start) as
 // Ktor would write them; `sessionctl` can list, read and purge them.
-// The MAC key comes from -key (hex) or is random for the process.
+// The MAC key comes from -key (hex) or is random for the process; -old-keys
+// (hex, comma-separated) are the keys it replaces, still accepted on read.
 package main
 
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,10 +75,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dir := flag.String("dir", "", "session directory (default: a new temporary directory)")
 	keyHex := flag.String("key", "", "HMAC key in hex (default: random)")
+	oldKeys := flag.String("old-keys", "", "older HMAC keys in hex, comma-separated: still read, their sessions re-issued under -key")
 	profile := flag.String("profile", "3", "the Ktor release to behave as: 3.0.0, or 1.6, 2, 3 (the newest of a line)")
 	flag.Parse()
 
-	h, root, err := newHandler(*dir, *keyHex, *profile, os.Stderr)
+	h, root, err := newHandler(*dir, *keyHex, *oldKeys, *profile, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(2)
@@ -77,7 +93,7 @@ func main() {
 }
 
 // newHandler builds the application; logs go to logw.
-func newHandler(dir, keyHex, profile string, logw io.Writer) (http.Handler, string, error) {
+func newHandler(dir, keyHex, oldKeysHex, profile string, logw io.Writer) (http.Handler, string, error) {
 	p, err := transform.ParseProfile(profile)
 	if err != nil {
 		return nil, "", err
@@ -95,7 +111,17 @@ func newHandler(dir, keyHex, profile string, logw io.Writer) (http.Handler, stri
 			return nil, "", err
 		}
 	}
-	mac, err := transform.NewMAC([]transform.Key{{ID: "main", Bytes: key}}, "HmacSHA256", p)
+	keys := []transform.Key{{ID: "main", Bytes: key}}
+	if oldKeysHex != "" {
+		for i, h := range strings.Split(oldKeysHex, ",") {
+			k, err := hex.DecodeString(strings.TrimSpace(h))
+			if err != nil {
+				return nil, "", fmt.Errorf("-old-keys: key %d: %w", i+1, err)
+			}
+			keys = append(keys, transform.Key{ID: fmt.Sprintf("old-%d", i+1), Bytes: k})
+		}
+	}
+	mac, err := transform.NewMAC(keys, "HmacSHA256", p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,6 +136,7 @@ func newHandler(dir, keyHex, profile string, logw io.Writer) (http.Handler, stri
 		sessions.Cookie[UserSession]("USER_SESSION",
 			sessions.ByValue(),
 			sessions.WithTransformers(mac),
+			sessions.RotateOnRead(),
 			sessions.WithProfile(string(p)),
 			sessions.WithCookie(func(c *codec.CookieConfig) {
 				c.Extensions = append(c.Extensions, codec.Extension{Name: "SameSite", Value: &lax})
@@ -125,6 +152,10 @@ func newHandler(dir, keyHex, profile string, logw io.Writer) (http.Handler, stri
 	}
 
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(s.Stats())
+	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSpace(r.URL.Query().Get("name"))
 		if name == "" {

@@ -20,6 +20,7 @@ import (
 type Server struct {
 	Addr string
 	cmd  *exec.Cmd
+	args []string // of redis-server, for Restart
 }
 
 // TB is the part of testing.TB that Start needs.
@@ -67,23 +68,30 @@ func StartIn(dir string, extra ...string) (*Server, error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.Args = append(cmd.Args, extra...)
-	if err := cmd.Start(); err != nil {
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), args: args}
+	if err := s.start(bin); err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
+	return s, nil
+}
+
+func (s *Server) start(bin string) error {
+	s.cmd = exec.Command(bin, s.args...)
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 		err := c.Ping(context.Background()).Err()
 		c.Close()
 		if err == nil {
-			return s, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
 			s.Kill()
-			return nil, fmt.Errorf("redis-server on %s did not start: %v", s.Addr, err)
+			return fmt.Errorf("redis-server on %s did not start: %v", s.Addr, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -96,6 +104,19 @@ func (s *Server) Kill() {
 		s.cmd.Wait()
 	}
 }
+
+// Restart starts a killed server again: the same port, directory and arguments (with
+// --appendonly yes it reloads what it had written).
+func (s *Server) Restart() error {
+	s.Kill()
+	return s.start(s.cmd.Path)
+}
+
+// Signal sends sig to the server process (syscall.SIGSTOP pauses it, SIGCONT resumes it).
+func (s *Server) Signal(sig os.Signal) error { return s.cmd.Process.Signal(sig) }
+
+// Pid is the server's process id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Client is a client of the server.
 func (s *Server) Client() *redis.Client { return redis.NewClient(&redis.Options{Addr: s.Addr}) }

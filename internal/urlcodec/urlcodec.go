@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/sessionctl/sessionctl/internal/javautf8"
 )
@@ -51,6 +52,33 @@ func EncodeQueryComponent(s string, encodeFull, spaceToPlus bool) string {
 		return encode(s, &alphabet, spaceToPlus)
 	}
 	return encode(s, &queryPart, spaceToPlus)
+}
+
+// AppendParameter is EncodeParameter appending to b.
+func AppendParameter(b []byte, s string, spaceToPlus bool) []byte {
+	return appendEncoded(b, s, &parameter, spaceToPlus)
+}
+
+// AppendQueryComponent is EncodeQueryComponent appending to b.
+func AppendQueryComponent(b []byte, s string, encodeFull, spaceToPlus bool) []byte {
+	if encodeFull {
+		return appendEncoded(b, s, &alphabet, spaceToPlus)
+	}
+	return appendEncoded(b, s, &queryPart, spaceToPlus)
+}
+
+func appendEncoded(b []byte, s string, keep *[256]bool, spaceToPlus bool) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case keep[c]:
+			b = append(b, c)
+		case c == ' ' && spaceToPlus:
+			b = append(b, '+')
+		default:
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		}
+	}
+	return b
 }
 
 func encode(s string, keep *[256]bool, spaceToPlus bool) string {
@@ -145,21 +173,33 @@ func DecodeQueryComponent(s string, plusIsSpace bool) (string, error) {
 			out = append(out, ' ')
 			i++
 		case c == '%':
-			run = run[:0]
+			// the run's bytes go straight to out; a run with a byte above
+			// 0x7F is decoded again as the JDK decodes UTF-8 (ASCII is
+			// unchanged by it)
+			from, high := len(out), false
 			for i < len(s) && s[i] == '%' {
 				if err := checkEscape(s, i); err != nil {
 					return "", err
 				}
-				run = append(run, byte(HexVal(s[i+1])<<4|HexVal(s[i+2])))
+				b := byte(HexVal(s[i+1])<<4 | HexVal(s[i+2]))
+				high = high || b >= 0x80
+				out = append(out, b)
 				i += 3
 			}
-			out = javautf8.Append(out, run)
+			if high {
+				run = append(run[:0], out[from:]...)
+				out = javautf8.Append(out[:from], run)
+			}
 		default:
-			out = append(out, c)
-			i++
+			j := i + 1
+			for j < len(s) && s[j] != '%' && (s[j] != '+' || !plusIsSpace) {
+				j++
+			}
+			out = append(out, s[i:j]...)
+			i = j
 		}
 	}
-	return string(out), nil
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil // out is not used again
 }
 
 // checkEscape reports a bad escape at byte i the way Ktor sees it.

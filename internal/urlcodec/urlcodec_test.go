@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sessionctl/sessionctl/internal/javautf8"
 )
 
 func TestEncode(t *testing.T) {
@@ -34,6 +36,9 @@ func TestEncode(t *testing.T) {
 		check("EncodeQueryComponent(full)", EncodeQueryComponent(c.in, true, false), c.full)
 		check("EncodeQueryComponent()", EncodeQueryComponent(c.in, false, false), c.query)
 		check("EncodeQueryComponent(full, plus)", EncodeQueryComponent(c.in, true, true), c.fullPlus)
+		check("AppendParameter(true)", string(AppendParameter([]byte("x"), c.in, true))[1:], c.paramPlus)
+		check("AppendQueryComponent(full, plus)", string(AppendQueryComponent([]byte("x"), c.in, true, true))[1:], c.fullPlus)
+		check("AppendQueryComponent()", string(AppendQueryComponent(nil, c.in, false, false)), c.query)
 	}
 }
 
@@ -100,6 +105,9 @@ func FuzzDecodeQueryComponent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out, err := DecodeQueryComponent(s, true)
+		if ref, rerr := refDecode(s); ref != out || (rerr == nil) != (err == nil) {
+			t.Fatalf("DecodeQueryComponent(%q) = %q %v, the run-at-a-time decoder %q %v", s, out, err, ref, rerr)
+		}
 		if err != nil {
 			var ee *EscapeError
 			if !errors.As(err, &ee) || ee.Offset >= len(s) || s[ee.Offset] != '%' {
@@ -122,4 +130,31 @@ func FuzzDecodeQueryComponent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// refDecode is DecodeQueryComponent(s, true) as it was first written: every
+// run of escapes collected, then decoded with the JDK's UTF-8 rules.
+func refDecode(s string) (string, error) {
+	var out, run []byte
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '+':
+			out = append(out, ' ')
+			i++
+		case c == '%':
+			run = run[:0]
+			for i < len(s) && s[i] == '%' {
+				if err := checkEscape(s, i); err != nil {
+					return "", err
+				}
+				run = append(run, byte(HexVal(s[i+1])<<4|HexVal(s[i+2])))
+				i += 3
+			}
+			out = javautf8.Append(out, run)
+		default:
+			out = append(out, c)
+			i++
+		}
+	}
+	return string(out), nil
 }

@@ -1,8 +1,16 @@
 package audit
 
 import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -32,91 +40,131 @@ func NewKnownKey(id, source string, b []byte) KnownKey {
 	return KnownKey{ID: id, Source: source, bytes: append([]byte(nil), b...)}
 }
 
-// ktorHex is io.ktor.util.hex(String): length/2 bytes, a trailing odd digit
-// dropped. Only used on the literals below.
-func ktorHex(s string) []byte {
-	b, err := hex.DecodeString(s[:len(s)/2*2])
-	if err != nil {
-		return nil // never: the literals below are fixed, and a test checks each one
-	}
-	return b
-}
-
-func hexKey(id, h, source string) KnownKey {
-	return KnownKey{ID: id, Source: source, bytes: ktorHex(h)}
-}
-
 func textKey(id, text, source string) KnownKey {
 	return KnownKey{ID: id, Source: source, Text: text, bytes: []byte(text)}
 }
 
-func seq(n int, from byte) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = from + byte(i)
-	}
-	return b
+// knownKeysJSON is the list as data (known-keys.json: one entry per key with where it comes from),
+// so that it grows by pull request; its "about" says how to add one.
+//
+//go:embed known-keys.json
+var knownKeysJSON []byte
+
+type knownEntry struct {
+	ID     string  `json:"id"`
+	Hex    *string `json:"hex"`
+	Text   *string `json:"text"`
+	Base64 *string `json:"base64"`
+	Source string  `json:"source"`
+	Derive *bool   `json:"derive"`
 }
 
-// commonTexts are common text secrets, tried as their UTF-8 bytes.
-var commonTexts = []string{
-	"secret", "Secret", "SECRET", "secret-key", "secret_key", "secretkey", "secretKey", "SECRET_KEY",
-	"mysecret", "my-secret", "my_secret", "mySecret", "my-secret-key", "my_secret_key", "mysecretkey",
-	"supersecret", "super-secret", "super_secret", "supersecretkey", "topsecret",
-	"changeme", "change-me", "change_me", "changeit", "change-this", "changethis", "CHANGE_ME", "replace-me",
-	"ktor", "Ktor", "ktor-secret", "ktor_secret", "ktorsecret", "ktor-session", "ktor-sessions",
-	"session", "sessions", "session-secret", "session_secret", "sessionsecret", "session-key", "session_key", "sessionkey",
-	"sign", "sign-key", "signkey", "signing-key", "signing_key", "hmac", "hmac-secret", "hmac_secret", "hmac-key", "my-hmac-secret",
-	"encrypt", "encrypt-key", "encryption-key", "encryption_key", "encryptkey",
-	"key", "Key", "KEY", "mykey", "my-key", "private", "private-key",
-	"password", "Password", "passw0rd", "p@ssw0rd", "pass", "admin", "root", "default", "dev", "development",
-	"test", "testing", "test-secret", "test-key", "demo", "example", "sample", "local", "prod", "production",
-	"123456", "1234567", "12345678", "123456789", "1234567890", "12345", "1234", "qwerty", "letmein", "abc123",
-	"keyboard cat", "your-secret-key", "your-256-bit-secret", "your_secret_key", "yoursecretkey",
-	"notasecret", "not-a-secret", "insecure", "unsafe", "s3cr3t", "s3cret",
-	// 16/24/32-character texts people use as AES and HMAC keys
-	"0123456789abcdef", "1234567890123456", "abcdefghijklmnop", "aaaaaaaaaaaaaaaa", "0000000000000000",
-	"1234567890abcdef", "thisisasecretkey", "ThisIsASecretKey", "mysecretkey12345", "secretkey1234567",
-	"0123456789abcdef0123456789abcdef", "12345678901234567890123456789012", "abcdefghijklmnopqrstuvwxyz012345",
-	"00000000000000000000000000000000", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "123456789012345678901234",
+type knownFile struct {
+	About       []string     `json:"about"`
+	Keys        []knownEntry `json:"keys"`
+	DigestSalts []knownEntry `json:"digest_salts"`
 }
 
-// builtin is the list, most telling first.
-var builtin = func() []KnownKey {
-	ks := []KnownKey{
-		hexKey("ktor-docs-sign", "6819b57a326945c1968f45236589",
-			"Ktor documentation and samples: the sessions sign key hex(\"6819b57a326945c1968f45236589\") (session-cookie-server/client, kweet)"),
-		hexKey("ktor-docs-encrypt", "00112233445566778899aabbccddeeff",
-			"Ktor documentation and tests: the sessions encrypt key hex(\"00112233445566778899aabbccddeeff\")"),
-		hexKey("ktor-docs-sign-1x", "000102030405060708090a0b0c0d0e0f",
-			"Ktor 1.x documentation (client/server sessions): secretSignKey hex(\"000102030405060708090a0b0c0d0e0f\")"),
-		hexKey("ktor-samples-hash", "6819b57a326945c1968f45236581",
-			"ktor-samples (redirect-with-exception, youkube): secretHashKey hex(\"6819b57a326945c1968f45236581\")"),
-		hexKey("ktor-tests-sign", "02030405060708090a0b0c",
-			"Ktor's session tests: the encrypt sign key hex(\"02030405060708090a0b0c\")"),
-		hexKey("ktor-tests-mac", "03515606058610610561058",
-			"Ktor's session tests: the MAC key hex(\"03515606058610610561058\") (hex() drops the odd last digit)"),
-		textKey("ktor-docs-sign-text", "6819b57a326945c1968f45236589",
-			"the Ktor documentation's sign key written as text (\"6819b57a…\".toByteArray() instead of hex(…))"),
-		textKey("ktor-docs-encrypt-text", "00112233445566778899aabbccddeeff",
-			"the Ktor documentation's encrypt key written as text (\"00112233…\".toByteArray() instead of hex(…))"),
-		textKey("ktor-docs-digest-salt", "my unity salt string",
-			"Ktor 1.x documentation (transformers): the digest salt \"my unity salt string\""),
-		{ID: "empty", Source: "the empty key (Java's SecretKeySpec refuses it; other implementations accept it)", bytes: []byte{}},
+// builtin is the list, most telling first: the entries of known-keys.json in their order, then
+// the keys derived from its text keys. digestSalts are tried on digest values before any wordlist.
+var builtin, digestSalts = mustParseKnown(knownKeysJSON)
+
+func mustParseKnown(b []byte) ([]KnownKey, []KnownKey) {
+	ks, salts, err := parseKnown(b)
+	if err != nil {
+		panic("audit: the embedded known-keys.json is invalid: " + err.Error())
 	}
-	for _, n := range []int{16, 20, 24, 32, 48, 64} {
-		ks = append(ks, KnownKey{ID: "zero-" + strconv.Itoa(n), Source: "all-zero " + strconv.Itoa(n) + "-byte key (ByteArray(" + strconv.Itoa(n) + "), as in Ktor's own encrypt tests)", bytes: make([]byte, n)})
+	return ks, salts
+}
+
+// parseKnown reads the list strictly: unknown fields, a duplicate id, no source, not exactly one
+// of hex/text/base64, or bad hex or base64 are errors.
+func parseKnown(b []byte) (keys, salts []KnownKey, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var f knownFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, nil, err
 	}
-	for _, n := range []int{16, 24, 32, 64} {
-		ks = append(ks, KnownKey{ID: "seq-" + strconv.Itoa(n), Source: "counting " + strconv.Itoa(n) + "-byte key 00 01 02 … (a placeholder)", bytes: seq(n, 0)},
-			KnownKey{ID: "seq1-" + strconv.Itoa(n), Source: "counting " + strconv.Itoa(n) + "-byte key 01 02 03 … (a placeholder)", bytes: seq(n, 1)},
-			KnownKey{ID: "ff-" + strconv.Itoa(n), Source: "all-0xff " + strconv.Itoa(n) + "-byte key", bytes: []byte(strings.Repeat("\xff", n))})
+	seen := map[string]bool{}
+	read := func(list []knownEntry, derive bool) ([]KnownKey, error) {
+		var out, derived []KnownKey
+		for i, e := range list {
+			if e.ID == "" || seen[e.ID] {
+				return nil, fmt.Errorf("entry %d: missing or duplicate id %q", i, e.ID)
+			}
+			seen[e.ID] = true
+			if strings.TrimSpace(e.Source) == "" {
+				return nil, fmt.Errorf("%s: no source", e.ID)
+			}
+			k := KnownKey{ID: e.ID, Source: e.Source}
+			n := 0
+			if e.Hex != nil {
+				n++
+				h := *e.Hex
+				if k.bytes, err = hex.DecodeString(h[:len(h)/2*2]); err != nil {
+					return nil, fmt.Errorf("%s: hex: %v", e.ID, err)
+				}
+			}
+			if e.Text != nil {
+				n++
+				k.Text, k.bytes = *e.Text, []byte(*e.Text)
+			}
+			if e.Base64 != nil {
+				n++
+				if k.bytes, err = base64.StdEncoding.DecodeString(*e.Base64); err != nil {
+					return nil, fmt.Errorf("%s: base64: %v", e.ID, err)
+				}
+			}
+			if n != 1 {
+				return nil, fmt.Errorf("%s: want exactly one of hex, text and base64", e.ID)
+			}
+			if k.bytes == nil {
+				k.bytes = []byte{}
+			}
+			out = append(out, k)
+			if derive && e.Text != nil && (e.Derive == nil || *e.Derive) {
+				derived = append(derived, deriveKeys(k)...)
+			}
+		}
+		return append(out, derived...), nil
 	}
-	for _, t := range commonTexts {
-		ks = append(ks, textKey("text:"+t, t, "a common text secret \""+t+"\""))
+	if keys, err = read(f.Keys, true); err != nil {
+		return nil, nil, err
 	}
-	return ks
-}()
+	if salts, err = read(f.DigestSalts, false); err != nil {
+		return nil, nil, err
+	}
+	return keys, salts, nil
+}
+
+// deriveKeys: the keys real apps make from a text secret when a transformer wants bytes of a given
+// size: a digest of the text (MessageDigest.getInstance("SHA-256").digest(secret.toByteArray()),
+// all of it or .copyOf(16); SHA-1 and MD5 cut to 16 bytes) and the text itself zero-padded or cut
+// (secret.toByteArray().copyOf(16), .copyOf(32), …). Each names the key it comes from in its id
+// ("sha256-16:text:secret") and source.
+func deriveKeys(k KnownKey) []KnownKey {
+	t := k.bytes
+	s256, s1, m5 := sha256.Sum256(t), sha1.Sum(t), md5.Sum(t)
+	from := " of the text of " + k.ID + " (" + k.Source + ")"
+	out := []KnownKey{
+		{ID: "sha256:" + k.ID, Source: "SHA-256" + from, bytes: s256[:]},
+		{ID: "sha256-16:" + k.ID, Source: "SHA-256, first 16 bytes," + from, bytes: s256[:16]},
+		{ID: "sha1-16:" + k.ID, Source: "SHA-1, first 16 bytes," + from, bytes: s1[:16]},
+		{ID: "md5:" + k.ID, Source: "MD5" + from, bytes: m5[:]},
+	}
+	for _, n := range []int{16, 24, 32} {
+		switch {
+		case len(t) < n && len(t) > 0:
+			out = append(out, KnownKey{ID: "pad" + strconv.Itoa(n) + ":" + k.ID, Source: "zero-padded to " + strconv.Itoa(n) +
+				" bytes (copyOf(" + strconv.Itoa(n) + "))," + from, bytes: append(append([]byte(nil), t...), make([]byte, n-len(t))...)})
+		case len(t) > n:
+			out = append(out, KnownKey{ID: "cut" + strconv.Itoa(n) + ":" + k.ID, Source: "cut to " + strconv.Itoa(n) +
+				" bytes (copyOf(" + strconv.Itoa(n) + "))," + from, Text: string(t[:n]), bytes: append([]byte(nil), t[:n]...)})
+		}
+	}
+	return out
+}
 
 // KnownKeys returns the built-in list (copies).
 func KnownKeys() []KnownKey {
@@ -143,10 +191,4 @@ func LookupKnownKey(b []byte) (KnownKey, bool) {
 	k := builtin[found]
 	k.bytes = k.Bytes()
 	return k, true
-}
-
-// digestSalts are the salts tried on a digest value before any wordlist.
-var digestSalts = []KnownKey{
-	textKey("ktor-digest-default-salt", "ktor", "SessionTransportTransformerDigest's default salt \"ktor\""),
-	{ID: "empty-salt", Source: "the empty salt", bytes: []byte{}},
 }

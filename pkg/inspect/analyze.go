@@ -200,6 +200,10 @@ type Analyzer struct {
 	Encoding  codec.Encoding                           // --encoding, "" = per source
 	Now       time.Time                                // the clock for cookie expiry
 	OpenStore func(p *keyring.Provider) (Store, error) // tracker = id: where the session is looked up; nil = none
+	// Explain: failed reads say why in detail (Chain.ReadExplained: legacy encrypt tells a bad
+	// padding from a bad MAC). For a person debugging their own cookie (inspect) only: verify and
+	// servers keep Read's one error, which is no padding oracle.
+	Explain bool
 	// Profile is the release a value is read as when there is no provider (no keyring): "" =
 	// the newest known release.
 	Profile transform.Profile
@@ -522,7 +526,11 @@ func (a *Analyzer) analyzeWith(p *keyring.Provider, f codec.Found, lookup bool) 
 		}
 		r.Verified = p != nil
 	} else {
-		out, layers, err := p.Chain.Read(value)
+		read := p.Chain.Read
+		if a.Explain {
+			read = p.Chain.ReadExplained
+		}
+		out, layers, err := read(value)
 		for _, l := range layers {
 			lr := Layer{Step: l.Step, Transform: l.Transform, Algorithm: l.Algorithm, OK: l.OK, Key: l.KeyID,
 				SignKey: l.SignKeyID, Format: l.Format, Quirks: l.Quirks, Warnings: l.Warnings}

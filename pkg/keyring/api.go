@@ -17,7 +17,7 @@ func FromConfig(path string, cfg Config, order []string, material map[string][]b
 		resolved[id] = b
 	}
 	return &Keyring{path: path, cfg: cfg, order: order, resolved: resolved, getenv: o.Getenv,
-		readFile: o.ReadFile, extOrder: map[string][]string{}, providers: map[string]*Provider{}}
+		open: o.Open, stat: o.Stat, extOrder: map[string][]string{}, providers: map[string]*Provider{}}
 }
 
 // Path is the name the keyring was read from ("keys.toml", "flags").

@@ -4,8 +4,20 @@
 // CLI, the offline debugger page and Go services.
 //
 // The package never reads the environment or files by itself: Options gives it the
-// environment lookup and the file reader (the CLI passes os.Getenv and os.ReadFile; a browser
+// environment lookup and the file opener (the CLI passes os.Getenv and an os.Open; a browser
 // page passes none). It never prints: warnings are returned as data.
+//
+// # Limits
+//
+// A keyring is written by an operator, often under pressure, and a mistake must fail clearly, not
+// exhaust the machine. So what the package reads is bounded before it is read: a keys file and a
+// file = "PATH" key must be regular files (a FIFO would block forever, /dev/zero never ends), at
+// most MaxKeyringSize and MaxKeyFileSize bytes (checked on the open file, then by reading at most
+// one byte more); an env = "VAR" value at most MaxKeyFileSize; and TOML nesting (inline tables,
+// arrays, dotted keys and table headers together) at most MaxNesting levels, checked before the
+// TOML decoder runs, whose work grows with the square of the nesting (a 16 KB file of nested
+// inline tables takes it 17 s and 1.8 GB). Every refusal is an *Error naming the file and ErrLimit
+// (sizes, nesting) or ErrRead (not a regular file).
 package keyring
 
 import (
@@ -13,6 +25,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"regexp"
@@ -29,14 +42,26 @@ import (
 // The keyring file: [keys.ID] key material, [providers.NAME] session providers. Strict: an unknown
 // key anywhere is an error that names it.
 
-// KeySpec is one [keys.ID] table: exactly one of the fields is set.
+// KeySpec is one [keys.ID] table: exactly one of Hex, Base64, Text, Env and File is set.
+// Encoding, for Env and File only, says how their value reads: "text" (its bytes, as Ktor's
+// System.getenv(…).toByteArray()), "hex" or "base64". Without it an env value may say so itself
+// ("hex:…", "base64:…", "text:…"), and is else read as hex when it is valid hex (then
+// EncodingWarnings says so: an app may well take those characters as text); a file is its bytes.
 type KeySpec struct {
-	Hex    *string `toml:"hex"`
-	Base64 *string `toml:"base64"`
-	Text   *string `toml:"text"`
-	Env    *string `toml:"env"`
-	File   *string `toml:"file"`
+	Hex      *string `toml:"hex"`
+	Base64   *string `toml:"base64"`
+	Text     *string `toml:"text"`
+	Env      *string `toml:"env"`
+	File     *string `toml:"file"`
+	Encoding *string `toml:"encoding"`
 }
+
+// Limits of what a keyring reads (see the package documentation).
+const (
+	MaxKeyringSize = 256 << 10 // a keys file; a keyring of a thousand keys is about 100 KB
+	MaxKeyFileSize = 64 << 10  // a file = "PATH" key, an env = "VAR" value; keys are 16 to 64 bytes
+	MaxNesting     = 16        // TOML nesting; a keyring needs 5 ([providers.P.cookie] extensions = {…})
+)
 
 // ProfileValue is the `ktor` of a provider: an exact release (ktor = "3.0.0") or an alias for
 // the newest release of a line (ktor = "3", ktor = 3, ktor = 1.6). A TOML float that is a whole
@@ -165,7 +190,8 @@ type Keyring struct {
 	extOrder  map[string][]string // provider -> extension names in file order
 	resolved  map[string][]byte
 	getenv    func(string) string
-	readFile  func(string) ([]byte, error)
+	open      func(string) (fs.File, error)
+	stat      func(string) (fs.FileInfo, error)
 	warnings  []string
 	providers map[string]*Provider
 	iv        transform.IVSource // --iv: a fixed IV for encrypt writes
@@ -176,13 +202,198 @@ type Keyring struct {
 // Options are what a keyring may read outside its own text. A nil function means there is no
 // such thing here (a browser page): env and file keys then fail with an error naming the key.
 type Options struct {
-	Getenv   func(key string) string                // env = "VAR" keys; the CLI passes os.Getenv
-	ReadFile func(name string) ([]byte, error)      // file = "PATH" keys and Load; the CLI passes os.ReadFile
-	Stat     func(name string) (fs.FileInfo, error) // Load's permission warning; the CLI passes os.Stat
+	Getenv func(key string) string // env = "VAR" keys; the CLI passes os.Getenv
+	// Open opens a file = "PATH" key and Load's keys file for reading; the CLI passes an os.Open
+	// that does not block on a FIFO. What it opens is checked on the open file (fs.File.Stat)
+	// before it is read: a regular file within the size limit.
+	Open func(name string) (fs.File, error)
+	// Stat, when set, is asked first, so that a FIFO or a device is refused without opening it, and
+	// for Load's permission warning; the CLI passes os.Stat.
+	Stat func(name string) (fs.FileInfo, error)
 }
 
-// Parse reads a keyring from its text; path names it in errors.
+// readBounded reads the regular file name of at most max bytes: the type and the size are checked
+// before anything is read (with o.Stat when given, then on the open file), and the read stops one
+// byte past max, should the file grow in between.
+func readBounded(open func(string) (fs.File, error), stat func(string) (fs.FileInfo, error), name string, max int64) ([]byte, error) {
+	check := func(st fs.FileInfo) error {
+		if !st.Mode().IsRegular() {
+			return &limitError{sentinel: ErrRead, msg: "not a regular file (" + fileKind(st.Mode()) + ")"}
+		}
+		if st.Size() > max {
+			return &limitError{sentinel: ErrLimit, msg: fmt.Sprintf("%d bytes, more than the %s a %s may have", st.Size(), sizeString(max), what(max))}
+		}
+		return nil
+	}
+	if stat != nil {
+		st, err := stat(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := check(st); err != nil {
+			return nil, err
+		}
+	}
+	f, err := open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := check(st); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, &limitError{sentinel: ErrLimit, msg: fmt.Sprintf("more than the %s a %s may have (it grew while read)", sizeString(max), what(max))}
+	}
+	return b, nil
+}
+
+// limitError is a refusal of readBounded; the caller wraps it in an *Error with its sentinel.
+type limitError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *limitError) Error() string { return e.msg }
+
+func what(max int64) string {
+	if max == MaxKeyringSize {
+		return "keys file"
+	}
+	return "key file"
+}
+
+func sizeString(n int64) string { return fmt.Sprintf("%d KiB", n>>10) }
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO: reading it would wait for a writer"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device such as /dev/zero"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
+}
+
+// checkNesting refuses TOML nested deeper than MaxNesting before it is decoded (the decoder's
+// work grows with the square of the nesting). It follows TOML's lexical structure: comments and
+// strings (basic, literal, multi-line) are skipped; an inline table, an array or a table header
+// opens a level, and each '.' of a key adds one, counted along the path (the keys leading to an
+// inline table count inside it). It returns the 1-based line where the text gets too deep, or 0.
+func checkNesting(s string) int {
+	type level struct {
+		kind byte // '{' inline table, '[' array, 'H' table header
+		base int  // the path's dots outside this level
+	}
+	var st []level
+	base, dots, keyDots, line := 0, 0, 0, 1
+	table, headers := 0, 0 // the levels of the current [table] header; '[' of the header being read
+	key := true            // reading a key: at the start of a line, in a header, after '{' or an inline table's ','
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\n':
+			line++
+			if len(st) == 0 {
+				key, base, dots, keyDots = true, table, 0, 0
+			}
+		case '#':
+			for i+1 < len(s) && s[i+1] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			q := s[i : i+1]
+			if strings.HasPrefix(s[i:], q+q+q) {
+				end := strings.Index(s[i+3:], q+q+q)
+				if end < 0 {
+					return 0 // unterminated: the decoder says so
+				}
+				j := i + 3 + end + 3
+				for j < len(s) && s[j] == c { // a multi-line string may end with two more quotes
+					j++
+				}
+				line += strings.Count(s[i:j], "\n")
+				i = j - 1
+				continue
+			}
+			j := i + 1
+			for j < len(s) && s[j] != c && s[j] != '\n' {
+				if c == '"' && s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j
+		case '=':
+			if key {
+				key, keyDots, dots = false, dots, 0
+			}
+		case '.':
+			if key {
+				dots++
+			}
+		case '{':
+			st = append(st, level{'{', base})
+			base += keyDots
+			key, dots, keyDots = true, 0, 0
+		case '[':
+			if key && (len(st) == 0 || st[len(st)-1].kind == 'H') {
+				// a table header: its path starts at the root, its dots are counted as read
+				if len(st) == 0 {
+					base, dots, headers = 0, 0, 0
+				}
+				headers++
+				st = append(st, level{'H', 0})
+			} else {
+				st = append(st, level{'[', base})
+				base += keyDots
+				keyDots = 0
+			}
+		case '}', ']':
+			if len(st) > 0 {
+				top := st[len(st)-1]
+				st = st[:len(st)-1]
+				base = top.base
+				if top.kind == 'H' && len(st) == 0 {
+					table = headers + dots // the keys below are this deep already
+				}
+			}
+			key = false
+		case ',':
+			if len(st) > 0 && st[len(st)-1].kind == '{' {
+				key, dots = true, 0
+			}
+		}
+		if len(st)+base+dots > MaxNesting {
+			return line
+		}
+	}
+	return 0
+}
+
+// Parse reads a keyring from its text; path names it in errors. Text over MaxKeyringSize or
+// nested deeper than MaxNesting is refused (ErrLimit) before it is decoded.
 func Parse(path string, data []byte, o Options) (*Keyring, error) {
+	if len(data) > MaxKeyringSize {
+		return nil, &Error{Path: path, Err: ErrLimit, msg: fmt.Sprintf("%s: %d bytes, more than the %s a keys file may have", path, len(data), sizeString(MaxKeyringSize))}
+	}
+	if line := checkNesting(string(data)); line > 0 {
+		return nil, &Error{Path: path, Line: line, Err: ErrLimit,
+			msg: fmt.Sprintf("%s: line %d: nested more than %d levels deep (tables, arrays and dotted keys; a keyring needs 5)", path, line, MaxNesting)}
+	}
 	var cfg Config
 	md, err := toml.Decode(string(data), &cfg)
 	if err != nil {
@@ -190,7 +401,7 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		if errors.As(err, &pe) {
 			col := column(pe)
 			return nil, &Error{Path: path, Line: pe.Position.Line, Column: col, Err: ErrSyntax, Cause: err,
-				msg: fmt.Sprintf("%s: line %d, column %d: %s%s", path, pe.Position.Line, col, pe.Message, excerpt(pe))}
+				msg: fmt.Sprintf("%s: line %d, column %d: %s", path, pe.Position.Line, col, pe.Message), Excerpt: excerpt(pe)}
 		}
 		return nil, &Error{Path: path, Err: ErrSyntax, Cause: err, msg: fmt.Sprintf("%s: %v", path, err)}
 	}
@@ -205,7 +416,7 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		}
 		return nil, &Error{Path: path, Err: ErrUnknownKey, msg: fmt.Sprintf("%s: unknown key %s%s", path, strings.Join(names, ", "), hint)}
 	}
-	kr := &Keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: o.Getenv, readFile: o.ReadFile,
+	kr := &Keyring{path: path, cfg: cfg, resolved: map[string][]byte{}, getenv: o.Getenv, open: o.Open, stat: o.Stat,
 		extOrder: map[string][]string{}, providers: map[string]*Provider{}}
 	seen := map[string]bool{}
 	for _, k := range md.Keys() {
@@ -227,6 +438,16 @@ func Parse(path string, data []byte, o Options) (*Keyring, error) {
 		if n != 1 {
 			return nil, &Error{Path: path, KeyID: id, Err: ErrKey,
 				msg: fmt.Sprintf("%s: key %q: give exactly one of hex, base64, text, env, file (found %d)", path, id, n)}
+		}
+		if e := ks.Encoding; e != nil {
+			if ks.Env == nil && ks.File == nil {
+				return nil, &Error{Path: path, KeyID: id, Err: ErrKey,
+					msg: fmt.Sprintf("%s: key %q: encoding applies to env and file keys (hex, base64 and text say it themselves)", path, id)}
+			}
+			if *e != "text" && *e != "hex" && *e != "base64" {
+				return nil, &Error{Path: path, KeyID: id, Err: ErrKey,
+					msg: fmt.Sprintf("%s: key %q: encoding %q: want text, hex or base64", path, id, *e)}
+			}
 		}
 	}
 	return kr, nil
@@ -250,11 +471,11 @@ var secretLine = regexp.MustCompile(`^(\s*\d+ \| \s*(?:hex|base64|text)\s*=\s*).
 // excerpt: the lines around a TOML syntax error with a caret under it, from
 // ParseError.ErrorWithPosition, with the values of hex, base64 and text keys masked: an error
 // message never shows key material.
-func excerpt(pe toml.ParseError) string {
+func excerpt(pe toml.ParseError) []string {
 	s := pe.ErrorWithPosition()
 	i := strings.Index(s, "\n\n")
 	if i < 0 {
-		return ""
+		return nil
 	}
 	// "toml: error: MSG\n\nAt line L, column C:\n\n   lines\n   ^\n"
 	rest := s[i+2:]
@@ -267,13 +488,13 @@ func excerpt(pe toml.ParseError) string {
 			lines[k] = m[1] + `"(hidden)"`
 		}
 	}
-	return "\n\n" + strings.Join(lines, "\n")
+	return lines
 }
 
 // suggestKey names the known key a misspelt one was probably meant to be.
 func suggestKey(k toml.Key) string {
 	known := map[string][]string{
-		"keys":      {"hex", "base64", "text", "env", "file"},
+		"keys":      {"hex", "base64", "text", "env", "file", "encoding"},
 		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie", "store"},
 		"store":     {"table", "id_column", "value_column", "updated_column", "updated_unit", "expires_column", "expires_unit", "value", "prefix"},
 		"transform": {"type", "keys", "sign_keys", "format", "backward_compatible_read", "algorithm", "sign_algorithm", "salt"},
@@ -361,23 +582,42 @@ func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 		if kr.getenv != nil {
 			v = kr.getenv(*ks.Env)
 		}
-		if v == "" {
+		switch {
+		case v == "":
 			err = fmt.Errorf("environment variable %s is not set or empty", *ks.Env)
-		} else {
+		case len(v) > MaxKeyFileSize:
+			return nil, &Error{Path: kr.path, KeyID: id, Err: ErrLimit, msg: fmt.Sprintf("%s: key %q: environment variable %s: %d bytes, more than the %s a key may have",
+				kr.path, id, *ks.Env, len(v), sizeString(MaxKeyFileSize))}
+		case ks.Encoding != nil:
+			if b, err = decodeAs(*ks.Encoding, v); err != nil {
+				err = fmt.Errorf("environment variable %s: %v", *ks.Env, err)
+			}
+		default:
 			b, err = decodeMaterial(v)
 		}
 	case ks.File != nil:
-		var data []byte
-		if kr.readFile == nil {
+		if kr.open == nil {
 			err = &Error{Path: kr.path, KeyID: id, Err: ErrUnavailable, msg: fmt.Sprintf("file %s: reading files is not available here", *ks.File)}
 			break
 		}
-		data, err = kr.readFile(*ks.File)
-		if err == nil {
-			b = []byte(strings.TrimRight(string(data), "\r\n"))
-			if !utf8.Valid(b) {
-				b = data
+		var data []byte
+		data, err = readBounded(kr.open, kr.stat, *ks.File, MaxKeyFileSize)
+		var le *limitError
+		if errors.As(err, &le) {
+			return nil, &Error{Path: kr.path, KeyID: id, Err: le.sentinel, Cause: err, msg: fmt.Sprintf("%s: key %q: file %s: %v", kr.path, id, *ks.File, err)}
+		}
+		if err != nil {
+			break
+		}
+		if ks.Encoding != nil {
+			if b, err = decodeAs(*ks.Encoding, strings.TrimSpace(string(data))); err != nil {
+				err = fmt.Errorf("file %s: %v", *ks.File, err)
 			}
+			break
+		}
+		b = []byte(strings.TrimRight(string(data), "\r\n"))
+		if !utf8.Valid(b) {
+			b = data
 		}
 	}
 	if err != nil {
@@ -390,8 +630,58 @@ func (kr *Keyring) KeyBytes(id string) ([]byte, error) {
 	return b, nil
 }
 
-// decodeMaterial reads key material from an env var: "hex:…", "base64:…", "text:…"; a bare value is
-// hex when it is valid hex, else its UTF-8 bytes.
+// decodeAs reads key material in the given encoding ("text", "hex", "base64"), exactly: no
+// prefix is looked for.
+func decodeAs(encoding, v string) ([]byte, error) {
+	switch encoding {
+	case "hex":
+		b, err := hex.DecodeString(v)
+		if err != nil {
+			return nil, fmt.Errorf("encoding = \"hex\": %v", err)
+		}
+		return b, nil
+	case "base64":
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, fmt.Errorf("encoding = \"base64\": %v", err)
+		}
+		return b, nil
+	}
+	return []byte(v), nil
+}
+
+// ambiguousEnv: an env value without an encoding that decodeMaterial reads as hex although an app
+// may well take it as text (System.getenv(…).toByteArray()).
+func ambiguousEnv(v string) bool {
+	if strings.HasPrefix(v, "hex:") || strings.HasPrefix(v, "base64:") || strings.HasPrefix(v, "text:") {
+		return false
+	}
+	_, err := hex.DecodeString(v)
+	return err == nil && len(v) >= 2
+}
+
+// EncodingWarnings names the env keys whose value is read as hex only because it looks like hex
+// (no encoding, no "hex:" prefix): an app that does System.getenv(…).toByteArray() uses those
+// characters as its key, not the bytes they spell. Keys whose variable is unset are left out.
+func (kr *Keyring) EncodingWarnings() []string {
+	var out []string
+	for _, id := range sortedKeys(kr.cfg.Keys) {
+		ks := kr.cfg.Keys[id]
+		if ks.Env == nil || ks.Encoding != nil || kr.getenv == nil {
+			continue
+		}
+		if v := kr.getenv(*ks.Env); ambiguousEnv(v) {
+			out = append(out, fmt.Sprintf("%s: key %q: %s is read as hex (%d bytes), as it looks like hex; if the app takes it as text "+
+				"(System.getenv(\"%s\").toByteArray(), %d bytes), say encoding = \"text\"; encoding = \"hex\" says hex is meant",
+				kr.path, id, *ks.Env, len(v)/2, *ks.Env, len(v)))
+		}
+	}
+	return out
+}
+
+// decodeMaterial reads key material from an env var without an encoding: "hex:…", "base64:…",
+// "text:…"; a bare value is hex when it is valid hex (EncodingWarnings says so), else its UTF-8
+// bytes.
 func decodeMaterial(v string) ([]byte, error) {
 	switch {
 	case strings.HasPrefix(v, "hex:"):
@@ -423,16 +713,21 @@ func (kr *Keyring) Keys(ids []string) ([]transform.Key, error) {
 // ProviderNames in file order.
 func (kr *Keyring) ProviderNames() []string { return kr.order }
 
-// Load reads the keyring file at path with o.ReadFile. The warnings (a file readable by group or
-// others) are for the caller to show.
+// Load reads the keyring file at path with o.Open: a regular file of at most MaxKeyringSize
+// bytes, checked before it is read (else ErrRead or ErrLimit). The warnings (a file readable by
+// group or others) are for the caller to show.
 func Load(path string, o Options) (*Keyring, []string, error) {
-	if o.ReadFile == nil {
+	if o.Open == nil {
 		return nil, nil, &Error{Path: path, Err: ErrUnavailable, msg: fmt.Sprintf("keys file %s: reading files is not available here", path)}
 	}
-	data, err := o.ReadFile(path)
+	data, err := readBounded(o.Open, o.Stat, path, MaxKeyringSize)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		var le *limitError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, nil, &Error{Path: path, Err: ErrNotFound, Cause: err, msg: fmt.Sprintf("keys file %s does not exist", path)}
+		case errors.As(err, &le):
+			return nil, nil, &Error{Path: path, Err: le.sentinel, Cause: err, msg: fmt.Sprintf("keys file %s: %v", path, err)}
 		}
 		return nil, nil, &Error{Path: path, Err: ErrRead, Cause: err, msg: err.Error()}
 	}

@@ -1,14 +1,21 @@
 package keyring
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Sentinel errors, usable with errors.Is on every error of this package.
 var (
 	// ErrNotFound: the keys file does not exist.
 	ErrNotFound = errors.New("keyring: keys file does not exist")
-	// ErrRead: the keys file exists but cannot be read (permissions, a directory); Cause says why.
+	// ErrRead: the keys file exists but cannot be read (permissions; a directory, a FIFO, a device:
+	// not a regular file); Cause says why.
 	ErrRead = errors.New("keyring: cannot read the keys file")
-	// ErrUnavailable: the keyring needs a file and Options has no ReadFile (a browser page).
+	// ErrLimit: a keys file, a key file or an env value over its size limit, or TOML nested too
+	// deep (MaxKeyringSize, MaxKeyFileSize, MaxNesting).
+	ErrLimit = errors.New("keyring: over a limit")
+	// ErrUnavailable: the keyring needs a file and Options has no Open (a browser page).
 	ErrUnavailable = errors.New("keyring: reading files is not available here")
 	// ErrSyntax: the text is not TOML, or not of the keyring's shape (a string where a table goes).
 	ErrSyntax = errors.New("keyring: invalid TOML")
@@ -34,10 +41,21 @@ type Error struct {
 	Column   int    // ErrSyntax: the column (in characters) on that line, 0 when unknown
 	Err      error  // one of the sentinels
 	Cause    error  // the underlying error (TOML, file system, transform, another *Error), may be nil
-	msg      string
+	// Excerpt: ErrSyntax: the lines around the error with a caret under it (key material
+	// masked), each an element; Error() ends with them after a blank line.
+	Excerpt []string
+	msg     string
 }
 
-func (e *Error) Error() string { return e.msg }
+func (e *Error) Error() string {
+	if len(e.Excerpt) == 0 {
+		return e.msg
+	}
+	return e.msg + "\n\n" + strings.Join(e.Excerpt, "\n")
+}
+
+// Head is the message without the Excerpt.
+func (e *Error) Head() string { return e.msg }
 
 // Unwrap returns the sentinel and the cause.
 func (e *Error) Unwrap() []error {

@@ -74,7 +74,7 @@ func TestKeyMaterial(t *testing.T) {
 		name, spec string
 		opts       Options
 		want       []byte
-		err        string // the message; with Options{} a nil Getenv/ReadFile
+		err        string // the message; with Options{} a nil Getenv/Open
 		is         error
 	}{
 		{"hex", `hex = " 0aFF "`, Options{}, []byte{0x0a, 0xff}, "", nil},
@@ -87,16 +87,16 @@ func TestKeyMaterial(t *testing.T) {
 		{"env bare hex", `env = "BARE_HEX"`, Options{Getenv: mapEnv(env)}, []byte{0x0a, 0xff}, "", nil},
 		{"env bare text (odd hex)", `env = "BARE_TEXT"`, Options{Getenv: mapEnv(env)}, []byte("0af"), "", nil},
 		{"env one character", `env = "ONE"`, Options{Getenv: mapEnv(env)}, []byte("a"), "", nil},
-		{"file: trailing end of line dropped", `file = "` + textFile + `"`, Options{ReadFile: os.ReadFile}, []byte("s3cret"), "", nil},
-		{"file: not UTF-8, kept whole", `file = "` + binFile + `"`, Options{ReadFile: os.ReadFile}, []byte{0xff, 0x00, '\n'}, "", nil},
+		{"file: trailing end of line dropped", `file = "` + textFile + `"`, Options{Open: osOpen}, []byte("s3cret"), "", nil},
+		{"file: not UTF-8, kept whole", `file = "` + binFile + `"`, Options{Open: osOpen}, []byte{0xff, 0x00, '\n'}, "", nil},
 		{"bad hex", `hex = "0g"`, Options{}, nil, `k.toml: key "k": hex: encoding/hex: invalid byte: U+0067 'g'`, nil},
 		{"bad base64", `base64 = "!!"`, Options{}, nil, `k.toml: key "k": base64: illegal base64 data at input byte 0`, nil},
 		{"empty", `text = ""`, Options{}, nil, `k.toml: key "k": empty key material`, nil},
 		{"env unset", `env = "NOPE"`, Options{Getenv: mapEnv(env)}, nil, `k.toml: key "k": environment variable NOPE is not set or empty`, nil},
 		{"no environment (nil Getenv)", `env = "HEX"`, Options{}, nil, `k.toml: key "k": environment variable HEX is not set or empty`, nil},
-		{"file missing", `file = "` + filepath.Join(dir, "nope") + `"`, Options{ReadFile: os.ReadFile}, nil,
+		{"file missing", `file = "` + filepath.Join(dir, "nope") + `"`, Options{Open: osOpen}, nil,
 			`k.toml: key "k": open ` + filepath.Join(dir, "nope") + `: no such file or directory`, fs.ErrNotExist},
-		{"no files (nil ReadFile)", `file = "` + textFile + `"`, Options{}, nil, `k.toml: key "k": file ` + textFile + `: reading files is not available here`, ErrUnavailable},
+		{"no files (nil Open)", `file = "` + textFile + `"`, Options{}, nil, `k.toml: key "k": file ` + textFile + `: reading files is not available here`, ErrUnavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kr, err := Parse("k.toml", []byte(toml(tc.spec)), tc.opts)
@@ -190,7 +190,7 @@ func TestLoad(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
 		t.Fatal(err)
 	}
-	osOpts := Options{ReadFile: os.ReadFile, Stat: os.Stat}
+	osOpts := Options{Open: osOpen, Stat: os.Stat}
 	kr, warns, err := Load(path, osOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestLoad(t *testing.T) {
 	if kr.Path() != path || len(kr.Config().Keys) != 1 {
 		t.Errorf("Path %q, %d keys", kr.Path(), len(kr.Config().Keys))
 	}
-	if _, warns, _ := Load(path, Options{ReadFile: os.ReadFile}); len(warns) != 0 {
+	if _, warns, _ := Load(path, Options{Open: osOpen}); len(warns) != 0 {
 		t.Errorf("no Stat: warnings %q", warns)
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
@@ -217,7 +217,7 @@ func TestLoad(t *testing.T) {
 		msg        string
 	}{
 		{"missing", filepath.Join(dir, "nope.toml"), osOpts, ErrNotFound, "keys file " + filepath.Join(dir, "nope.toml") + " does not exist"},
-		{"a directory", dir, osOpts, ErrRead, "read " + dir + ": is a directory"},
+		{"a directory", dir, osOpts, ErrRead, "keys file " + dir + ": not a regular file (a directory)"},
 		{"no files", path, Options{}, ErrUnavailable, "keys file " + path + ": reading files is not available here"},
 	} {
 		_, _, err := Load(tc.path, tc.o)
@@ -352,3 +352,5 @@ func TestFromConfig(t *testing.T) {
 		t.Fatalf("%v %+v", err, p)
 	}
 }
+
+func osOpen(name string) (fs.File, error) { return os.Open(name) }

@@ -22,13 +22,30 @@
 //	call.sessions.set(UserSession(…))                    sessions.Set(r, UserSession{…})
 //	call.sessions.clear<UserSession>()                   sessions.Clear[UserSession](r)
 //	call.sessions.getOrSet { UserSession(…) }            sessions.GetOrSet(r, func() UserSession { … })
-//	call.sessions.get("NAME")                            sessions.GetNamed[T](r, "NAME")
+//	call.sessions.get("NAME") as T                       sessions.GetNamed[T](r, "NAME")
+//	call.sessions.get("NAME"), set("NAME", v), clear     c, _ := sessions.Current(r); c.Get("NAME"), c.Set, c.Clear
+//	call.sessions.findName(T::class)                     c.FindName(reflect.TypeFor[T]())
 //	call.sessionId<Cart>()                               sessions.ID[Cart](r)
+//	call.sessions.clear<Cart>(sessionId)    (3.5)        sessions.ClearID[Cart](r, id)
+//	identity { call -> … }                  (3.5)        sessions.WithRequestIDGenerator(func(r) (string, error))
 //	serializer = …                                       sessions.WithSerializer(sessions.TextSerializer[T](p))
+//	serializer = KotlinxSessionSerializer(Json { … })    sessions.WithSerializer(sessions.JSONSerializerWith[T](opts))
 //	sendOnlyIfModified = true                            sessions.SendOnlyIfModified()
+//	register(SessionProvider(n, T::class, transport,     sessions.Custom[T](n, transport, sessions.WithTracker(tracker))
+//	    tracker))
+//	CacheStorage(delegate, idle)                         storage.NewCache(d, idle), storage.NewCacheWith
+//	(no Ktor equivalent: a key list)                     sessions.RotateOnRead(), (*Sessions).Stats
 //
 // Transformers are package transform's (Digest, MAC, Encrypt), cookie
-// configurations package codec's, storages package storage's.
+// configurations package codec's, storages package storage's. Transport and
+// Tracker are Ktor's SessionTransport and SessionTracker as two small
+// interfaces; Cookie, Header, ByValue and ByID are their built-in
+// implementations.
+//
+// Two providers of one Go type are refused by New, as Ktor 1.2.0 and later
+// refuse a second provider of a session type (1.0.0 to 1.1.x did not check:
+// when both reproduce such a release they are accepted, the first serving
+// the type). Two providers of one name are refused in every release.
 //
 // # Releases
 //
@@ -57,6 +74,12 @@
 //
 // Sessions are read lazily, on the first Get, Set, Clear or ID of a provider:
 // a handler that never looks at a session costs nothing and changes nothing.
+// This is the deferred mode of Ktor 3.1 and later
+// (io.ktor.server.sessions.deferred=true), not Ktor's default: every Ktor
+// release reads every session when the call comes in, so that a session that
+// came in and cannot be read is cleared off (from 1.4.1), and before 2.3.1
+// every session read is sent back, on any response. LoadEagerly makes a provider do
+// that.
 // Changes are written once, before the first byte of the response: on the
 // first Write, WriteHeader or Flush of the wrapped http.ResponseWriter, or
 // when the handler returns having written nothing. After that, Set and Clear
@@ -74,4 +97,15 @@
 // Ktor's by-id trackers before 1.6.3 kept an id they could not find
 // and stored the next session under it, a session fixation; this package
 // drops such ids in every release, as Ktor 1.6.3 and later do.
+//
+// # Key rotation
+//
+// Ktor has no key list; package transform's MAC and Encrypt have one (the
+// first key writes, every key reads, a read names the key that verified).
+// With RotateOnRead, a session read under an old key, in the legacy encrypt
+// format, or (for a JSON provider) in Ktor's text format is sent back in the
+// current key and format on the same response, so that a rotation completes
+// as users come back. Sessions.Stats counts, per key id, the sessions each
+// key verified: an old key can go once its count stops growing for as long as
+// a cookie lives.
 package sessions

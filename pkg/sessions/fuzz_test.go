@@ -9,7 +9,9 @@ import (
 
 	"github.com/sessionctl/sessionctl/pkg/sessions"
 	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 type fuzzText struct {
@@ -29,13 +31,22 @@ func FuzzRequest(f *testing.F) {
 	f.Add("M=abc%2Fdeadbeef; S=\"quoted\"; T=%zz", "name=%23s%F0%9F%98%80&count=%23i-1&tags=%23cl")
 	f.Add("I=0123456789abcdef; S=; $x-enc=RAW", "count=%23i99999999999")
 	f.Add("S={\"name\":\"\\ud800\",\"count\":1e400}", "tags=%23cs%23sx&name=%23n")
+	// M rotates: its keyring is [k2, k1]; a cookie signed with k1 comes back
+	// under k2, whatever else the request holds.
+	k1Signed, _ := mustMAC(f, "3").Write(`{"items":["a","b"]}`)
+	f.Add("M="+k1Signed+"; S=%7B%7D", "")
+	ring, err := transform.NewMAC([]transform.Key{{ID: "k2", Bytes: []byte("fuzz-rotation-key-of-32-bytes!!!")}, {ID: "k1", Bytes: testKey}}, "", "3")
+	if err != nil {
+		f.Fatal(err)
+	}
+	onlyNew, _ := transform.NewMAC([]transform.Key{{ID: "k2", Bytes: []byte("fuzz-rotation-key-of-32-bytes!!!")}}, "", "3")
 	var log hookLog
 	mem := storage.NewMemory()
 	mem.Write(f.Context(), "0123456789abcdef", "count=%23i2&name=%23sstored")
 	s := mustNew(f,
 		sessions.Cookie[user]("S", sessions.WithErrorHook(log.hook)),
 		sessions.Cookie[fuzzText]("T", sessions.WithProfile("1.6"), sessions.WithErrorHook(log.hook)),
-		sessions.Cookie[cart]("M", sessions.WithTransformers(mustMAC(f, "3")), sessions.WithErrorHook(log.hook)),
+		sessions.Cookie[cart]("M", sessions.WithTransformers(ring), sessions.RotateOnRead(), sessions.WithErrorHook(log.hook)),
 		sessions.Cookie[dsNote]("I", sessions.ByID(mem), sessions.WithSerializer(sessions.TextSerializer[dsNote]("3")), sessions.WithErrorHook(log.hook)),
 		sessions.Header[fuzzHeader]("X-Session", sessions.WithSerializer(sessions.TextSerializer[fuzzHeader]("1.0")), sessions.WithErrorHook(log.hook)),
 	)
@@ -69,8 +80,23 @@ func FuzzRequest(f *testing.F) {
 			}
 		}
 		for _, line := range rec.Result().Header.Values("Set-Cookie") {
-			if _, err := codec.ParseSetCookie(line); err != nil {
+			sc, err := codec.ParseSetCookie(line)
+			if err != nil {
 				t.Fatalf("Set-Cookie %q does not parse: %v", line, err)
+			}
+			if sc.Name == "M" && sc.Raw != "" {
+				v, err := codec.Decode(sc.Raw, codec.URI, "3")
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, _, err := onlyNew.Read(v)
+				if err != nil {
+					t.Fatalf("M went out as %q, not under the new key: %v", v, err)
+				}
+				var c cart
+				if err := serializer.UnmarshalJSON(p, &c); err != nil || !reflect.DeepEqual(c, reads[2].v) {
+					t.Fatalf("M re-issued as %q (%v), read %#v", p, err, reads[2].v)
+				}
 			}
 		}
 		// Round trip every session that was read.

@@ -23,6 +23,26 @@ func TextSerializer[T any](p transform.Profile) Serializer[T] { return textSeria
 
 type textSerializer[T any] struct{ p transform.Profile }
 
+// boxedSerializer is implemented by this package's serializers: they work on
+// the *T the middleware's slots hold, without copying the session into an
+// interface again.
+type boxedSerializer[T any] interface {
+	serializeBoxed(v any) (string, error) // v is a *T
+	deserializeBoxed(text string) (any, error)
+}
+
+func (s textSerializer[T]) serializeBoxed(v any) (string, error) {
+	return serializer.MarshalText(v, s.p)
+}
+
+func (s textSerializer[T]) deserializeBoxed(text string) (any, error) {
+	v := new(T)
+	if err := serializer.UnmarshalText(text, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 func (s textSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalText(v, s.p) }
 
 func (s textSerializer[T]) Deserialize(text string) (T, error) {
@@ -33,16 +53,41 @@ func (s textSerializer[T]) Deserialize(text string) (T, error) {
 
 // JSONSerializer is Ktor 3's default session serializer, kotlinx.serialization
 // Json in its default configuration: `{"name":"Bob","count":1}`.
-func JSONSerializer[T any]() Serializer[T] { return jsonSerializer[T]{} }
+func JSONSerializer[T any]() Serializer[T] { return JSONSerializerWith[T](serializer.JSONOptions{}) }
 
-type jsonSerializer[T any] struct{}
+// JSONSerializerWith is the kotlinx JSON serializer of a Ktor app that
+// configures its Json: serializer = KotlinxSessionSerializer(Json {
+// ignoreUnknownKeys = true; explicitNulls = false; encodeDefaults = true })
+// is JSONSerializerWith[T](serializer.JSONOptions{IgnoreUnknownKeys: true,
+// ImplicitNulls: true, EncodeDefaults: true}).
+func JSONSerializerWith[T any](o serializer.JSONOptions) Serializer[T] {
+	return jsonSerializer[T]{serializer.NewJSONCodec[T](o)}
+}
 
-func (jsonSerializer[T]) Serialize(v T) (string, error) { return serializer.MarshalJSON(v) }
+type jsonSerializer[T any] struct{ c *serializer.JSONCodec[T] }
 
-func (jsonSerializer[T]) Deserialize(text string) (T, error) {
+// jsonKind marks the package's JSON serializers (RotateOnRead reads Ktor's
+// text format when they cannot read a session).
+type jsonKind interface{ kotlinxJSON() }
+
+func (jsonSerializer[T]) kotlinxJSON() {}
+
+func (s jsonSerializer[T]) Serialize(v T) (string, error) { return s.c.Marshal(&v) }
+
+func (s jsonSerializer[T]) Deserialize(text string) (T, error) {
 	var v T
-	err := serializer.UnmarshalJSON(text, &v)
+	err := s.c.Unmarshal(text, &v)
 	return v, err
+}
+
+func (s jsonSerializer[T]) serializeBoxed(v any) (string, error) { return s.c.Marshal(v.(*T)) }
+
+func (s jsonSerializer[T]) deserializeBoxed(text string) (any, error) {
+	v := new(T)
+	if err := s.c.Unmarshal(text, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // DefaultSerializer is the serializer Ktor's cookie<T>/header<T> builders use

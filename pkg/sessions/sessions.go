@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/sessionctl/sessionctl/pkg/sessions/codec"
-	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // Sessions is Ktor's Sessions plugin as net/http middleware: it holds the
@@ -23,9 +23,11 @@ type Sessions struct {
 	byType    map[reflect.Type]int
 }
 
-// New checks the providers and returns the middleware. Names must be unique;
-// several providers may hold the same Go type, the first one then serves
-// Get/Set/Clear by type and the others are reached by name.
+// New checks the providers and returns the middleware. Names must be unique.
+// Two providers of one Go session type are refused, as Ktor 1.2.0 and later
+// refuse them; only when both reproduce Ktor 1.0.0 (WithProfile("1.0"),
+// which did not check) are they accepted, the first then serving the type
+// and the other reached by name.
 func New(providers ...Provider) (*Sessions, error) {
 	s := &Sessions{byName: map[string]int{}, byType: map[reflect.Type]int{}}
 	var errs []error
@@ -43,10 +45,18 @@ func New(providers ...Provider) (*Sessions, error) {
 			errs = append(errs, &Error{Provider: p.name, Op: "new", Kind: ErrConfig, Detail: "another provider has the same name"})
 			continue
 		}
-		s.byName[p.name] = len(s.providers)
-		if _, ok := s.byType[p.typ]; !ok {
+		if j, dup := s.byType[p.typ]; dup {
+			q := s.providers[j]
+			if p.profile.UniqueSessionTypes() || q.profile.UniqueSessionTypes() {
+				errs = append(errs, &Error{Provider: p.name, Type: p.typ.String(), Op: "new", Kind: ErrConfig,
+					Detail: "provider " + quote(q.name) + " already holds " + p.typ.String() +
+						" (Ktor 1.2.0 and later: There is already registered session provider for type); give each session a Go type of its own"})
+				continue
+			}
+		} else {
 			s.byType[p.typ] = len(s.providers)
 		}
+		s.byName[p.name] = len(s.providers)
 		s.providers = append(s.providers, p)
 	}
 	if len(errs) > 0 {
@@ -55,21 +65,48 @@ func New(providers ...Provider) (*Sessions, error) {
 	return s, nil
 }
 
+// indexOfType is the provider that serves typ: the first of that type (a
+// scan beats the map for the few providers a service has).
+func (s *Sessions) indexOfType(typ reflect.Type) (int, bool) {
+	if len(s.providers) > 8 {
+		i, ok := s.byType[typ]
+		return i, ok
+	}
+	for i, p := range s.providers {
+		if p.typ == typ {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 type ctxKey struct{}
 
-// Handler wraps next: the request's sessions are read when first asked for,
-// and every change is written to the response (Set-Cookie, the header, the
-// storage) once, just before the first byte of the response: on the first
-// Write, WriteHeader or Flush, or when next returns without writing.
+// Handler wraps next: the request's sessions are read when first asked for
+// (or, with LoadEagerly, before next runs), and every change is written to
+// the response (Set-Cookie, the header, the storage) once, just before the
+// first byte of the response: on the first Write, WriteHeader or Flush, or
+// when next returns without writing.
 func (s *Sessions) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{s: s, data: make([]slot, len(s.providers))}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		st := &state{Context: r.Context(), s: s, w: w}
+		if n := len(s.providers); n <= len(st.inline) {
+			st.data = st.inline[:n]
+		} else {
+			st.data = make([]slot, n)
+		}
+		r = r.WithContext(st)
 		st.req = r
-		rw := &responseWriter{ResponseWriter: w, st: st}
-		st.w = w
-		next.ServeHTTP(rw, r)
-		rw.commit()
+		st.rw = responseWriter{ResponseWriter: w, st: st}
+		for i, p := range s.providers {
+			if p.eager {
+				if d := st.load(i); d.loadErr != nil && p.onError != nil {
+					p.onError(r, d.loadErr)
+				}
+			}
+		}
+		next.ServeHTTP(&st.rw, r)
+		st.rw.commit()
 	})
 }
 
@@ -78,26 +115,39 @@ type slot struct {
 	loaded   bool
 	incoming bool   // the request carried a readable transport value
 	loadedOK bool   // a session was read
-	id       string // by id: the id read (dropped when stale)
-	hasID    bool
+	tval     string // the tracker's transport value (by id: the id) as read or stored
+	hasT     bool   // false: none, or dropped (stale id, undecodable session)
+	stale    int    // stale bits of the session read
 	old      any    // the session read
 	oldText  string // its serialized form
 	new      any    // the session set
 	newText  string // its serialized form
-	newWire  string // by value: its transformed form
+	newWire  string // built-in by value: its transformed form
 	set      bool
 	cleared  bool
 	loadErr  error // a storage failure while loading
 }
 
-// state is the per-request session data (Ktor's SessionData).
+// state is the per-request session data (Ktor's SessionData). It is also
+// the request's context, so that the request is copied once.
 type state struct {
-	s    *Sessions
-	req  *http.Request
-	w    http.ResponseWriter
-	mu   sync.Mutex
-	data []slot
-	done bool
+	context.Context
+	s      *Sessions
+	req    *http.Request
+	w      http.ResponseWriter
+	mu     sync.Mutex
+	data   []slot
+	inline [2]slot
+	done   bool
+	rw     responseWriter
+}
+
+// Value finds the state in the request's context.
+func (st *state) Value(k any) any {
+	if _, ok := k.(ctxKey); ok {
+		return st
+	}
+	return st.Context.Value(k)
 }
 
 func fromRequest(r *http.Request) (*state, error) {
@@ -111,7 +161,8 @@ func fromRequest(r *http.Request) (*state, error) {
 	return st, nil
 }
 
-// load reads provider i's session from the request once. Called with st.mu held.
+// load reads provider i's session from the request once. Called with st.mu
+// held (or before the handler runs).
 func (st *state) load(i int) *slot {
 	d := &st.data[i]
 	if d.loaded {
@@ -119,42 +170,51 @@ func (st *state) load(i int) *slot {
 	}
 	d.loaded = true
 	p := st.s.providers[i]
-	raw, ok := p.receive(st.req)
+	raw, ok := p.transport.Receive(st.req)
 	if !ok {
 		return d
 	}
-	text, _, err := p.chain.Read(raw)
+	stale := 0
+	var text string
+	var err error
+	if len(p.keys) == 0 {
+		text, err = p.chain.ReadFunc(raw, nil)
+	} else {
+		text, err = p.chain.ReadFunc(raw, func(step int, info transform.ReadInfo) { stale |= p.count(step, &info) })
+	}
 	if err != nil {
 		st.invalid(p, "transform", err)
 		return d
 	}
 	d.incoming = true
-	if p.store != nil {
-		id := text
-		d.id, d.hasID = id, true
-		stored, err := p.store.Read(st.req.Context(), id)
-		if err != nil {
-			d.id, d.hasID = "", false // Ktor drops an id it could not find
-			switch {
-			case errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrBadID), errors.Is(err, storage.ErrEmpty):
-				st.invalid(p, "storage read", err)
-			default:
-				d.loadErr = &Error{Provider: p.name, Type: p.typ.String(), Op: "storage read", Kind: ErrStorage, Err: err}
-				d.incoming = false
-			}
-			return d
+	stored, err := p.tracker.Load(st.req, text)
+	if err != nil {
+		if noSession(err) {
+			// Ktor drops an id it could not find
+			st.invalid(p, p.loadOp, err)
+		} else {
+			d.loadErr = &Error{Provider: p.name, Type: p.typ.String(), Op: p.loadOp, Kind: ErrStorage, Err: err}
+			d.incoming = false
 		}
-		text = stored
+		return d
 	}
-	v, err := p.deserialize(text)
+	v, err := p.deserialize(stored)
+	if err != nil && p.deserializeTx != nil && serializer.DetectFormat(stored) == serializer.FormatText {
+		if tv, terr := p.deserializeTx(stored); terr == nil {
+			v, err = tv, nil
+			stale |= staleSerializer
+			p.stats.text.Add(1)
+		}
+	}
 	if err != nil {
 		// By id, the stored session is left alone (another service may own
 		// its format): the id is dropped as if it were stale.
-		d.id, d.hasID = "", false
 		st.invalid(p, "deserialize", err)
 		return d
 	}
-	d.old, d.oldText, d.loadedOK = v, text, true
+	d.tval, d.hasT = text, true
+	d.old, d.oldText, d.loadedOK, d.stale = v, stored, true, stale
+	p.stats.read.Add(1)
 	return d
 }
 
@@ -162,40 +222,6 @@ func (st *state) invalid(p *provider, op string, err error) {
 	if p.onError != nil {
 		p.onError(st.req, &Error{Provider: p.name, Type: p.typ.String(), Op: op, Kind: ErrInvalid, Err: err})
 	}
-}
-
-// receive is SessionTransport.receive before the transformers: the raw value
-// of the cookie (decoded with the encoding Ktor's server reads with) or of
-// the header.
-func (p *provider) receive(r *http.Request) (string, bool) {
-	if !p.cookie {
-		vs := r.Header.Values(p.name)
-		if len(vs) == 0 {
-			return "", false
-		}
-		return vs[0], true
-	}
-	var raw string
-	found := false
-	for _, h := range r.Header.Values("Cookie") {
-		cs, err := codec.ParseCookieHeaderFor(h, p.profile)
-		if err != nil {
-			continue
-		}
-		for _, c := range cs {
-			if c.Name == p.name {
-				raw, found = c.Raw, true // Ktor keeps the last value of a name
-			}
-		}
-	}
-	if !found {
-		return "", false
-	}
-	v, err := codec.Decode(raw, p.readEnc, p.profile)
-	if err != nil {
-		return "", false
-	}
-	return v, true
 }
 
 // commit writes every change to the response headers and the storages, once.
@@ -227,18 +253,20 @@ func (st *state) commit() error {
 // send is Ktor's sendSessionData for one provider, by release.
 func (st *state) send(p *provider, d *slot) error {
 	var text string
-	var store, clear bool
+	var store, clear, asRead bool
 	if p.sendOnlySet {
 		// Ktor 2.3.1 on: only a set session is sent; a session that was
 		// cleared, or that came in and could not be read, is cleared off.
 		switch {
 		case d.set:
-			if p.onlyIfMod && d.incoming && d.loadedOK && d.newText == d.oldText {
+			if p.onlyIfMod && d.incoming && d.loadedOK && d.newText == d.oldText && d.stale == 0 {
 				return nil
 			}
 			text, store = d.newText, true
 		case d.incoming && (!d.loadedOK || d.cleared):
 			clear = true
+		case p.rotate && d.loadedOK && d.stale != 0:
+			text, store, asRead = d.oldText, true, true
 		}
 	} else {
 		// Before 2.3.1: the current session (read or set) is sent on every
@@ -249,7 +277,7 @@ func (st *state) send(p *provider, d *slot) error {
 		case d.set:
 			text, store = d.newText, true
 		case d.loadedOK && !d.cleared:
-			text, store = d.oldText, true
+			text, store, asRead = d.oldText, true, true
 		case incoming:
 			clear = true
 		}
@@ -257,61 +285,75 @@ func (st *state) send(p *provider, d *slot) error {
 	h := st.w.Header()
 	switch {
 	case clear:
-		if p.cookie {
-			line, err := codec.RenderClearCookie(p.name, p.cfg, p.profile)
-			if err != nil {
-				return &Error{Provider: p.name, Op: "commit", Kind: ErrEncode, Err: err}
-			}
-			h.Add("Set-Cookie", line)
+		if err := p.transport.Clear(h, st.req); err != nil {
+			return &Error{Provider: p.name, Op: "commit", Kind: ErrEncode, Err: err}
 		}
-		if p.store != nil && d.hasID {
-			id := d.id
-			d.id, d.hasID = "", false
-			if err := p.store.Invalidate(st.req.Context(), id); err != nil {
-				return &Error{Provider: p.name, Op: "storage invalidate", Kind: ErrStorage, Err: err}
+		had := d.hasT
+		d.hasT = false
+		if err := p.tracker.Clear(st.req, d.tval, had); err != nil {
+			op := "tracker clear"
+			if p.byID != nil {
+				op = "storage invalidate"
 			}
+			return &Error{Provider: p.name, Op: op, Kind: ErrStorage, Err: err}
 		}
 	case store:
-		wire := text
-		if p.store != nil {
-			if !d.hasID {
-				id, err := p.newID()
-				if err != nil {
-					return &Error{Provider: p.name, Op: "new id", Kind: ErrStorage, Err: err}
-				}
-				d.id, d.hasID = id, true
+		if asRead && d.stale&staleSerializer != 0 {
+			var err error
+			if text, err = p.serialize(d.old); err != nil {
+				return &Error{Provider: p.name, Op: "commit", Kind: ErrEncode, Detail: "serialize", Err: err}
 			}
-			if err := p.store.Write(st.req.Context(), d.id, text); err != nil {
-				return &Error{Provider: p.name, Op: "storage write", Kind: ErrStorage, Err: err}
-			}
-			wire = d.id
-		} else if d.set && text == d.newText {
-			return p.sendTransformed(h, d.newWire)
 		}
-		return p.sendWire(h, wire)
+		var wire string
+		switch {
+		case asRead && d.stale&staleSerializer == 0 && p.byID != nil && d.hasT:
+			wire = d.tval // the stored text is current: only the transport value is re-issued
+		case p.byValue && d.set && text == d.newText:
+			if err := p.sendTransformed(h, st.req, d.newWire); err != nil {
+				return err
+			}
+			return nil
+		default:
+			var err error
+			if wire, err = p.tracker.Store(st.req, d.tval, d.hasT, text); err != nil {
+				op := "tracker store"
+				if ie, ok := err.(*idError); ok {
+					return &Error{Provider: p.name, Op: "new id", Kind: ErrStorage, Err: ie.err}
+				}
+				if p.byID != nil {
+					op = "storage write"
+				}
+				return &Error{Provider: p.name, Op: op, Kind: ErrStorage, Err: err}
+			}
+			d.tval, d.hasT = wire, true
+		}
+		if err := p.sendWire(h, st.req, wire); err != nil {
+			return err
+		}
+		if asRead && d.stale != 0 {
+			p.stats.reissued.Add(1)
+		}
 	}
 	return nil
 }
 
-// sendWire is SessionTransport.send: transform, then the cookie or header.
-func (p *provider) sendWire(h http.Header, wire string) error {
+// sendWire is SessionTransport.send: transform, then the transport.
+func (p *provider) sendWire(h http.Header, r *http.Request, wire string) error {
 	out, err := p.chain.Write(wire)
 	if err != nil {
 		return &Error{Provider: p.name, Op: "transform", Kind: ErrEncode, Err: err}
 	}
-	return p.sendTransformed(h, out)
+	return p.sendTransformed(h, r, out)
 }
 
-func (p *provider) sendTransformed(h http.Header, out string) error {
-	if !p.cookie {
-		h.Set(p.name, out)
-		return nil
+func (p *provider) sendTransformed(h http.Header, r *http.Request, out string) error {
+	if err := p.transport.Send(h, r, out); err != nil {
+		op := "send"
+		if p.cookie != nil {
+			op = "set-cookie"
+		}
+		return &Error{Provider: p.name, Op: op, Kind: ErrEncode, Err: err}
 	}
-	line, err := codec.RenderSetCookie(p.name, out, p.cfg, p.now(), p.profile)
-	if err != nil {
-		return &Error{Provider: p.name, Op: "set-cookie", Kind: ErrEncode, Err: err}
-	}
-	h.Add("Set-Cookie", line)
 	return nil
 }
 

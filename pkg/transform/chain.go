@@ -56,6 +56,58 @@ func (c Chain) Read(v string) (string, []Layer, error) {
 	return v, layers, nil
 }
 
+// ReadFunc is Read without building the Layers: fn, when not nil, is told
+// about each step that read, in unwrapping order (step is 1-based, as
+// Layer.Step). The error is Read's.
+func (c Chain) ReadFunc(v string, fn func(step int, info ReadInfo)) (string, error) {
+	for i := len(c) - 1; i >= 0; i-- {
+		p, info, err := c[i].Read(v)
+		if err != nil {
+			return "", stepErr(i+1, c[i].Kind(), err)
+		}
+		if fn != nil {
+			fn(i+1, info)
+		}
+		v = p
+	}
+	return v, nil
+}
+
+// Explainer is a Transformer that can say why a read fails in more detail than Read does:
+// Encrypt's legacy format, whose Read keeps a bad padding and a bad MAC to one error.
+type Explainer interface {
+	Explain(value string) error // nil when Read succeeds
+}
+
+// ReadExplained is Read for a person debugging their own value: when the failing transformer is
+// an Explainer, its layer and error carry Explain's answer instead of Read's. It is not
+// constant-time and its errors are a padding oracle: a server, a middleware or a batch check uses
+// Read.
+func (c Chain) ReadExplained(v string) (string, []Layer, error) {
+	out, layers, err := c.Read(v)
+	if err == nil || len(layers) == 0 {
+		return out, layers, err
+	}
+	last := &layers[len(layers)-1]
+	i := last.Step - 1
+	ex, ok := c[i].(Explainer)
+	if !ok {
+		return out, layers, err
+	}
+	in := v
+	if i+1 < len(c) {
+		var perr error
+		if in, _, perr = c[i+1:].Read(v); perr != nil {
+			return out, layers, err
+		}
+	}
+	if xerr := ex.Explain(in); xerr != nil {
+		err = stepErr(i+1, c[i].Kind(), xerr)
+		last.Err = err
+	}
+	return out, layers, err
+}
+
 // ReadInListOrder is what List.transformRead did before Ktor 1.2.1: it applied the
 // reads in list order, not reversed, so it never read back its own chains of
 // two or more transformers (unless they commute).

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -212,6 +213,26 @@ func (e *Encrypt) Kind() string { return "encrypt" }
 
 // Format returns the format this transformer writes.
 func (e *Encrypt) Format() Format { return e.format }
+
+// KeyIDs lists the ids of the encryption keys, the writing key first
+// (ReadInfo.KeyID names the one that decrypted).
+func (e *Encrypt) KeyIDs() []string {
+	ids := make([]string, len(e.enc))
+	for i := range e.enc {
+		ids[i] = e.enc[i].id
+	}
+	return ids
+}
+
+// SignKeyIDs lists the ids of the sign keys, the writing key first
+// (ReadInfo.SignKeyID names the one that verified).
+func (e *Encrypt) SignKeyIDs() []string {
+	ids := make([]string, len(e.sign))
+	for i := range e.sign {
+		ids[i] = e.sign[i].id
+	}
+	return ids
+}
 
 // Algorithm is e.g. "AES-128/HmacSHA256" (the writing key's size).
 func (e *Encrypt) Algorithm() string { return e.algName }
@@ -602,35 +623,15 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 		return "", info, readErr("encrypt", ErrMalformed, "ciphertext is "+strconv.Itoa(len(ct))+" bytes, not a multiple of the 16-byte AES block")
 	}
 	got, mq, _ := strictHexDecode(parts.macHex, st.mac[:0])
-	signSel := -1
-	pairs := 0
-	padOK := 0
-	dsel, pt, _ := e.decryptAll(st, iv, ct, func(i int, p []byte) bool {
-		padOK++
-		match := 0
-		for j := range e.sign {
-			e.macInto(j, p, st.tag[:ms])
-			eq := subtle.ConstantTimeCompare(st.tag[:ms], got)
-			first := eq
-			if signSel >= 0 {
-				first = 0
-			}
-			signSel = subtle.ConstantTimeSelect(first, j, signSel)
-			match |= eq
-		}
-		if match == 1 {
-			pairs++
-		}
-		return match == 1
-	})
+	dsel, signSel, pt, pairs := e.legacyCheck(st, iv, ct, got)
 	if dsel < 0 {
 		if checkOther && e.isCurrentFormat(st, parts) {
 			return "", info, readErr("encrypt", ErrOtherFormat, "this is the Ktor 3 format (MAC over the ciphertext); read it with format current")
 		}
-		if padOK == 0 {
-			return "", info, readErr("encrypt", ErrDecrypt, "PKCS#5 padding is invalid under "+e.encKeysPhrase()+" (another key, or a tampered IV or ciphertext)")
-		}
-		return "", info, readErr("encrypt", ErrSignature, "MAC over the decrypted plaintext does not match under "+e.signKeysPhrase()+" (tampered value or another key)")
+		// one error whether the padding or the MAC failed: telling them apart is the padding
+		// oracle (Explain says which, for a person debugging their own value)
+		return "", info, readErr("encrypt", ErrSignature, legacyFailure+" under "+e.pairsPhrase()+
+			" (tampered value or another key; whether the padding or the MAC failed is not said: that would be a padding oracle)")
 	}
 	info.KeyID = e.enc[dsel].id
 	info.SignKeyID = e.sign[signSel].id
@@ -652,6 +653,146 @@ func (e *Encrypt) readLegacy(st *encScratch, value string, checkOther bool) (str
 	info.Quirks = append(info.Quirks, hexQuirkNotes("IV", iq, e.lenient)...)
 	info.Quirks = append(info.Quirks, hexQuirkNotes("ciphertext", cq, e.lenient)...)
 	return s, info, nil
+}
+
+// legacyFailure begins the one error of a failed legacy read.
+const legacyFailure = "the value does not decrypt and verify"
+
+func (e *Encrypt) pairsPhrase() string {
+	if len(e.enc) == 1 && len(e.sign) == 1 {
+		return "the keys"
+	}
+	return "any of the " + strconv.Itoa(len(e.enc)) + "×" + strconv.Itoa(len(e.sign)) + " encryption and sign key pairs"
+}
+
+// legacyMACHook, when set (by tests), sees every MAC a legacy read computes: encryption key i,
+// sign key j, the length of the plaintext MACed and of the dummy input that evens the work out.
+var legacyMACHook func(i, j, macLen, dummyLen int)
+
+// legacyCheck is the legacy format's decrypt-then-verify in constant work. ct (a non-zero multiple
+// of the block size, or empty) is decrypted under every encryption key, and every sign key's MAC
+// is computed over each plaintext whether or not its padding is valid: a bad padding MACs a
+// stand-in of a valid padding's length range (1 to 16 bytes shorter than the ciphertext). There is
+// no early exit and no branch on the padding or on a comparison; a dummy hash of one block or none
+// makes every MAC cost the hash blocks of the longest candidate (the MAC's length follows the
+// padding byte: Lucky 13). So the time of a failed read says neither whether the padding or the
+// MAC failed nor the padding byte. It returns the first key pair that decrypts and verifies (-1, -1
+// if none), its plaintext and how many encryption keys decrypt and verify.
+func (e *Encrypt) legacyCheck(st *encScratch, iv, ct, got []byte) (dsel, ssel int, pt []byte, pairs int) {
+	ms := e.signAlg.size
+	n := len(ct)
+	st.pt = grow(st.pt, 2*n)
+	tmp, keep := st.pt[:n], st.pt[n:2*n]
+	dsel, ssel = -1, -1
+	plen := 0
+	for i := range e.enc {
+		l, good := 0, 1 // Java decrypts an empty ciphertext to an empty plaintext
+		if n > 0 {
+			k := &e.enc[i]
+			bm := k.decs.Get().(ivSetter)
+			bm.SetIV(iv)
+			bm.CryptBlocks(tmp, ct)
+			k.decs.Put(bm)
+			l, good = unpadCT(tmp)
+		}
+		match := 0
+		for j := range e.sign {
+			d := e.macEven(j, tmp[:l], n, st.tag[:ms])
+			if legacyMACHook != nil {
+				legacyMACHook(i, j, l, d)
+			}
+			eq := subtle.ConstantTimeCompare(st.tag[:ms], got) & good
+			first := eq & subtle.ConstantTimeEq(int32(ssel), -1) & subtle.ConstantTimeEq(int32(dsel), -1)
+			ssel = subtle.ConstantTimeSelect(first, j, ssel)
+			dsel = subtle.ConstantTimeSelect(first, i, dsel)
+			plen = subtle.ConstantTimeSelect(first, l, plen)
+			subtle.ConstantTimeCopy(first, keep, tmp)
+			match |= eq
+		}
+		pairs += match
+	}
+	return dsel, ssel, keep[:plen], pairs
+}
+
+// unpadCT is PKCS#5 unpadding of a non-empty buffer of whole blocks without a branch on its bytes:
+// the plaintext length and 1 if the padding is valid; else 0 and the length a padding of
+// (last byte & 15) + 1 would leave, so that the MAC of a bad padding has a valid one's length.
+func unpadCT(b []byte) (int, int) {
+	n := len(b)
+	last := b[n-1]
+	p := int(last)
+	good := subtle.ConstantTimeLessOrEq(1, p) & subtle.ConstantTimeLessOrEq(p, aes.BlockSize)
+	for i := 1; i <= aes.BlockSize; i++ {
+		in := subtle.ConstantTimeLessOrEq(i, p)
+		eq := subtle.ConstantTimeByteEq(b[n-i], last)
+		good &= subtle.ConstantTimeSelect(in, eq, 1)
+	}
+	p = subtle.ConstantTimeSelect(good, p, int(last&15)+1)
+	return n - p, good
+}
+
+// macEven computes sign key j's MAC of data into dst, then hashes a dummy block or none, so that
+// the hash blocks processed are those of the longest legacy candidate for a ciphertext of n bytes
+// (n-1 plaintext bytes). It returns the dummy's length.
+func (e *Encrypt) macEven(j int, data []byte, n int, dst []byte) int {
+	k := &e.sign[j]
+	st := k.pool.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(data)
+	copy(dst, st.h.Sum(st.sum[:0]))
+	bs := st.h.BlockSize()
+	if st.pad == nil {
+		st.pad = e.signAlg.newFn()
+		st.zero = make([]byte, bs)
+	}
+	// a block written whole is hashed by Write itself: d = bs costs one block, d = 0 none
+	d := (hashBlocks(bs, max(n-1, 0)) - hashBlocks(bs, len(data))) * bs
+	st.pad.Reset()
+	st.pad.Write(st.zero[:d])
+	k.pool.Put(st)
+	return d
+}
+
+// hashBlocks: the blocks HMAC's inner hash processes for m bytes of data: the key block, the data
+// and the padding (MD5, SHA-1, SHA-2: at least a 0x80 byte and a length field of 8 bytes, 16 for
+// blocks of 128; SHA-3, a sponge whose rate is not 64 or 128: at least one byte).
+func hashBlocks(bs, m int) int {
+	tail := 1
+	switch bs {
+	case 64:
+		tail += 8
+	case 128:
+		tail += 16
+	}
+	return (bs + m + tail + bs - 1) / bs
+}
+
+// Explain says why a read fails in more detail than Read does (nil if it succeeds): for the legacy
+// format, whether the PKCS#5 padding was invalid under every key or the MAC did not match, which
+// Read keeps to one error so that a server is no padding oracle. It is for a person debugging
+// their own value (sessionctl inspect): it is not constant-time and its answer is the oracle; a
+// server, a middleware or a batch check never calls it.
+func (e *Encrypt) Explain(value string) error {
+	_, _, err := e.Read(value)
+	var re *ReadError
+	if e.format != FormatLegacy || !errors.As(err, &re) || re.Err != ErrSignature || !strings.HasPrefix(re.Detail, legacyFailure) {
+		return err
+	}
+	parts, _ := splitEnc(value)
+	iv, _, _ := e.decode(parts.ivHex, nil)
+	ct, _, _ := e.decode(parts.ctHex, nil)
+	if len(ct) == 0 {
+		return err
+	}
+	tmp := make([]byte, len(ct))
+	for i := range e.enc {
+		cipher.NewCBCDecrypter(e.enc[i].block, iv).CryptBlocks(tmp, ct)
+		if _, good := unpadCT(tmp); good == 1 {
+			return &ReadError{Step: re.Step, Transform: "encrypt", Err: ErrSignature, Detail: "the padding is valid under encryption key " +
+				quote(e.enc[i].id) + " but the MAC over the decrypted plaintext does not match under " + e.signKeysPhrase() + " (tampered value or another sign key)"}
+		}
+	}
+	return &ReadError{Step: re.Step, Transform: "encrypt", Err: ErrDecrypt, Detail: "PKCS#5 padding is invalid under " + e.encKeysPhrase() + " (another key, or a tampered IV or ciphertext)"}
 }
 
 // isCurrentFormat reports whether the MAC covers the ciphertext.

@@ -21,7 +21,9 @@ var (
 	// ErrSignatureCase: the signature matches, but in upper- or mixed-case hex,
 	// which Ktor rejects because it compares lower-case hex strings.
 	ErrSignatureCase error = &sentinel{"signature matches but is not in Ktor's lower-case hex"}
-	// ErrDecrypt: decryption or PKCS#5 padding failed under every key.
+	// ErrDecrypt: decryption or PKCS#5 padding failed under every key, after the MAC verified (the
+	// current format: a wrong encryption key). A legacy-format read never returns it: a bad padding
+	// and a bad MAC are one ErrSignature there (no padding oracle); Encrypt.Explain tells them apart.
 	ErrDecrypt error = &sentinel{"decryption failed"}
 	// ErrOtherFormat: the value is a valid encrypt value of the other encrypt
 	// format (current vs legacy) than the transformer reads.

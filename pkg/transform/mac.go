@@ -22,8 +22,10 @@ type macKey struct {
 }
 
 type macState struct {
-	h   hash.Hash
-	sum [64]byte
+	h    hash.Hash
+	sum  [64]byte
+	pad  hash.Hash // Encrypt's legacy reads: the dummy hash that evens out the MAC's work
+	zero []byte
 }
 
 // NewMAC makes a MAC over keys (the first writes). algorithm is a JCA Mac name

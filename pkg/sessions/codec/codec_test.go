@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,5 +243,25 @@ func TestRenderErrors(t *testing.T) {
 	got, err := RenderSetCookie("S", "v", CookieConfig{MaxAge: 1}, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), transform.Profile3)
 	if err != nil || got != "S=v; Max-Age=1; Expires=Sat, 01 Jan 10000 00:00:00 GMT; $x-enc=URI_ENCODING" {
 		t.Errorf("year 10000: %q %v", got, err)
+	}
+}
+
+// TestHTTPDateCache: the cached renderer of Expires writes what httpDate
+// writes, for instants in the same second, in others, interleaved, across the
+// Julian cut-over and far off.
+func TestHTTPDateCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	ms := []int64{0, -1, -999, -1000, -1001, 999, 1000, 1700000000000, 1700000000999, 1700000001000,
+		math.MaxInt64, math.MinInt64, gregorianCutover, gregorianCutover - 1, -62135596800000 - 1}
+	for range 2000 {
+		ms = append(ms, r.Int64())
+		ms = append(ms, r.Int64N(1<<46)-1<<45)
+	}
+	for i, m := range ms {
+		for _, x := range []int64{m, m, ms[max(0, i-1)], m} {
+			if got, want := string(appendHTTPDate([]byte("x"), x))[1:], httpDate(x); got != want {
+				t.Fatalf("appendHTTPDate(%d) = %q, want %q", x, got, want)
+			}
+		}
 	}
 }

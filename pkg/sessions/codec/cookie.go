@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionctl/sessionctl/pkg/ktor"
@@ -88,19 +89,31 @@ func RenderSetCookie(name, value string, c CookieConfig, now time.Time, p transf
 	if !ok {
 		return "", newErr("render", "", ErrEncoding, fmt.Sprintf("%q", string(c.Encoding)), "")
 	}
-	maxAge, expires, err := maxAgeParts(c, now.UnixMilli(), ver)
+	age, err := maxAgeParts(c, now.UnixMilli(), ver)
 	if err != nil {
 		return "", err
 	}
-	r := renderer{ver: ver}
+	r := newRenderer(ver)
+	defer r.free()
 	r.part(name, value, enc, true)
-	r.add(maxAge)
-	r.add(expires)
+	if age.hasMaxAge {
+		r.addInt("Max-Age=", int64(age.maxAge))
+	}
+	if age.hasExpires {
+		r.addDate(age.expires)
+	}
 	r.tail(c, enc, enc)
 	return r.result()
 }
 
-// maxAgeParts renders Max-Age and Expires ("" when absent) as ver's
+// ageParts are the Max-Age and Expires attributes of a Set-Cookie line.
+type ageParts struct {
+	maxAge                int32
+	expires               int64 // Unix milliseconds
+	hasMaxAge, hasExpires bool
+}
+
+// maxAgeParts gives Max-Age and Expires (each may be absent) as ver's
 // SessionTransportCookie.send and renderSetCookieHeader do, now in
 // milliseconds:
 //
@@ -112,20 +125,14 @@ func RenderSetCookie(name, value string, c CookieConfig, now time.Time, p transf
 //
 // (null is MaxAge 0 without ZeroMaxAge; 1.0.0 has no null and takes it as
 // Duration.ZERO.)
-func maxAgeParts(c CookieConfig, now int64, ver ktor.Release) (maxAge, expires string, err error) {
+func maxAgeParts(c CookieConfig, now int64, ver ktor.Release) (ageParts, error) {
 	n := c.MaxAge
 	if c.ZeroMaxAge && n != 0 {
-		return "", "", newErr("render", "", ErrConfig, fmt.Sprintf("ZeroMaxAge with max age %d: it means a literal 0", n), "")
+		return ageParts{}, newErr("render", "", ErrConfig, fmt.Sprintf("ZeroMaxAge with max age %d: it means a literal 0", n), "")
 	}
 	session := n == 0 && !c.ZeroMaxAge
-	render := func(m int32, ms int64, withMaxAge, withExpires bool) (string, string, error) {
-		if withMaxAge {
-			maxAge = "Max-Age=" + strconv.Itoa(int(m))
-		}
-		if withExpires {
-			expires = "Expires=" + httpDate(ms)
-		}
-		return maxAge, expires, nil
+	render := func(m int32, ms int64, withMaxAge, withExpires bool) (ageParts, error) {
+		return ageParts{maxAge: m, expires: ms, hasMaxAge: withMaxAge, hasExpires: withExpires}, nil
 	}
 	switch {
 	case !ver.Has(ktor.CookieSessionDuration): // 1.0.0: maxAge = if (n > Int.MAX) -1 else n.toInt()
@@ -136,18 +143,18 @@ func maxAgeParts(c CookieConfig, now int64, ver ktor.Release) (maxAge, expires s
 		return render(m, now+toMillisSaturated(n), m > 0, true)
 	case !ver.Has(ktor.CookieMaxAgeClamped): // 1.0.1: takeIf { it <= Int.MAX_VALUE }
 		if session || n > math.MaxInt32 {
-			return "", "", nil
+			return ageParts{}, nil
 		}
 		return render(int32(n), now+toMillisSaturated(n), int32(n) > 0, true)
 	case !ver.Has(ktor.CookieMaxAgeSeconds): // 1.1.2: coerceAtMost(Int.MAX_VALUE)
 		if session {
-			return "", "", nil
+			return ageParts{}, nil
 		}
 		m := min(n, math.MaxInt32)
 		return render(int32(m), now+toMillisSaturated(m), int32(m) > 0, true)
 	}
 	if n < 0 {
-		return "", "", newErr("render", "", ErrConfig, fmt.Sprintf("max age %d is negative", n),
+		return ageParts{}, newErr("render", "", ErrConfig, fmt.Sprintf("max age %d is negative", n),
 			fmt.Sprintf("java.lang.IllegalArgumentException: maxAgeInSeconds shouldn't be negative: %d", n))
 	}
 	m := int32(min(n, math.MaxInt32))
@@ -155,7 +162,7 @@ func maxAgeParts(c CookieConfig, now int64, ver ktor.Release) (maxAge, expires s
 		return render(m, now+n*1000, n > 0, n > 0)
 	}
 	if session { // 3.0.0: maxAgeInSeconds = null
-		return "", "", nil
+		return ageParts{}, nil
 	}
 	return render(m, now+n*1000, true, n > 0)
 }
@@ -188,10 +195,11 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 	if !ok {
 		return "", newErr("render", "", ErrEncoding, fmt.Sprintf("%q", string(c.Encoding)), "")
 	}
-	r := renderer{ver: ver}
+	r := newRenderer(ver)
+	defer r.free()
 	if !ver.Has(ktor.ClearCookieAttributes) {
 		r.part(name, "", URI, true)
-		r.add("Expires=" + httpDate(0))
+		r.addDate(0)
 		r.tail(CookieConfig{Domain: c.Domain, Path: c.Path}, URI, URI)
 		return r.result()
 	}
@@ -199,20 +207,63 @@ func RenderClearCookie(name string, c CookieConfig, p transform.Profile) (string
 	if ver.Has(ktor.CookieMaxAgeNullable) {
 		r.add("Max-Age=0")
 	}
-	r.add("Expires=" + httpDate(0))
+	r.addDate(0)
 	r.tail(c, enc, enc)
 	return r.result()
 }
 
+// renderer builds a Set-Cookie value: parts joined by "; ", in one pooled
+// buffer.
 type renderer struct {
-	ver   ktor.Release
-	parts []string
-	err   error
+	ver ktor.Release
+	b   []byte
+	n   int // parts written
+	err error
+	bp  *[]byte
+}
+
+var renderBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+func newRenderer(ver ktor.Release) renderer {
+	bp := renderBufs.Get().(*[]byte)
+	return renderer{ver: ver, bp: bp, b: (*bp)[:0]}
+}
+
+func (r *renderer) free() {
+	if cap(r.b) <= 4096 {
+		*r.bp = r.b[:0]
+		renderBufs.Put(r.bp)
+	}
+	r.b, r.bp = nil, nil
+}
+
+// next starts a part.
+func (r *renderer) next() {
+	if r.n > 0 {
+		r.b = append(r.b, "; "...)
+	}
+	r.n++
 }
 
 func (r *renderer) add(s string) {
 	if r.err == nil && s != "" {
-		r.parts = append(r.parts, s)
+		r.next()
+		r.b = append(r.b, s...)
+	}
+}
+
+func (r *renderer) addInt(prefix string, n int64) {
+	if r.err == nil {
+		r.next()
+		r.b = strconv.AppendInt(append(r.b, prefix...), n, 10)
+	}
+}
+
+// addDate adds "Expires=" and the HTTP date of ms.
+func (r *renderer) addDate(ms int64) {
+	if r.err == nil {
+		r.next()
+		r.b = appendHTTPDate(append(r.b, "Expires="...), ms)
 	}
 }
 
@@ -229,8 +280,12 @@ func (r *renderer) part(name, value string, enc Encoding, checkName bool) {
 			return
 		}
 	}
-	v, err := encode(value, enc, r.ver)
+	mark, n := len(r.b), r.n
+	r.next()
+	r.b = append(append(r.b, name...), '=')
+	b, err := appendEncoded(r.b, value, enc, r.ver)
 	if err != nil {
+		r.b, r.n = r.b[:mark], n
 		e := err.(*Error)
 		e.Op = "render"
 		if !checkName || name == "" {
@@ -239,7 +294,7 @@ func (r *renderer) part(name, value string, enc Encoding, checkName bool) {
 		r.err = e
 		return
 	}
-	r.add(name + "=" + v)
+	r.b = b
 }
 
 // tail renders Domain, Path, Secure, HttpOnly, the extensions and $x-enc.
@@ -284,22 +339,26 @@ func (r *renderer) attr(name, value string, enc Encoding) {
 	if r.err != nil {
 		return
 	}
-	v, err := encode(value, enc, r.ver)
+	mark, n := len(r.b), r.n
+	r.next()
+	r.b = append(append(r.b, name...), '=')
+	b, err := appendEncoded(r.b, value, enc, r.ver)
 	if err != nil {
+		r.b, r.n = r.b[:mark], n
 		e := err.(*Error)
 		e.Op = "render"
 		e.Detail = fmt.Sprintf("attribute %s: %s", name, e.Detail)
 		r.err = e
 		return
 	}
-	r.add(name + "=" + v)
+	r.b = b
 }
 
 func (r *renderer) result() (string, error) {
 	if r.err != nil {
 		return "", r.err
 	}
-	return strings.Join(r.parts, "; "), nil
+	return string(r.b), nil
 }
 
 var (
@@ -312,9 +371,34 @@ var (
 // from java.util.GregorianCalendar, which is Julian before 15 October 1582
 // and counts years of an era (1 BC is 0001): far-off dates, which only a
 // huge max age gives, are printed as the JVM prints them.
-func httpDate(ms int64) string {
+func httpDate(ms int64) string { return string(formatHTTPDate(make([]byte, 0, 29), ms)) }
+
+// lastDate caches the date of one second: Expires changes once a second for
+// every response of a provider.
+var lastDate atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
+}
+
+// appendHTTPDate is httpDate appending to b, the last second's text cached.
+func appendHTTPDate(b []byte, ms int64) []byte {
+	sec := ms / 1000
+	if ms%1000 < 0 {
+		sec--
+	}
+	if c := lastDate.Load(); c != nil && c.sec == sec {
+		return append(b, c.text...)
+	}
+	start := len(b)
+	b = formatHTTPDate(b, ms)
+	lastDate.Store(&cachedDate{sec: sec, text: string(b[start:])})
+	return b
+}
+
+func formatHTTPDate(b []byte, ms int64) []byte {
 	d := javaDate(ms)
-	b := make([]byte, 0, 29)
 	b = append(b, weekDays[d.weekday]...)
 	b = append(b, ", "...)
 	b = appendPad(b, d.day, 2)
@@ -328,8 +412,7 @@ func httpDate(ms int64) string {
 	b = appendPad(b, d.minute, 2)
 	b = append(b, ':')
 	b = appendPad(b, d.second, 2)
-	b = append(b, " GMT"...)
-	return string(b)
+	return append(b, " GMT"...)
 }
 
 type calendarDate struct{ year, month, day, weekday, hour, minute, second int }
@@ -375,7 +458,8 @@ func floorDiv(a, b int64) int64 {
 }
 
 func appendPad(b []byte, n, width int) []byte {
-	s := strconv.Itoa(n)
+	var d [24]byte
+	s := strconv.AppendInt(d[:0], int64(n), 10)
 	for i := len(s); i < width; i++ {
 		b = append(b, '0')
 	}

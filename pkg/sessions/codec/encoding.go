@@ -158,6 +158,22 @@ func refusal(ver ktor.Release, enc string) string {
 	return "The cookie value contains characters that " + verb + " be encoded in " + enc + " format." + space + "Consider URL_ENCODING mode"
 }
 
+// appendEncoded is encode appending to b (b unchanged on error): URI and
+// unchecked RAW values are written in place, the rest through encode.
+func appendEncoded(b []byte, v string, e Encoding, ver ktor.Release) ([]byte, error) {
+	switch {
+	case e == URI:
+		return appendURIEncoded(b, v, ver), nil
+	case e == Raw && ver.Has(ktor.RawUnchecked):
+		return append(b, v...), nil
+	}
+	s, err := encode(v, e, ver)
+	if err != nil {
+		return b, err
+	}
+	return append(b, s...), nil
+}
+
 func decode(v string, e Encoding, ver ktor.Release) (string, error) {
 	switch e {
 	case Raw, DQuotes:

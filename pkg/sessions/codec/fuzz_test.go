@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
 // typed fails unless err is this package's *Error wrapping one of sentinels.
@@ -268,4 +270,38 @@ func blank(text string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzLastCookie: LastCookie is the last pair of the name in
+// ParseCookieHeaderFor's list, for every name in it and for one that is not,
+// in both of Ktor's cookie name patterns.
+func FuzzLastCookie(f *testing.F) {
+	f.Add("a=1; b=2; a=\"3\"", "a")
+	f.Add("Cookie: $x=1;S=%7B; S", "S")
+	f.Add(" ;;= x", "x")
+	f.Add("a(b=1; a=2", "a")
+	f.Fuzz(func(t *testing.T, h, name string) {
+		for _, p := range []transform.Profile{"1.6.8", "2.0.0", "3"} {
+			cs, _ := ParseCookieHeaderFor(h, p)
+			names := []string{name}
+			for _, c := range cs {
+				names = append(names, c.Name)
+			}
+			for _, n := range names {
+				raw, ok, err := LastCookie(h, n, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, found := "", false
+				for _, c := range cs {
+					if c.Name == n {
+						want, found = c.Raw, true
+					}
+				}
+				if raw != want || ok != found {
+					t.Fatalf("%s: LastCookie(%q, %q) = %q %v, want %q %v", p, h, n, raw, ok, want, found)
+				}
+			}
+		}
+	})
 }

@@ -196,6 +196,26 @@ func parseCookieHeader(h string, wide bool) []Cookie {
 	return out
 }
 
+// LastCookie is the Raw of the last pair called name in a Cookie: header
+// as p's release parses it (ParseCookieHeaderFor), ok false when there is
+// none, without building the list: the read of Ktor's server, which keeps
+// the last value of a name. err is only for an unknown profile.
+func LastCookie(h, name string, p transform.Profile) (raw string, ok bool, err error) {
+	ver, err := release("parse cookie", p)
+	if err != nil {
+		return "", false, err
+	}
+	h = strings.TrimSpace(h)
+	h, _ = trimPrefixFold(h, "Cookie:")
+	scanPairs(h, ver.Has(ktor.CookieHeaderWideNames), func(c pair) bool {
+		if c.name == name && !strings.HasPrefix(c.name, "$") {
+			raw, ok = stripQuotes(c.value), true
+		}
+		return true
+	})
+	return raw, ok, nil
+}
+
 var setCookieAttrs = map[string]bool{
 	"max-age": true, "expires": true, "domain": true, "path": true, "secure": true, "httponly": true, "$x-enc": true,
 }

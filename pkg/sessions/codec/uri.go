@@ -13,6 +13,17 @@ import (
 // 3986's reserved and unreserved characters stay too, ';' and ',' included),
 // encodeURLParameter(spaceToPlus = true) from 2.2.0 (letters, digits and
 // - . _ ~ stay).
+// appendURIEncoded is uriEncode appending to b.
+func appendURIEncoded(b []byte, v string, ver ktor.Release) []byte {
+	switch {
+	case ver.Has(ktor.URIEncodeParameter):
+		return urlcodec.AppendParameter(b, v, true)
+	case ver.Has(ktor.URIEncodeQueryPart):
+		return urlcodec.AppendQueryComponent(b, v, false, true)
+	}
+	return urlcodec.AppendQueryComponent(b, v, true, true)
+}
+
 func uriEncode(v string, ver ktor.Release) string {
 	switch {
 	case ver.Has(ktor.URIEncodeParameter):

@@ -209,14 +209,15 @@ func (t Text) Serialize(v any) (string, error) { return MarshalTextWith(v, t.Sty
 // Deserialize is UnmarshalText.
 func (t Text) Deserialize(s string, v any) error { return UnmarshalText(s, v) }
 
-// JSON is Ktor 3's default serializer (kotlinx.serialization Json).
-type JSON struct{}
+// JSON is Ktor 3's default serializer (kotlinx.serialization Json), under
+// Options (the zero value: kotlinx's default Json).
+type JSON struct{ Options JSONOptions }
 
-// Serialize is MarshalJSON(v).
-func (JSON) Serialize(v any) (string, error) { return MarshalJSON(v) }
+// Serialize is MarshalJSONWith(v, j.Options).
+func (j JSON) Serialize(v any) (string, error) { return MarshalJSONWith(v, j.Options) }
 
-// Deserialize is UnmarshalJSON.
-func (JSON) Deserialize(s string, v any) error { return UnmarshalJSON(s, v) }
+// Deserialize is UnmarshalJSONWith(s, v, j.Options).
+func (j JSON) Deserialize(s string, v any) error { return UnmarshalJSONWith(s, v, j.Options) }
 
 // ForFormat returns the Serializer of a format (FormatText or FormatJSON).
 func ForFormat(f Format, p transform.Profile) (Serializer, error) {

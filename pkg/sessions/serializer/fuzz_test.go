@@ -64,11 +64,6 @@ func FuzzDecodeText(f *testing.F) {
 		if !json.Valid(js) {
 			t.Fatalf("MarshalJSON gave invalid JSON %q", js)
 		}
-		for _, fl := range v.Fields {
-			if strings.Contains(fl.Name, " ") {
-				return // Ktor itself does not round-trip such names (see the warning)
-			}
-		}
 		again, err := Encode(v, FormatText, "1.6")
 		if err != nil {
 			checkOurError(t, err)
@@ -84,10 +79,33 @@ func FuzzDecodeText(f *testing.F) {
 			}
 			t.Fatalf("DecodeText(Encode(DecodeText(%q))) = DecodeText(%q): %v", payload, again, err)
 		}
-		if !equalValues(stripWarnings(v), stripWarnings(v2)) {
+		// Ktor does not round-trip a property name with a space, at any depth: it writes the space
+		// as '+' and reads '+' back as '+' (the decoder's warning). So the value read back is the
+		// one read first with those spaces as '+', and nothing else changed.
+		if !equalValues(stripWarnings(spaceNamesAsPlus(v)), stripWarnings(v2)) {
 			t.Fatalf("unstable: %q decodes differently after re-encoding as %q", payload, again)
 		}
 	})
+}
+
+// spaceNamesAsPlus is v with every property name's spaces as '+', in the whole tree: what Ktor's
+// text serializer reads back after writing v.
+func spaceNamesAsPlus(v Value) Value {
+	if v.Items != nil {
+		items := make([]Value, len(v.Items))
+		for i, it := range v.Items {
+			items[i] = spaceNamesAsPlus(it)
+		}
+		v.Items = items
+	}
+	if v.Fields != nil {
+		fs := make([]Field, len(v.Fields))
+		for i, f := range v.Fields {
+			fs[i] = Field{strings.ReplaceAll(f.Name, " ", "+"), spaceNamesAsPlus(f.Value)}
+		}
+		v.Fields = fs
+	}
+	return v
 }
 
 func stripWarnings(v Value) Value {

@@ -127,9 +127,14 @@ func jsonValue(dec *json.Decoder, depth int) (Value, error) {
 // to its default is left out (encodeDefaults = false). BigInteger and
 // BigDecimal (which kotlinx only handles through a custom serializer) are
 // written as strings. Optional is its value or null.
-func MarshalJSON(v any) (string, error) {
+func MarshalJSON(v any) (string, error) { return marshalJSON(v, nil) }
+
+func marshalJSON(v any, o *JSONOptions) (string, error) {
+	if s, ok := fastMarshal(v, o); ok {
+		return s, nil
+	}
 	var b bytes.Buffer
-	if err := jsonWrite(&b, reflect.ValueOf(v), fieldInfo{}, "", 0); err != nil {
+	if err := jsonWrite(o, &b, reflect.ValueOf(v), fieldInfo{}, "", 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -140,19 +145,24 @@ func MarshalJSON(v any) (string, error) {
 // `ktor:",optional"` or `ktor:",default"` (then set to the default), numbers
 // must fit their Go type (a quoted number is read, as kotlinx's
 // consumeNumericLiteral does) and NaN or Infinity for a Double is refused.
-func UnmarshalJSON(s string, v any) error {
+func UnmarshalJSON(s string, v any) error { return unmarshalJSON(s, v, nil) }
+
+func unmarshalJSON(s string, v any, o *JSONOptions) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &DecodeError{Offset: -1, Err: ErrArgument, Detail: "UnmarshalJSON needs a non-nil pointer"}
+	}
+	if e := rv.Elem(); e.Kind() == reflect.Struct && fastUnmarshal(s, e) {
+		return nil
 	}
 	tree, err := DecodeJSON(s)
 	if err != nil {
 		return err
 	}
-	return assign(rv.Elem(), tree, fieldInfo{}, "", 0)
+	return assign(o, rv.Elem(), tree, fieldInfo{}, "", 0)
 }
 
-func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth int) error {
+func jsonWrite(o *JSONOptions, b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth int) error {
 	if depth > MaxDepth {
 		return encErr(path, ErrDepth, "more than %d levels of nesting (a cycle?)", MaxDepth)
 	}
@@ -188,7 +198,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			b.WriteString("null")
 			return nil
 		}
-		return jsonWrite(b, v.FieldByName("Value"), fieldInfo{}, path, depth+1)
+		return jsonWrite(o, b, v.FieldByName("Value"), fieldInfo{}, path, depth+1)
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -196,7 +206,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			b.WriteString("null")
 			return nil
 		}
-		return jsonWrite(b, v.Elem(), f, path, depth+1)
+		return jsonWrite(o, b, v.Elem(), f, path, depth+1)
 	}
 	if tm, ok := asTextMarshaler(v); ok {
 		txt, err := tm.MarshalText()
@@ -237,7 +247,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 					return err
 				}
 				b.WriteByte(':')
-				if err := jsonWrite(b, en.Field(1), fieldInfo{}, path+"{"+strconv.Itoa(i)+"}", depth+1); err != nil {
+				if err := jsonWrite(o, b, en.Field(1), fieldInfo{}, path+"{"+strconv.Itoa(i)+"}", depth+1); err != nil {
 					return err
 				}
 			}
@@ -253,7 +263,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := jsonWrite(b, v.Index(i), fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			if err := jsonWrite(o, b, v.Index(i), fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 				return err
 			}
 		}
@@ -280,7 +290,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 			}
 			b.WriteString(en.k)
 			b.WriteByte(':')
-			if err := jsonWrite(b, en.v, fieldInfo{}, path+"{"+en.k+"}", depth+1); err != nil {
+			if err := jsonWrite(o, b, en.v, fieldInfo{}, path+"{"+en.k+"}", depth+1); err != nil {
 				return err
 			}
 		}
@@ -291,14 +301,14 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 		n := 0
 		for _, fi := range si.declared {
 			fv, ok := fieldByIndex(v, fi.index)
-			if !ok {
+			if !ok || o.omitNull(fv) {
 				continue
 			}
 			var fb bytes.Buffer
-			if err := jsonWrite(&fb, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
+			if err := jsonWrite(o, &fb, fv, fi, joinPath(path, fi.goName), depth+1); err != nil {
 				return err
 			}
-			if fi.def {
+			if fi.def && !o.encodeDefaults() {
 				def, err := defaultText(fi, fv.Type(), path)
 				if err != nil {
 					return err
@@ -326,7 +336,7 @@ func jsonWrite(b *bytes.Buffer, v reflect.Value, f fieldInfo, path string, depth
 // quoted.
 func jsonKeyWrite(b *bytes.Buffer, k reflect.Value, path string) error {
 	var inner bytes.Buffer
-	if err := jsonWrite(&inner, k, fieldInfo{}, path, MaxDepth); err != nil {
+	if err := jsonWrite(nil, &inner, k, fieldInfo{}, path, MaxDepth); err != nil {
 		return err
 	}
 	s := inner.String()
@@ -497,7 +507,7 @@ func defaultText(fi fieldInfo, t reflect.Type, path string) (string, error) {
 		return fi.defaultJSON, nil
 	}
 	var b bytes.Buffer
-	if err := jsonWrite(&b, reflect.Zero(t), fi, joinPath(path, fi.goName), 0); err != nil {
+	if err := jsonWrite(nil, &b, reflect.Zero(t), fi, joinPath(path, fi.goName), 0); err != nil {
 		return "", err
 	}
 	return b.String(), nil

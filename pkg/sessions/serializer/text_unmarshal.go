@@ -27,11 +27,11 @@ func UnmarshalText(s string, v any) error {
 	if err != nil {
 		return err
 	}
-	return assign(rv.Elem(), tree, fieldInfo{}, "", 0)
+	return assign(nil, rv.Elem(), tree, fieldInfo{}, "", 0)
 }
 
 // assign stores a decoded value into a Go value (text or JSON kinds).
-func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) error {
+func assign(o *JSONOptions, dst reflect.Value, src Value, f fieldInfo, path string, depth int) error {
 	if depth > MaxDepth+2 {
 		return decErr(path, -1, ErrDepth, "more than %d levels of nesting", MaxDepth)
 	}
@@ -50,7 +50,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 			return nil
 		}
 		n := reflect.New(t.Elem())
-		if err := assign(n.Elem(), src, f, path, depth+1); err != nil {
+		if err := assign(o, n.Elem(), src, f, path, depth+1); err != nil {
 			return err
 		}
 		dst.Set(n)
@@ -67,7 +67,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		if !isJSONKind(src.Kind) {
 			return mismatch()
 		}
-		if err := assign(dst.FieldByName("Value"), src, fieldInfo{}, path, depth+1); err != nil {
+		if err := assign(o, dst.FieldByName("Value"), src, fieldInfo{}, path, depth+1); err != nil {
 			return err
 		}
 		dst.FieldByName("Present").SetBool(true)
@@ -111,7 +111,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		if len(src.Items) == 0 {
 			return nil
 		}
-		if err := assign(dst.FieldByName("Value"), src.Items[0], fieldInfo{}, path+"?", depth+1); err != nil {
+		if err := assign(o, dst.FieldByName("Value"), src.Items[0], fieldInfo{}, path+"?", depth+1); err != nil {
 			return err
 		}
 		dst.FieldByName("Present").SetBool(true)
@@ -204,7 +204,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		dst.SetFloat(x)
 	case reflect.Slice, reflect.Array:
 		if t.Implements(typOrderedMap) {
-			return assignOrderedMap(dst, src, path, depth)
+			return assignOrderedMap(o, dst, src, path, depth)
 		}
 		if src.Kind != KindList && src.Kind != KindSet && src.Kind != KindJSONArray {
 			return mismatch()
@@ -217,7 +217,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 			dst.Set(reflect.MakeSlice(t, len(src.Items), len(src.Items)))
 		}
 		for i, it := range src.Items {
-			if err := assign(dst.Index(i), it, fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+			if err := assign(o, dst.Index(i), it, fieldInfo{}, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 				return err
 			}
 		}
@@ -226,11 +226,11 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 			m := reflect.MakeMapWithSize(t, len(src.Fields))
 			for _, fl := range src.Fields {
 				k := reflect.New(t.Key()).Elem()
-				if err := assign(k, jsonKey(fl.Name, t.Key()), fieldInfo{}, path+"{key}", depth+1); err != nil {
+				if err := assign(o, k, jsonKey(fl.Name, t.Key()), fieldInfo{}, path+"{key}", depth+1); err != nil {
 					return err
 				}
 				x := reflect.New(t.Elem()).Elem()
-				if err := assign(x, fl.Value, fieldInfo{}, path+"{"+fl.Name+"}", depth+1); err != nil {
+				if err := assign(o, x, fl.Value, fieldInfo{}, path+"{"+fl.Name+"}", depth+1); err != nil {
 					return err
 				}
 				m.SetMapIndex(k, x)
@@ -244,11 +244,11 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		m := reflect.MakeMapWithSize(t, len(src.Items)/2)
 		for i := 0; i+1 < len(src.Items); i += 2 {
 			k := reflect.New(t.Key()).Elem()
-			if err := assign(k, src.Items[i], fieldInfo{}, path+"{key}", depth+1); err != nil {
+			if err := assign(o, k, src.Items[i], fieldInfo{}, path+"{key}", depth+1); err != nil {
 				return err
 			}
 			x := reflect.New(t.Elem()).Elem()
-			if err := assign(x, src.Items[i+1], fieldInfo{}, path+"{"+src.Items[i].Text+"}", depth+1); err != nil {
+			if err := assign(o, x, src.Items[i+1], fieldInfo{}, path+"{"+src.Items[i].Text+"}", depth+1); err != nil {
 				return err
 			}
 			m.SetMapIndex(k, x)
@@ -258,7 +258,7 @@ func assign(dst reflect.Value, src Value, f fieldInfo, path string, depth int) e
 		if src.Kind != KindObject && src.Kind != KindJSONObject {
 			return mismatch()
 		}
-		return assignStruct(dst, src, path, depth)
+		return assignStruct(o, dst, src, path, depth)
 	default:
 		return decErr(path, -1, ErrUnsupported, "Go type %s has no Ktor equivalent", t)
 	}
@@ -294,16 +294,16 @@ func textOf(v Value, k Kind) (string, bool) {
 	return "", false
 }
 
-func assignOrderedMap(dst reflect.Value, src Value, path string, depth int) error {
+func assignOrderedMap(o *JSONOptions, dst reflect.Value, src Value, path string, depth int) error {
 	t := dst.Type()
 	if src.Kind == KindJSONObject {
 		dst.Set(reflect.MakeSlice(t, len(src.Fields), len(src.Fields)))
 		for i, fl := range src.Fields {
 			en := dst.Index(i)
-			if err := assign(en.Field(0), jsonKey(fl.Name, en.Field(0).Type()), fieldInfo{}, path+"{key}", depth+1); err != nil {
+			if err := assign(o, en.Field(0), jsonKey(fl.Name, en.Field(0).Type()), fieldInfo{}, path+"{key}", depth+1); err != nil {
 				return err
 			}
-			if err := assign(en.Field(1), fl.Value, fieldInfo{}, path+"{"+fl.Name+"}", depth+1); err != nil {
+			if err := assign(o, en.Field(1), fl.Value, fieldInfo{}, path+"{"+fl.Name+"}", depth+1); err != nil {
 				return err
 			}
 		}
@@ -316,17 +316,17 @@ func assignOrderedMap(dst reflect.Value, src Value, path string, depth int) erro
 	dst.Set(reflect.MakeSlice(t, n, n))
 	for i := 0; i < n; i++ {
 		en := dst.Index(i)
-		if err := assign(en.Field(0), src.Items[2*i], fieldInfo{}, path+"{key}", depth+1); err != nil {
+		if err := assign(o, en.Field(0), src.Items[2*i], fieldInfo{}, path+"{key}", depth+1); err != nil {
 			return err
 		}
-		if err := assign(en.Field(1), src.Items[2*i+1], fieldInfo{}, path+"{"+src.Items[2*i].Text+"}", depth+1); err != nil {
+		if err := assign(o, en.Field(1), src.Items[2*i+1], fieldInfo{}, path+"{"+src.Items[2*i].Text+"}", depth+1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func assignStruct(dst reflect.Value, src Value, path string, depth int) error {
+func assignStruct(o *JSONOptions, dst reflect.Value, src Value, path string, depth int) error {
 	si := fieldsOf(dst.Type())
 	byName := make(map[string]int, len(src.Fields))
 	for i, f := range src.Fields {
@@ -358,20 +358,23 @@ func assignStruct(dst reflect.Value, src Value, path string, depth int) error {
 				if err != nil {
 					return withPath(err, joinPath(path, f.name)+" (default)")
 				}
-				if err := assign(fv, dv, f, joinPath(path, f.name), depth+1); err != nil {
+				if err := assign(o, fv, dv, f, joinPath(path, f.name), depth+1); err != nil {
 					return err
 				}
-			case !f.optional:
+			case f.optional:
+			case src.Kind == KindJSONObject && o != nil && o.ImplicitNulls && isNullable(f.typ):
+				fieldForSet(dst, f.index).SetZero() // explicitNulls = false: absent is null
+			default:
 				missing = append(missing, f.name)
 			}
 			continue
 		}
 		fv := fieldForSet(dst, f.index)
-		if err := assign(fv, src.Fields[i].Value, f, joinPath(path, f.name), depth+1); err != nil {
+		if err := assign(o, fv, src.Fields[i].Value, f, joinPath(path, f.name), depth+1); err != nil {
 			return err
 		}
 	}
-	if src.Kind == KindJSONObject {
+	if src.Kind == KindJSONObject && (o == nil || !o.IgnoreUnknownKeys) {
 		known := make(map[string]bool, len(si.declared))
 		for _, f := range si.declared {
 			known[f.name] = true

@@ -104,6 +104,7 @@ type fieldInfo struct {
 	// default and fills it in when absent.
 	def         bool
 	defaultJSON string
+	typ         reflect.Type
 }
 
 type structInfo struct {
@@ -141,7 +142,7 @@ func fieldsOf(t reflect.Type) *structInfo {
 			if name == "" {
 				name = lowerCamel(f.Name)
 			}
-			fi := fieldInfo{name: name, index: idx, goName: f.Name}
+			fi := fieldInfo{name: name, index: idx, goName: f.Name, typ: f.Type}
 			for _, o := range strings.Split(opts, ",") {
 				switch o {
 				case "set":

@@ -16,8 +16,9 @@ const DefaultCacheIdle = 60 * time.Second
 //     every read touches the entry, which expires idle after its last read;
 //   - a failed read is cached too (Ktor caches the failed Deferred): an id
 //     not found stays not found until written through this cache,
-//     invalidated, or expired. Only ErrNotFound and ErrEmpty are cached here,
-//     transient errors (I/O, cancellation) are not;
+//     invalidated, or expired. Only ErrNotFound and ErrEmpty are cached by
+//     default, transient errors (I/O, cancellation) are not;
+//     CacheOptions.RememberAllFailures caches every failure, as Ktor does;
 //   - a write of the value already stored is skipped (Ktor 3 reads first and
 //     returns when equal; Ktor 1.x always wrote), otherwise the entry is
 //     dropped and the write goes to the delegate;
@@ -29,6 +30,7 @@ type Cache struct {
 	delegate Storage
 	idle     time.Duration
 	now      func() time.Time
+	all      bool // RememberAllFailures
 
 	mu        sync.Mutex
 	entries   map[string]*cacheEntry
@@ -43,11 +45,31 @@ type cacheEntry struct {
 }
 
 // NewCache wraps d; idle <= 0 means DefaultCacheIdle.
-func NewCache(d Storage, idle time.Duration) *Cache {
-	if idle <= 0 {
-		idle = DefaultCacheIdle
+func NewCache(d Storage, idle time.Duration) *Cache { return NewCacheWith(d, CacheOptions{Idle: idle}) }
+
+// CacheOptions configure a Cache.
+type CacheOptions struct {
+	// Idle is how long an entry lives after its last read; <= 0 means
+	// DefaultCacheIdle.
+	Idle time.Duration
+	// RememberAllFailures caches every failed read, as Ktor's CacheStorage
+	// does in every release (its cache keeps the failed Deferred, whatever
+	// the exception): an I/O failure of the delegate is answered again to
+	// every read of that id, without asking the delegate, until the id is
+	// written through this cache, invalidated, or left idle for Idle (each
+	// read touches the entry, so an id read again and again keeps failing).
+	// As in Ktor, where the read runs outside the caller's Job, the
+	// delegate's read is not cancelled with the caller's context. The
+	// default caches only ErrNotFound and ErrEmpty.
+	RememberAllFailures bool
+}
+
+// NewCacheWith wraps d with the options o.
+func NewCacheWith(d Storage, o CacheOptions) *Cache {
+	if o.Idle <= 0 {
+		o.Idle = DefaultCacheIdle
 	}
-	return &Cache{delegate: d, idle: idle, now: time.Now, entries: map[string]*cacheEntry{}}
+	return &Cache{delegate: d, idle: o.Idle, now: time.Now, all: o.RememberAllFailures, entries: map[string]*cacheEntry{}}
 }
 
 // Delegate returns the wrapped storage.
@@ -71,7 +93,7 @@ func (c *Cache) Read(ctx context.Context, id string) (string, error) {
 			case <-ctx.Done():
 				return "", &Error{Store: "cache", Op: "read", ID: id, Err: ctx.Err()}
 			}
-			if e.err != nil && !cacheable(e.err) {
+			if e.err != nil && !c.cacheable(e.err) {
 				// the reader that computed it failed transiently: try again ourselves
 				c.mu.Lock()
 				if c.entries[id] == e {
@@ -89,9 +111,13 @@ func (c *Cache) Read(ctx context.Context, id string) (string, error) {
 		c.entries[id] = e
 		c.mu.Unlock()
 
-		e.value, e.err = c.delegate.Read(ctx, id)
+		rctx := ctx
+		if c.all {
+			rctx = context.WithoutCancel(ctx)
+		}
+		e.value, e.err = c.delegate.Read(rctx, id)
 		close(e.done)
-		if e.err != nil && !cacheable(e.err) {
+		if e.err != nil && !c.cacheable(e.err) {
 			c.mu.Lock()
 			if c.entries[id] == e {
 				delete(c.entries, id)
@@ -111,7 +137,9 @@ func (e *cacheEntry) isDone() bool {
 	}
 }
 
-func cacheable(err error) bool { return errors.Is(err, ErrNotFound) || errors.Is(err, ErrEmpty) }
+func (c *Cache) cacheable(err error) bool {
+	return c.all || errors.Is(err, ErrNotFound) || errors.Is(err, ErrEmpty)
+}
 
 // sweepLocked drops expired entries, at most twice per idle period, so ids
 // never read again do not pile up.
@@ -163,7 +191,9 @@ func (c *Cache) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 }
 
 // InvalidateMany drops the ids from the cache and invalidates them in the delegate.
-func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (int, error) {
+// A delegate that cannot remove in batches is invalidated id by id, each
+// counted as removed (Storage.Invalidate does not say whether it was there).
+func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error) {
 	c.mu.Lock()
 	for _, id := range ids {
 		delete(c.entries, id)
@@ -172,12 +202,36 @@ func (c *Cache) InvalidateMany(ctx context.Context, ids []string) (int, error) {
 	if b, ok := c.delegate.(BatchInvalidator); ok {
 		return b.InvalidateMany(ctx, ids)
 	}
-	n := 0
-	for _, id := range ids {
+	out := make([]Outcome, len(ids))
+	for i, id := range ids {
 		if err := c.delegate.Invalidate(ctx, id); err != nil {
-			return n, err
+			return resultOf(out), err
 		}
-		n++
+		out[i] = OutcomeRemoved
 	}
-	return n, nil
+	return resultOf(out), nil
+}
+
+// RemoveUnchanged drops the entries from the cache and removes them from the
+// delegate, which must be a ConditionalRemover.
+func (c *Cache) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
+	cr, ok := c.delegate.(ConditionalRemover)
+	if !ok {
+		return RemoveResult{}, &Error{Store: "cache", Op: "purge", Err: errors.New("the wrapped storage cannot remove conditionally")}
+	}
+	c.mu.Lock()
+	for _, e := range entries {
+		delete(c.entries, e.ID)
+	}
+	c.mu.Unlock()
+	return cr.RemoveUnchanged(ctx, entries)
+}
+
+// Lookup reads through to the delegate (not through the cache), if it can.
+func (c *Cache) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	l, ok := c.delegate.(Lookuper)
+	if !ok {
+		return Entry{}, &Error{Store: "cache", Op: "read", ID: id, Err: errors.New("the wrapped storage cannot look sessions up")}
+	}
+	return l.Lookup(ctx, id, withValue)
 }

@@ -218,7 +218,7 @@ func TestDirectoryCached(t *testing.T) {
 	if err := c.Walk(ctx, WalkOptions{}, func(Entry) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("walk through the cache: %d %v", n, err)
 	}
-	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k != 1 || err != nil {
+	if k, err := c.InvalidateMany(ctx, []string{"abcd"}); k.Removed != 1 || err != nil {
 		t.Errorf("InvalidateMany: %d %v", k, err)
 	}
 	if _, err := c.Read(ctx, "abcd"); !errors.Is(err, ErrNotFound) {
@@ -226,6 +226,41 @@ func TestDirectoryCached(t *testing.T) {
 	}
 	if _, err := c.Read(ctx, "a/b"); !errors.Is(err, ErrBadID) {
 		t.Errorf("bad id through the cache: %v", err)
+	}
+}
+
+// TestCacheOutsideInvalidate: what README says of a running service's cache: a session removed
+// from outside (another process's Directory on the same root, as the CLI's invalidate) is still
+// served by the service's Cache while it keeps being read, until it has been idle for the idle
+// timeout; and a write of a changed session through the cache puts the file back.
+func TestCacheOutsideInvalidate(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	service, _ := NewDirectoryCached(root)
+	clock := &fakeClock{t: time.Unix(1700000000, 0)}
+	service.now = clock.now
+	cli, _ := OpenDirectory(root) // the command line, in another process
+	service.Write(ctx, "abcd", "userId=%23su-1")
+	service.Read(ctx, "abcd")
+	if err := cli.Invalidate(ctx, "abcd"); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // the user keeps using it: every read within the idle timeout
+		clock.add(50 * time.Second)
+		if v, err := service.Read(ctx, "abcd"); v != "userId=%23su-1" || err != nil {
+			t.Fatalf("the cache stopped serving it: %q %v", v, err)
+		}
+	}
+	if err := service.Write(ctx, "abcd", "userId=%23su-1&n=%23i2"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := cli.Read(ctx, "abcd"); err != nil || v != "userId=%23su-1&n=%23i2" {
+		t.Errorf("a changed session written through the cache: %q %v (want the file back)", v, err)
+	}
+	cli.Invalidate(ctx, "abcd")
+	clock.add(DefaultCacheIdle)
+	if _, err := service.Read(ctx, "abcd"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after %v idle: %v, want not found", DefaultCacheIdle, err)
 	}
 }
 
@@ -256,7 +291,7 @@ func TestMemory(t *testing.T) {
 	if err := m.Invalidate(ctx, "a"); err != nil {
 		t.Errorf("second invalidate: %v", err)
 	}
-	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n != 2 || err != nil {
+	if n, err := m.InvalidateMany(ctx, []string{"b", "c", "zz"}); n.Removed != 2 || n.Missing != 1 || err != nil {
 		t.Errorf("InvalidateMany %d %v", n, err)
 	}
 	n := 0
@@ -279,5 +314,84 @@ func TestDefaultIDGenerator(t *testing.T) {
 				t.Errorf("%s: %q not lower-case hex", p, id)
 			}
 		}
+	}
+}
+
+// failing is a delegate whose reads fail with an I/O error, counted.
+type failing struct {
+	Storage
+	reads atomic.Int64
+}
+
+var errExpected = errors.New("ExpectedException")
+
+func (f *failing) Read(context.Context, string) (string, error) {
+	f.reads.Add(1)
+	return "", errExpected
+}
+
+// TestCacheRememberAllFailures follows Ktor's CacheTest.kt
+// testInvalidateWithError (main, ktor-server-sessions common test): a failed
+// computation is remembered (the counter does not move on the second read),
+// invalidate forgets it without computing, the next read computes again.
+// Without RememberAllFailures the failure is not remembered.
+func TestCacheRememberAllFailures(t *testing.T) {
+	ctx := context.Background()
+	for _, all := range []bool{true, false} {
+		back := &failing{Storage: NewMemory()}
+		c := NewCacheWith(back, CacheOptions{Idle: time.Minute, RememberAllFailures: all})
+		read := func(want int64) {
+			t.Helper()
+			if _, err := c.Read(ctx, "1"); !errors.Is(err, errExpected) {
+				t.Fatalf("all=%v: read: %v", all, err)
+			}
+			if n := back.reads.Load(); n != want {
+				t.Fatalf("all=%v: %d reads of the delegate, want %d", all, n, want)
+			}
+		}
+		if all {
+			read(1)
+			read(1)
+			c.Invalidate(ctx, "1")
+			if n := back.reads.Load(); n != 1 {
+				t.Fatalf("invalidate computed: %d", n)
+			}
+			read(2)
+			// a write through the cache forgets it too
+			c.Write(ctx, "1", "v")
+			read(3)
+		} else {
+			read(1)
+			read(2)
+		}
+	}
+	// a remembered failure goes when the id is left idle
+	back0 := &failing{Storage: NewMemory()}
+	c0 := NewCacheWith(back0, CacheOptions{Idle: time.Minute, RememberAllFailures: true})
+	clk := &fakeClock{t: time.Unix(1700000000, 0)}
+	c0.now = clk.now
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second)
+	c0.Read(ctx, "1")
+	clk.add(59 * time.Second) // each read touches it: still there
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 1 {
+		t.Fatalf("%d delegate reads while the failure was touched, want 1", n)
+	}
+	clk.add(time.Minute)
+	c0.Read(ctx, "1")
+	if n := back0.reads.Load(); n != 2 {
+		t.Fatalf("%d delegate reads after an idle minute, want 2", n)
+	}
+	// Ktor runs the read outside the caller's Job: a cancelled caller does
+	// not leave a cancellation behind for everyone else.
+	back := &counting{Storage: NewMemory()}
+	back.Storage.Write(ctx, "a", "1")
+	c := NewCacheWith(back, CacheOptions{RememberAllFailures: true})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	c.Read(cctx, "a")
+	if v, err := c.Read(ctx, "a"); v != "1" || err != nil {
+		t.Fatalf("after a cancelled read: %q %v", v, err)
 	}
 }

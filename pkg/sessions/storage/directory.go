@@ -2,25 +2,31 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"github.com/sessionctl/sessionctl/internal/fsutil"
-	"io/fs"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 )
 
 // Directory is Ktor's DirectoryStorage: one file per session under a root
 // directory, in Ktor's layout (see the package documentation). It is safe for
 // concurrent use, also by several processes sharing the root.
+//
+// Nothing below the root is followed if it is a symbolic link: on Unix every
+// path is resolved relative to an open directory without following links, and
+// files are removed relative to their directory (see the package
+// documentation, "Hostile trees").
 type Directory struct {
-	root  string // cleaned
+	root  string // cleaned, as given
+	real  string // absolute, with the symbolic links of the root resolved once at open
 	store string // "directory ROOT", for errors
 }
+
+// MaxSessionSize is the largest session file read or written (1 MiB): a larger
+// one is an error wrapping ErrTooLarge, not an allocation.
+const MaxSessionSize = 1 << 20
 
 // NewDirectory opens (and creates, as Ktor does) the storage rooted at root.
 func NewDirectory(root string) (*Directory, error) {
@@ -34,21 +40,29 @@ func NewDirectory(root string) (*Directory, error) {
 
 // OpenDirectory opens the storage rooted at root, which must exist: for tools
 // that only read and remove sessions, where a mistyped path must not become a
-// new, empty store. A missing root is an *Error wrapping fs.ErrNotExist.
+// new, empty store. A missing root is an *Error wrapping fs.ErrNotExist. The
+// root may be a symbolic link: it is resolved here, once.
 func OpenDirectory(root string) (*Directory, error) {
 	store := "directory " + root
 	if root == "" {
 		return nil, &Error{Store: "directory", Op: "open", Err: errors.Join(ErrConfig, errors.New("the root directory is empty"))}
 	}
 	root = filepath.Clean(root)
-	fi, err := os.Stat(root)
+	real, err := filepath.EvalSymlinks(root)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
+	if err != nil {
+		return nil, &Error{Store: store, Op: "open", Err: err}
+	}
+	fi, err := os.Stat(real)
 	if err != nil {
 		return nil, &Error{Store: store, Op: "open", Err: err}
 	}
 	if !fi.IsDir() {
 		return nil, &Error{Store: store, Op: "open", Err: errors.Join(ErrConfig, errors.New("path is not a directory"))}
 	}
-	return &Directory{root: root, store: store}, nil
+	return &Directory{root: root, real: real, store: store}, nil
 }
 
 // NewDirectoryCached is Ktor's directorySessionStorage(root, cached = true): the
@@ -108,17 +122,17 @@ func (d *Directory) Path(id string) (string, error) {
 	if err := ValidateID(id); err != nil {
 		return "", err
 	}
-	return d.root + string(filepath.Separator) + relPath(id), nil
+	return d.root + string(filepath.Separator) + filepath.FromSlash(relPath(id)), nil
 }
 
-// relPath cuts a valid id into Ktor's relative path.
+// relPath cuts a valid id into Ktor's relative path, '/'-separated.
 func relPath(id string) string {
 	var b strings.Builder
 	b.Grow(len(id) + len(id)/2 + 4)
 	units := 0
 	for _, r := range id {
 		if units == 2 {
-			b.WriteByte(filepath.Separator)
+			b.WriteByte('/')
 			units = 0
 		}
 		b.WriteRune(r)
@@ -186,82 +200,52 @@ func (d *Directory) err(op, id string, err error) error {
 
 // Read returns the stored text. A missing file (or a directory where the file
 // should be, which Java reports as FileNotFoundException) is ErrNotFound; an
-// empty file is ErrEmpty, as in Ktor. Unlike Ktor, it creates no directories.
+// empty file is ErrEmpty, as in Ktor. Unlike Ktor, it creates no directories,
+// and it reads only a regular file of at most MaxSessionSize bytes reached
+// without a symbolic link (ErrNotRegular, ErrSymlink, ErrTooLarge otherwise).
 func (d *Directory) Read(ctx context.Context, id string) (string, error) {
-	p, err := d.Path(id)
+	e, err := d.Lookup(ctx, id, true)
 	if err != nil {
-		return "", d.err("read", id, err)
+		return "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return "", d.err("read", id, err)
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		if notFound(err) {
-			return "", d.err("read", id, ErrNotFound)
-		}
-		return "", d.err("read", id, err)
-	}
-	if len(b) == 0 {
-		return "", d.err("read", id, ErrEmpty)
-	}
-	return string(b), nil
+	return e.Value, nil
 }
 
-func notFound(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR)
+// Lookup returns the entry of one session as a walk gives it (size,
+// modification time, Version), with its text if withValue, under Read's rules.
+func (d *Directory) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	if err := ValidateID(id); err != nil {
+		return Entry{}, d.err("read", id, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Entry{}, d.err("read", id, err)
+	}
+	e, err := d.readAt(relPath(id), withValue)
+	if err != nil {
+		return Entry{}, d.err("read", id, err)
+	}
+	if withValue && e.Value == "" {
+		return Entry{}, d.err("read", id, ErrEmpty)
+	}
+	e.ID = id
+	return e, nil
 }
 
 // Write stores value atomically and durably: it writes a temporary file next
 // to the session's file, syncs it, renames it into place and syncs the
 // directory. Concurrent writers of one id each rename a whole file; the last
-// rename wins.
+// rename wins. A value larger than MaxSessionSize is refused (ErrTooLarge).
 func (d *Directory) Write(ctx context.Context, id, value string) error {
-	p, err := d.Path(id)
-	if err != nil {
+	if err := ValidateID(id); err != nil {
 		return d.err("write", id, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return d.err("write", id, err)
 	}
-	dir := filepath.Dir(p)
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	// ends in ".tmp", so a walk never takes it for a session
-	tmp := p + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-	var f *os.File
-	for attempt := 0; ; attempt++ {
-		// a concurrent Invalidate may prune an emptied directory at any moment until the temp file
-		// is in it: inside MkdirAll (between a parent and its child) or between the two calls
-		err = os.MkdirAll(dir, 0o777)
-		if err == nil {
-			f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
-		}
-		if err != nil && errors.Is(err, fs.ErrNotExist) && attempt < 32 {
-			continue
-		}
-		if err != nil {
-			return d.err("write", id, err)
-		}
-		break
+	if len(value) > MaxSessionSize {
+		return d.err("write", id, fmt.Errorf("%d bytes: %w", len(value), ErrTooLarge))
 	}
-	_, werr := f.WriteString(value)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, p)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return d.err("write", id, werr)
-	}
-	// the rename is only durable once the directory holding the new entry is synced; a directory
-	// gone by now was pruned by a concurrent Invalidate of this session, which came last and won
-	if err := fsutil.SyncDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := d.writeAt(relPath(id), value); err != nil {
 		return d.err("write", id, err)
 	}
 	return nil
@@ -270,42 +254,18 @@ func (d *Directory) Write(ctx context.Context, id, value string) error {
 // Invalidate deletes the session's file, then each parent directory that is
 // left empty, up to but not including the root. A missing id succeeds, as in
 // Ktor (whose File.delete() also hides other failures; this one reports them).
+// Anything at the session's path that is not a regular file, or a path through
+// a symbolic link, is left alone: ErrNotRegular.
 func (d *Directory) Invalidate(ctx context.Context, id string) error {
-	p, err := d.Path(id)
-	if err != nil {
+	if err := ValidateID(id); err != nil {
 		return d.err("invalidate", id, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return d.err("invalidate", id, err)
 	}
-	if _, err := d.remove(p); err != nil {
-		return d.err("invalidate", id, err)
+	r, err := d.InvalidateMany(ctx, []string{id})
+	if err == nil && r.NotSession > 0 {
+		err = d.err("invalidate", id, fmt.Errorf("%s: %w (left alone)", relPath(id), ErrNotRegular))
 	}
-	return nil
-}
-
-// remove unlinks one session file and prunes its empty parents; removed
-// reports whether the file was there.
-func (d *Directory) remove(p string) (removed bool, err error) {
-	if err := syscall.Unlink(p); err != nil {
-		if !notFound(err) {
-			return false, &fs.PathError{Op: "unlink", Path: p, Err: err}
-		}
-	} else {
-		removed = true
-	}
-	d.prune(filepath.Dir(p))
-	return removed, nil
-}
-
-// prune removes dir and its parents while they are empty, stopping at the root.
-// rmdir only ever removes an empty directory, so a concurrent writer loses
-// nothing: it recreates the directory and retries.
-func (d *Directory) prune(dir string) {
-	for len(dir) > len(d.root) && strings.HasPrefix(dir, d.root) {
-		if err := syscall.Rmdir(dir); err != nil && !errors.Is(err, syscall.ENOENT) {
-			return // not empty (ENOTEMPTY, EEXIST) or not ours to remove
-		}
-		dir = filepath.Dir(dir)
-	}
+	return err
 }

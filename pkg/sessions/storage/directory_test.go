@@ -72,7 +72,7 @@ func TestValidateIDRefuses(t *testing.T) {
 			if err := d.Invalidate(ctx, id); !errors.Is(err, ErrBadID) {
 				t.Errorf("Invalidate: %v", err)
 			}
-			if n, err := d.InvalidateMany(ctx, []string{"ok", id}); !errors.Is(err, ErrBadID) || n != 0 {
+			if n, err := d.InvalidateMany(ctx, []string{"ok", id}); !errors.Is(err, ErrBadID) || n.Done() != 0 {
 				t.Errorf("InvalidateMany: %d, %v", n, err)
 			}
 			if strings.ContainsRune(err.Error(), 0) {
@@ -592,7 +592,7 @@ func TestInvalidateMany(t *testing.T) {
 	}
 	victims = append(victims, "notthere0011")
 	n, err := d.InvalidateMany(ctx, victims)
-	if err != nil || n != len(victims)-1 {
+	if err != nil || n.Removed != len(victims)-1 || n.Missing != 1 {
 		t.Fatalf("InvalidateMany = %d, %v; want %d", n, err, len(victims)-1)
 	}
 	files, dirs := treeFiles(t, root)

@@ -19,6 +19,19 @@ var (
 	ErrWrongType = errors.New("key holds a value of the wrong type (not a string)")
 	// ErrConfig: a storage cannot be built from its configuration (a bad URL, root, option).
 	ErrConfig = errors.New("bad storage configuration")
+	// ErrNotRegular: a directory storage found something else than a regular file
+	// at a session's path (a FIFO, a device, a socket, a symbolic link); it is
+	// neither read nor removed.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrSymlink: a symbolic link below the root of a directory storage, which is
+	// never followed.
+	ErrSymlink = errors.New("a symbolic link (not followed)")
+	// ErrTooLarge: a session file larger than MaxSessionSize.
+	ErrTooLarge = errors.New("larger than the session size limit (MaxSessionSize)")
+	// ErrNoPrefix: a Redis storage without a key prefix, whose database may hold
+	// other keys than sessions, refuses to remove keys in bulk (set
+	// Redis.SessionsOnly when the database holds nothing else).
+	ErrNoPrefix = errors.New("no key prefix: the database may hold keys that are not sessions")
 )
 
 // Error is the error of every failed storage operation.

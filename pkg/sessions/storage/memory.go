@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"sort"
 	"sync"
 	"time"
@@ -14,11 +15,19 @@ type Memory struct {
 	mu       sync.RWMutex
 	sessions map[string]memEntry
 	now      func() time.Time
+	writes   uint64 // the Version of the last write
 }
 
 type memEntry struct {
 	value    string
 	modified time.Time
+	version  uint64
+}
+
+func memVersion(n uint64) Version {
+	var v Version
+	binary.LittleEndian.PutUint64(v[:], n)
+	return v
 }
 
 // NewMemory returns an empty memory storage.
@@ -29,7 +38,8 @@ func (m *Memory) Write(ctx context.Context, id, value string) error {
 		return &Error{Store: "memory", Op: "write", ID: id, Err: err}
 	}
 	m.mu.Lock()
-	m.sessions[id] = memEntry{value, m.now()}
+	m.writes++
+	m.sessions[id] = memEntry{value, m.now(), m.writes}
 	m.mu.Unlock()
 	return nil
 }
@@ -58,20 +68,55 @@ func (m *Memory) Invalidate(ctx context.Context, id string) error {
 }
 
 // InvalidateMany removes ids and counts the ones that were there.
-func (m *Memory) InvalidateMany(ctx context.Context, ids []string) (int, error) {
-	n := 0
+func (m *Memory) InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error) {
+	return m.remove(ctx, len(ids), func(i int) (string, Version) { return ids[i], Version{} })
+}
+
+// RemoveUnchanged removes the entries that were not written since the walk
+// that yielded them.
+func (m *Memory) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
+	return m.remove(ctx, len(entries), func(i int) (string, Version) { return entries[i].ID, entries[i].Version })
+}
+
+func (m *Memory) remove(ctx context.Context, n int, item func(int) (string, Version)) (RemoveResult, error) {
+	out := make([]Outcome, n)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, id := range ids {
+	for i := range n {
 		if err := ctx.Err(); err != nil {
-			return n, &Error{Store: "memory", Op: "purge", Err: err}
+			return resultOf(out), &Error{Store: "memory", Op: "purge", Err: err}
 		}
-		if _, ok := m.sessions[id]; ok {
+		id, want := item(i)
+		e, ok := m.sessions[id]
+		switch {
+		case !ok:
+			out[i] = OutcomeMissing
+		case want != (Version{}) && memVersion(e.version) != want:
+			out[i] = OutcomeChanged
+		default:
 			delete(m.sessions, id)
-			n++
+			out[i] = OutcomeRemoved
 		}
 	}
-	return n, nil
+	return resultOf(out), nil
+}
+
+// Lookup returns the entry of id.
+func (m *Memory) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return Entry{}, &Error{Store: "memory", Op: "read", ID: id, Err: err}
+	}
+	m.mu.RLock()
+	e, ok := m.sessions[id]
+	m.mu.RUnlock()
+	if !ok {
+		return Entry{}, &Error{Store: "memory", Op: "read", ID: id, Err: ErrNotFound}
+	}
+	en := Entry{ID: id, Size: int64(len(e.value)), Modified: e.modified, TTL: -1, Version: memVersion(e.version)}
+	if withValue {
+		en.Value = e.value
+	}
+	return en, nil
 }
 
 // Walk yields a snapshot of the sessions; Modified is the time of the last write.
@@ -81,7 +126,7 @@ func (m *Memory) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) 
 	entries := make([]Entry, 0, len(m.sessions))
 	for id, e := range m.sessions {
 		if mt.id(id) && mt.age(e.modified) {
-			en := Entry{ID: id, Size: int64(len(e.value)), Modified: e.modified, TTL: -1}
+			en := Entry{ID: id, Size: int64(len(e.value)), Modified: e.modified, TTL: -1, Version: memVersion(e.version)}
 			if o.WithValue {
 				en.Value = e.value
 			}

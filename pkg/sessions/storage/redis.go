@@ -2,10 +2,12 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,9 +24,26 @@ import (
 // Age: Entry.Modified of a Redis session is now − OBJECT IDLETIME, the time
 // of its last access (read or write), to the second, as Redis tracks it; it
 // is what OlderThan/NewerThan filter on. Entry.TTL is the key's PTTL (-1
-// when it has none). A walk asks for the idle time before reading the value,
-// so listing never makes a session look fresh. Under an LFU maxmemory policy
-// Redis tracks no idle time: Modified is then zero and an age filter fails.
+// when it has none). Under an LFU maxmemory policy Redis tracks no idle time:
+// Modified is then zero and an age filter fails.
+//
+// Reads do not touch: a walk and Lookup use only commands that leave a key's
+// idle time alone (SCAN, TYPE, OBJECT IDLETIME, PTTL, MEMORY USAGE: Redis 7.0's
+// lookupKey with LOOKUP_NOTOUCH, or no lookup), so listing never makes a
+// session look fresh. The value's length (STRLEN) and the value itself (GET)
+// can only be read without touching on Redis 7.2+, under CLIENT NO-TOUCH,
+// which a walk turns on for its connection where the server has it. Before
+// 7.2, Entry.Size without WithValue is MEMORY USAGE (the bytes the key takes
+// in the server, not the value's length), and a value read resets the key's
+// idle time: the Entry says Touched, WalkStats counts them.
+//
+// Removal (InvalidateMany, RemoveUnchanged) runs one Lua script per key that
+// removes it only if it holds a string (a session; any other type is left
+// alone and counted in NotSession) and, for RemoveUnchanged, only if it has not
+// been accessed since the walk saw it (its idle time says so, within two seconds).
+// Removal batches are never resent by go-redis's retries: a batch whose reply
+// is lost is counted in Unknown. A store without a prefix removes nothing in
+// bulk (ErrNoPrefix) unless SessionsOnly says the database holds nothing else.
 type Redis struct {
 	c      redis.UniversalClient
 	prefix string
@@ -36,7 +55,13 @@ type Redis struct {
 	// (default 1000).
 	BatchSize int
 
+	// SessionsOnly says that the database holds nothing but sessions: a store
+	// without a prefix may then remove keys in bulk (InvalidateMany,
+	// RemoveUnchanged), which it otherwise refuses with ErrNoPrefix.
+	SessionsOnly bool
+
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
+	perKey bool        // tests: the per-key commands a cluster gets, on one server
 }
 
 // unknownCommand: the server does not know UNLINK.
@@ -155,46 +180,207 @@ func (r *Redis) Invalidate(ctx context.Context, id string) error {
 	return r.err("invalidate", id, err)
 }
 
-// InvalidateMany unlinks the keys in pipelined batches and counts the keys
-// the server confirmed it deleted. When it fails half-way (the server gone,
-// a timeout) n is that count so far: what was deleted stays deleted.
-func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (int, error) {
+// CheckRemoval says whether the store may remove keys in bulk: ErrNoPrefix for
+// a store without a prefix, unless SessionsOnly.
+func (r *Redis) CheckRemoval() error {
+	if r.prefix == "" && !r.SessionsOnly {
+		return r.err("purge", "", ErrNoPrefix)
+	}
+	return nil
+}
+
+// removeScript removes each of KEYS that holds a string and, when ARGV[i] is a
+// number, whose idle time is at least that many seconds; per key: 1 removed, 0
+// not there, 2 not a string (left alone), 3 accessed since (kept). TYPE and
+// OBJECT IDLETIME do not touch the key.
+var removeScript = redis.NewScript(`local out = {}
+for i, k in ipairs(KEYS) do
+  local t = redis.call('TYPE', k)['ok']
+  if t == 'none' then out[i] = 0
+  elseif t ~= 'string' then out[i] = 2
+  else
+    local min = tonumber(ARGV[i])
+    if min and redis.call('OBJECT', 'IDLETIME', k) < min then out[i] = 3
+    else redis.call('DEL', k); out[i] = 1 end
+  end
+end
+return out`)
+
+// scriptKeys is how many keys one script call takes: all of a chunk on one
+// server; one on a cluster, whose keys in one call must share a hash slot.
+func (r *Redis) scriptKeys(chunk int) int {
+	if _, ok := r.c.(*redis.ClusterClient); ok || r.perKey {
+		return 1
+	}
+	return chunk
+}
+
+// noRetry is a command that go-redis never resends: a removal whose reply was
+// lost may have been done, and resending it would count it as missing.
+type noRetry struct{ *redis.Cmd }
+
+func (noRetry) NoRetry() bool { return true }
+
+// InvalidateMany removes the keys that hold a string (sessions), in pipelined
+// batches of one script call per key, and counts what the server confirmed;
+// keys of another type are left alone (NotSession). When it fails half-way (the
+// server gone, a timeout), the result counts what was confirmed, and the keys
+// of the batch in flight whose reply was lost as Unknown: what was deleted stays
+// deleted.
+func (r *Redis) InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error) {
 	for _, id := range ids {
 		if err := r.ValidateID(id); err != nil {
-			return 0, r.err("purge", id, err)
+			return RemoveResult{}, r.err("purge", id, err)
 		}
 	}
-	n := 0
-	size := r.batch()
-	cmds := make([]*redis.IntCmd, 0, size)
-	for lo := 0; lo < len(ids); lo += size {
-		if err := ctx.Err(); err != nil {
-			return n, r.err("purge", "", err)
+	if err := r.CheckRemoval(); err != nil {
+		return RemoveResult{}, err
+	}
+	return r.remove(ctx, len(ids), func(i int) (string, string) { return ids[i], "" })
+}
+
+// RemoveUnchanged removes the sessions a walk of this storage yielded, each only
+// if it still holds a string and has not been accessed (read or written) since
+// the walk saw it: its idle time is at least the time since its last access
+// then (Entry.Version), less two seconds (Redis counts idle time in whole
+// seconds of an LRU clock it updates a few times a second): a session read or
+// written more than two seconds after the walk saw it is kept.
+// Entries without a Version (no idle time: an LFU policy) are removed as
+// InvalidateMany would.
+func (r *Redis) RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error) {
+	for _, e := range entries {
+		if err := r.ValidateID(e.ID); err != nil {
+			return RemoveResult{}, r.err("purge", e.ID, err)
 		}
-		hi := min(lo+size, len(ids))
-		cmds = cmds[:0]
-		del := r.useDel.Load()
+	}
+	if err := r.CheckRemoval(); err != nil {
+		return RemoveResult{}, err
+	}
+	now := r.now()
+	return r.remove(ctx, len(entries), func(i int) (string, string) {
+		last, ok := redisLastAccess(entries[i].Version)
+		if !ok {
+			return entries[i].ID, ""
+		}
+		return entries[i].ID, strconv.FormatInt(max(int64(now.Sub(last)/time.Second)-2, 0), 10)
+	})
+}
+
+// redisVersion packs the time of a key's last access, as a walk computed it.
+func redisVersion(last time.Time) Version {
+	var v Version
+	v[0] = 'r'
+	binary.LittleEndian.PutUint64(v[1:], uint64(last.Unix()))
+	return v
+}
+
+func redisLastAccess(v Version) (time.Time, bool) {
+	if v[0] != 'r' {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(binary.LittleEndian.Uint64(v[1:])), 0), true
+}
+
+func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	out := make([]Outcome, n)
+	size := r.batch()
+	per := r.scriptKeys(100) // an unknown outcome covers one call: at most 100 keys
+	type call struct {
+		cmd    *redis.Cmd
+		lo, hi int
+	}
+	var calls []call
+	for lo := 0; lo < n; lo += size {
+		if err := ctx.Err(); err != nil {
+			return resultOf(out), r.err("purge", "", err)
+		}
+		hi := min(lo+size, n)
+		calls = calls[:0]
 		_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, id := range ids[lo:hi] {
-				cmds = append(cmds, unlink(ctx, p, r.prefix+id, del))
+			for clo := lo; clo < hi; clo += per {
+				chi := min(clo+per, hi)
+				args := make([]any, 0, 3+2*(chi-clo))
+				args = append(args, "evalsha", removeScript.Hash(), chi-clo)
+				mins := make([]any, 0, chi-clo)
+				for i := clo; i < chi; i++ {
+					id, minIdle := item(i)
+					args = append(args, r.prefix+id)
+					mins = append(mins, minIdle)
+				}
+				c := redis.NewCmd(ctx, append(args, mins...)...)
+				calls = append(calls, call{c, clo, chi})
+				p.Process(ctx, noRetry{c})
 			}
 			return nil
 		})
-		if unknownCommand(err) && !del {
-			r.useDel.Store(true)
-			lo -= size // the same batch again, with DEL
-			continue
-		}
-		for _, c := range cmds {
-			if c.Err() == nil {
-				n += int(c.Val())
+		var again []int // NOSCRIPT: nothing ran; load the script and run them again
+		var failed error
+		for _, cl := range calls {
+			codes, cerr := cl.cmd.Int64Slice()
+			switch {
+			case cerr == nil && len(codes) == cl.hi-cl.lo:
+				for j, v := range codes {
+					out[cl.lo+j] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+				}
+			case cerr == nil:
+				if failed == nil {
+					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), cl.hi-cl.lo)
+				}
+			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
+				for i := cl.lo; i < cl.hi; i++ {
+					again = append(again, i)
+				}
+			case isRedisReply(cerr):
+				if failed == nil {
+					failed = cerr // a refusal (NOPERM, BUSY…): the script did not run
+				}
+			default:
+				for i := cl.lo; i < cl.hi; i++ {
+					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
+				}
 			}
 		}
-		if err != nil {
-			return n, r.err("purge", "", err)
+		if err != nil && !isRedisReply(err) {
+			return resultOf(out), r.err("purge", "", err)
+		}
+		if failed != nil {
+			return resultOf(out), r.err("purge", "", failed)
+		}
+		if len(again) > 0 {
+			if err := r.loadScripts(ctx); err != nil {
+				return resultOf(out), r.err("purge", "", err)
+			}
+			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
+			for j, o := range sub.Outcomes {
+				out[again[j]] = o
+			}
+			if err != nil {
+				return resultOf(out), err
+			}
 		}
 	}
-	return n, nil
+	return resultOf(out), nil
+}
+
+// isRedisReply: an error the server replied with (the command ran and was
+// refused), not one of the connection.
+func isRedisReply(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) || errors.Is(err, redis.Nil)
+}
+
+// loadScripts loads the scripts on the server (every master of a cluster).
+func (r *Redis) loadScripts(ctx context.Context) error {
+	load := func(ctx context.Context, c redis.Scripter) error {
+		if err := removeScript.Load(ctx, c).Err(); err != nil {
+			return err
+		}
+		return describeScript.Load(ctx, c).Err()
+	}
+	if cc, ok := r.c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return load(ctx, c) })
+	}
+	return load(ctx, r.c)
 }
 
 // scanMatch escapes a literal for a SCAN MATCH glob.
@@ -212,16 +398,19 @@ func scanMatch(lit string) string {
 }
 
 // Walk enumerates the sessions with SCAN MATCH prefix* COUNT BatchSize
-// (never KEYS), then, per batch, pipelines OBJECT IDLETIME, PTTL and STRLEN
-// (GET with WithValue). Keys that vanish in between are counted in
-// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each
-// SCAN batch is sorted (SCAN itself has no order).
+// (never KEYS), then, per batch, pipelines TYPE, OBJECT IDLETIME, PTTL and the
+// size (STRLEN under CLIENT NO-TOUCH, else MEMORY USAGE), and GET with
+// WithValue, on one connection of each server with CLIENT NO-TOUCH on where the
+// server has it (see Redis). Keys that vanish in between are counted in
+// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each SCAN
+// batch is sorted (SCAN itself has no order). Entries carry a Version (the time
+// of the last access) for RemoveUnchanged.
 func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
 	m := o.matcher()
 	var st WalkStats
 	var matched int64
 	stop := errors.New("stop")
-	scanOne := func(ctx context.Context, c redis.Cmdable) error {
+	scanOne := func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
 		var cursor uint64
 		pattern := scanMatch(r.prefix + o.IDPrefix)
 		for {
@@ -232,7 +421,7 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 			if o.Sorted {
 				sort.Strings(keys)
 			}
-			if err := r.describe(ctx, c, keys, o, &m, &st, func(e Entry) error {
+			if err := r.describe(ctx, c, noTouch, keys, o, &m, &st, func(e Entry) error {
 				if o.Limit > 0 && matched >= int64(o.Limit) {
 					return stop
 				}
@@ -253,10 +442,10 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
 			mu.Lock()
 			defer mu.Unlock()
-			return scanOne(ctx, c)
+			return r.onConn(ctx, c, scanOne)
 		})
 	} else {
-		err = scanOne(ctx, r.c)
+		err = r.onConn(ctx, r.c, scanOne)
 	}
 	st.Matched = matched
 	if o.Stats != nil {
@@ -268,31 +457,184 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 	return err
 }
 
-// describe pipelines the facts about one SCAN batch and calls fn for the
-// entries that match.
-func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
-	if len(keys) == 0 {
-		return nil
+// onConn runs f on one connection of c with CLIENT NO-TOUCH on, where c is a
+// single server's client and the server has the command (Redis 7.2+);
+// otherwise on c as it is, noTouch false.
+func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Context, redis.Cmdable, bool) error) error {
+	cl, ok := c.(*redis.Client)
+	if !ok {
+		return f(ctx, c, false)
 	}
+	conn := cl.Conn()
+	defer conn.Close()
+	if err := conn.Do(ctx, "CLIENT", "NO-TOUCH", "ON").Err(); err != nil {
+		if !isRedisReply(err) {
+			return r.err("scan", "", err)
+		}
+		// Redis before 7.2: ERR unknown subcommand
+		return f(ctx, conn, false)
+	}
+	return f(ctx, conn, true)
+}
+
+// describeScript gives, for each of KEYS, 4 values: its TYPE and, for a string,
+// OBJECT IDLETIME (-1 when the server tracks none: an LFU policy), PTTL, and by
+// ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH) or
+// MEMORY USAGE. One call per SCAN batch instead of four commands per key; the
+// commands are the same, and touch as they do outside a script.
+var describeScript = redis.NewScript(`local out = {}
+local mode = ARGV[1]
+for i, k in ipairs(KEYS) do
+  local n = (i - 1) * 4
+  local t = redis.call('TYPE', k)['ok']
+  out[n + 1] = t
+  if t == 'string' then
+    local idle = redis.pcall('OBJECT', 'IDLETIME', k)
+    if type(idle) ~= 'number' then idle = -1 end
+    out[n + 2] = idle
+    out[n + 3] = redis.call('PTTL', k)
+    if mode == 'value' then out[n + 4] = redis.call('GET', k)
+    elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
+    else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+  else
+    out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
+  end
+end
+return out`)
+
+// keyFacts is what a walk learns of one key.
+type keyFacts struct {
+	typ      string
+	idle     time.Duration
+	idleErr  error // the server tracks no idle time (LFU), or the key vanished (redis.Nil)
+	pttl     time.Duration
+	size     int64
+	value    string
+	hasValue bool
+	err      error // a failed command for this key
+}
+
+var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
+
+// facts reads the facts of keys: one script call on a single server, per-key
+// pipelined commands on a cluster (whose keys in one call must share a slot).
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+	if r.scriptKeys(2) == 1 {
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue)
+	}
+	mode := "memory"
+	switch {
+	case withValue:
+		mode = "value"
+	case noTouch:
+		mode = "strlen"
+	}
+	v, err := describeScript.EvalSha(ctx, c, keys, mode).Slice()
+	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		if err = describeScript.Load(ctx, c).Err(); err == nil {
+			v, err = describeScript.EvalSha(ctx, c, keys, mode).Slice()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(v) != 4*len(keys) {
+		return nil, fmt.Errorf("the describe script replied %d values for %d keys", len(v), len(keys))
+	}
+	fs := make([]keyFacts, len(keys))
+	for i := range fs {
+		f := &fs[i]
+		f.typ, _ = v[4*i].(string)
+		if f.typ != "string" {
+			continue
+		}
+		idle, _ := v[4*i+1].(int64)
+		if idle < 0 {
+			f.idleErr = errNoIdle
+		} else {
+			f.idle = time.Duration(idle) * time.Second
+		}
+		pttl, _ := v[4*i+2].(int64)
+		f.pttl = time.Duration(pttl) * time.Millisecond
+		if pttl < 0 {
+			f.pttl = time.Duration(pttl) // -1: none, as PTTL's DurationCmd gives it
+		}
+		if withValue {
+			f.value, _ = v[4*i+3].(string)
+			f.size, f.hasValue = int64(len(f.value)), true
+		} else {
+			f.size, _ = v[4*i+3].(int64)
+		}
+	}
+	return fs, nil
+}
+
+// factsPipeline reads the facts with TYPE, OBJECT IDLETIME, PTTL and the size
+// (or GET) per key, pipelined; the idle time comes before a GET that may touch.
+func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
 	size := make([]*redis.IntCmd, len(keys))
 	get := make([]*redis.StringCmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
+			typ[i] = p.Type(ctx, k)
 			idle[i] = p.ObjectIdleTime(ctx, k)
 			ttl[i] = p.PTTL(ctx, k)
-			if o.WithValue {
+			switch {
+			case withValue:
 				get[i] = p.Get(ctx, k)
-			} else {
+			case noTouch:
 				size[i] = p.StrLen(ctx, k)
+			default:
+				size[i] = p.MemoryUsage(ctx, k, 0)
 			}
 		}
 		return nil
 	})
-	// per-command errors (redis.Nil, WRONGTYPE) are looked at one by one; a
-	// pipeline error that is not one of them is the connection's
-	if err != nil && !errors.Is(err, redis.Nil) && !strings.HasPrefix(err.Error(), "WRONGTYPE") && !strings.Contains(err.Error(), "idle time") {
+	// per-command errors (redis.Nil, WRONGTYPE, the idle time under LFU) are
+	// looked at one by one; a pipeline error that is not one of them is the
+	// connection's
+	if err != nil && !isRedisReply(err) {
+		return nil, err
+	}
+	fs := make([]keyFacts, len(keys))
+	for i := range fs {
+		f := &fs[i]
+		if f.typ, f.err = typ[i].Result(); f.err != nil || f.typ != "string" {
+			continue
+		}
+		if f.idle, f.idleErr = idle[i].Result(); f.idleErr != nil && !errors.Is(f.idleErr, redis.Nil) {
+			f.idleErr = errNoIdle
+		}
+		if f.pttl, err = ttl[i].Result(); err != nil {
+			f.err = err
+			continue
+		}
+		if withValue {
+			f.value, err = get[i].Result()
+			f.size, f.hasValue = int64(len(f.value)), true
+		} else {
+			f.size, err = size[i].Result()
+		}
+		if errors.Is(err, redis.Nil) {
+			f.typ = "none" // vanished between the commands
+		} else if err != nil {
+			f.err = err
+		}
+	}
+	return fs, nil
+}
+
+// describe reads the facts about one SCAN batch and calls fn for the entries
+// that match.
+func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	fs, err := r.facts(ctx, c, noTouch, keys, o.WithValue)
+	if err != nil {
 		return r.err("scan", "", err)
 	}
 	now := r.now()
@@ -300,55 +642,11 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o 
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
 		}
-		id := strings.TrimPrefix(k, r.prefix)
-		st.Files++
-		e := Entry{ID: id, TTL: -1}
-		if o.WithValue {
-			v, err := get[i].Result()
-			if errors.Is(err, redis.Nil) {
-				st.Vanished++
-				continue
-			}
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "WRONGTYPE") {
-					st.Skipped++
-					continue
-				}
-				return r.err("get", id, err)
-			}
-			e.Value, e.Size = v, int64(len(v))
-		} else {
-			n, err := size[i].Result()
-			if err != nil {
-				if strings.HasPrefix(err.Error(), "WRONGTYPE") {
-					st.Skipped++
-					continue
-				}
-				return r.err("strlen", id, err)
-			}
-			e.Size = n
+		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), fs[i], noTouch, m.ages, now, st)
+		if err != nil {
+			return err
 		}
-		d, err := idle[i].Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-			st.Vanished++
-			continue
-		case err != nil && m.ages:
-			return r.err("object idletime", id, err)
-		case err == nil:
-			e.Modified = now.Add(-d).Truncate(time.Second)
-		}
-		t, err := ttl[i].Result()
-		switch {
-		case err != nil:
-			return r.err("pttl", id, err)
-		case t == -2*time.Nanosecond || t == -2*time.Millisecond:
-			st.Vanished++
-			continue
-		case t >= 0:
-			e.TTL = t
-		}
-		if !m.age(e.Modified) {
+		if !ok || !m.age(e.Modified) {
 			continue
 		}
 		if err := fn(e); err != nil {
@@ -358,27 +656,135 @@ func (r *Redis) describe(ctx context.Context, c redis.Cmdable, keys []string, o 
 	return nil
 }
 
+// entry builds the Entry of one key from its facts; ok is false for a key that
+// vanished or is not a string (counted in st).
+func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, st *WalkStats) (Entry, bool, error) {
+	if f.err != nil {
+		return Entry{}, false, r.err("scan", id, f.err)
+	}
+	switch f.typ {
+	case "none":
+		st.Vanished++
+		return Entry{}, false, nil
+	case "string":
+	default:
+		st.Files++
+		st.Skipped++
+		return Entry{}, false, nil
+	}
+	st.Files++
+	e := Entry{ID: id, TTL: -1, Size: f.size}
+	switch {
+	case errors.Is(f.idleErr, redis.Nil):
+		st.Vanished++
+		return Entry{}, false, nil
+	case f.idleErr != nil && ages:
+		return Entry{}, false, r.err("object idletime", id, f.idleErr)
+	case f.idleErr == nil:
+		e.Modified = now.Add(-f.idle).Truncate(time.Second)
+		e.Version = redisVersion(e.Modified)
+	}
+	if f.hasValue {
+		e.Value = f.value
+		if !noTouch {
+			// the GET reset its idle time: from now on, it was last accessed now
+			e.Touched = true
+			st.Touched++
+			if e.Version != (Version{}) {
+				e.Version = redisVersion(now)
+			}
+		}
+	}
+	switch {
+	case f.pttl == -2*time.Nanosecond || f.pttl == -2*time.Millisecond:
+		st.Vanished++
+		return Entry{}, false, nil
+	case f.pttl >= 0:
+		e.TTL = f.pttl
+	}
+	return e, true, nil
+}
+
+// Lookup returns the entry of one session (age, TTL, size, Version), with its
+// value if withValue, with the commands and rules of a walk: the idle time is
+// read before the value, and on Redis before 7.2 reading the value resets it
+// (Entry.Touched). A missing key is ErrNotFound, another type ErrWrongType.
+func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, error) {
+	if err := r.ValidateID(id); err != nil {
+		return Entry{}, r.err("read", id, err)
+	}
+	var e Entry
+	var found bool
+	var st WalkStats
+	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
+		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue)
+		if err != nil {
+			return r.err("read", id, err)
+		}
+		e, found, err = r.entry(id, fs[0], noTouch, false, r.now(), &st)
+		return err
+	})
+	switch {
+	case err != nil:
+		return Entry{}, err
+	case st.Skipped > 0:
+		return Entry{}, r.err("read", id, ErrWrongType)
+	case !found:
+		return Entry{}, r.err("read", id, ErrNotFound)
+	case withValue && e.Value == "":
+		return Entry{}, r.err("read", id, ErrEmpty)
+	}
+	return e, nil
+}
+
 // ParseRedisURL reads redis://[user:pass@]host:port/db?prefix=… and
 // rediss:// (TLS) into client options and the key prefix. The other query
 // options of go-redis (dial_timeout, …) are kept; the password may be set
-// on the result by the caller instead of in the URL.
+// on the result by the caller instead of in the URL. It is ParseRedisStoreURL
+// without SessionsOnly.
 func ParseRedisURL(u string) (*redis.UniversalOptions, string, error) {
+	ru, err := ParseRedisStoreURL(u)
+	if err != nil {
+		return nil, "", err
+	}
+	return ru.Options, ru.Prefix, nil
+}
+
+// RedisURL is a Redis storage's URL read by ParseRedisStoreURL.
+type RedisURL struct {
+	Options *redis.UniversalOptions
+	Prefix  string
+	// SessionsOnly: sessions_only=true, the database holds nothing but
+	// sessions (for Redis.SessionsOnly).
+	SessionsOnly bool
+}
+
+// ParseRedisStoreURL reads redis://[user:pass@]host:port/db?prefix=…&sessions_only=true
+// and rediss:// (TLS); the other query options are go-redis's (dial_timeout, …).
+func ParseRedisStoreURL(u string) (RedisURL, error) {
 	pu, err := url.Parse(u)
 	if err != nil {
-		return nil, "", &Error{Store: "redis", Op: "parse url", Err: errors.Join(ErrConfig, redactURLError(err))}
+		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: errors.Join(ErrConfig, redactURLError(err))}
 	}
 	if pu.Scheme != "redis" && pu.Scheme != "rediss" {
-		return nil, "", &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
+		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
 	}
 	q := pu.Query()
 	prefix := q.Get("prefix")
 	q.Del("prefix")
+	var only bool
+	if q.Has("sessions_only") {
+		if only, err = strconv.ParseBool(q.Get("sessions_only")); err != nil {
+			return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: sessions_only=%q: want true or false", ErrConfig, q.Get("sessions_only"))}
+		}
+		q.Del("sessions_only")
+	}
 	pu.RawQuery = q.Encode()
 	o, err := redis.ParseURL(pu.String())
 	if err != nil {
-		return nil, "", &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
+		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
 	}
-	return &redis.UniversalOptions{
+	return RedisURL{Prefix: prefix, SessionsOnly: only, Options: &redis.UniversalOptions{
 		Addrs:           []string{o.Addr},
 		ClientName:      o.ClientName,
 		DB:              o.DB,
@@ -400,7 +806,7 @@ func ParseRedisURL(u string) (*redis.UniversalOptions, string, error) {
 		ConnMaxIdleTime: o.ConnMaxIdleTime,
 		ConnMaxLifetime: o.ConnMaxLifetime,
 		TLSConfig:       o.TLSConfig,
-	}, prefix, nil
+	}}, nil
 }
 
 // redactURLError keeps a password in a URL out of the message.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -12,12 +13,15 @@ import (
 // RedisTopology is a parsed Redis store URL of a Cluster, a Sentinel-managed
 // master or a Unix socket: exactly one of Server, Cluster and Failover is set.
 type RedisTopology struct {
-	Kind     string // "cluster" | "sentinel" | "unix"
-	Prefix   string // the key prefix (prefix=…)
-	Addrs    []string
-	Server   *redis.Options
-	Cluster  *redis.ClusterOptions
-	Failover *redis.FailoverOptions
+	Kind   string // "cluster" | "sentinel" | "unix"
+	Prefix string // the key prefix (prefix=…)
+	// SessionsOnly: sessions_only=true, the database holds nothing but sessions
+	// (Redis.SessionsOnly: a prefix-less store may then remove in bulk)
+	SessionsOnly bool
+	Addrs        []string
+	Server       *redis.Options
+	Cluster      *redis.ClusterOptions
+	Failover     *redis.FailoverOptions
 }
 
 // IsRedisTopologyURL reports whether u is one of the URLs ParseRedisTopologyURL reads.
@@ -54,11 +58,17 @@ func ParseRedisTopologyURL(u string) (*RedisTopology, error) {
 	q := pu.Query()
 	prefix := q.Get("prefix")
 	q.Del("prefix")
-	pu.RawQuery = q.Encode()
 	fail := func(err error) error {
 		return &Error{Store: "redis " + kind + " " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, redactURLError(err))}
 	}
 	t := &RedisTopology{Kind: kind, Prefix: prefix}
+	if q.Has("sessions_only") {
+		if t.SessionsOnly, err = strconv.ParseBool(q.Get("sessions_only")); err != nil {
+			return nil, fail(fmt.Errorf("sessions_only=%q: want true or false", q.Get("sessions_only")))
+		}
+		q.Del("sessions_only")
+	}
+	pu.RawQuery = q.Encode()
 	switch {
 	case kind == "unix":
 		o, err := redis.ParseURL(pu.String())

@@ -25,15 +25,24 @@ type Storage interface {
 // Entry is one stored session as a walk yields it.
 type Entry struct {
 	ID       string
-	Size     int64         // bytes of the stored text
+	Size     int64         // bytes of the stored text (Redis before 7.2: see Redis)
 	Modified time.Time     // directory: file mtime; Redis: now − OBJECT IDLETIME (last access)
 	TTL      time.Duration // time left to live; -1 = none (directory, memory, persistent keys)
 	Value    string        // the stored text, only with WalkOptions.WithValue
-	// Version is what a ConditionalInvalidator compares to remove the entry only
-	// if it is unchanged since the walk yielded it: opaque, set by the stores
-	// that implement it ("" elsewhere).
-	Version string
+	// Version is the state of the session the walk saw, for RemoveUnchanged:
+	// opaque, compared for equality by the storage that made it; zero when unknown.
+	Version Version
+	// Touched: reading the value reset the session's idle time (Redis before
+	// 7.2, which has no CLIENT NO-TOUCH).
+	Touched bool
 }
+
+// Version identifies the stored state of a session, as a walk saw it. It is
+// opaque: each storage packs what changes when a session is written (a
+// directory: device, inode, size and modification time of the file; Redis: the
+// time of the key's last access; memory: a write counter). The zero Version
+// means "unknown".
+type Version [32]byte
 
 // Walker is a storage that can enumerate its sessions.
 type Walker interface {
@@ -43,11 +52,96 @@ type Walker interface {
 	Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error
 }
 
-// BatchInvalidator is a storage that removes many sessions at once. It returns
-// how many sessions it deleted (missing ids are not counted), also when it
-// fails half-way: what was deleted stays deleted.
+// BatchInvalidator is a storage that removes many sessions by id at once. The
+// result counts what it did, also when it fails half-way (what was deleted
+// stays deleted); ids it did not get to are in none of its counts. Something
+// stored under an id that is not a session of the store (a FIFO, a Redis hash)
+// is left alone and counted in NotSession.
 type BatchInvalidator interface {
-	InvalidateMany(ctx context.Context, ids []string) (n int, err error)
+	InvalidateMany(ctx context.Context, ids []string) (RemoveResult, error)
+}
+
+// ConditionalRemover is a storage that removes the sessions a walk yielded only
+// while each is still in the state the walk saw (Entry.Version): a session
+// written (Redis: read or written) since is kept and counted in Changed. This
+// is what a purge needs: the decision was taken on the walk's view, and a live
+// service may rewrite a session between the walk and the removal. The result
+// is valid with an error too, as for BatchInvalidator.
+type ConditionalRemover interface {
+	RemoveUnchanged(ctx context.Context, entries []Entry) (RemoveResult, error)
+}
+
+// RemoveResult is what a removal did with the sessions it was given: the
+// counts, and the outcome of each (Outcomes[i] of the i-th id or entry).
+type RemoveResult struct {
+	RemoveCounts
+	Outcomes []Outcome
+}
+
+// RemoveCounts counts the outcomes of a removal.
+type RemoveCounts struct {
+	Removed    int // removed, confirmed
+	Changed    int // changed since the walk saw them: kept (ConditionalRemover)
+	NotSession int // not a session of the store (not a regular file, a link on its path, a key of another type): left alone
+	Missing    int // not there (removed by someone else, expired)
+	Unknown    int // outcome unknown: in a batch whose reply was lost (the server died, a timeout)
+}
+
+// Outcome is what a removal did with one session.
+type Outcome uint8
+
+const (
+	OutcomeNone       Outcome = iota // not reached: the removal stopped before it
+	OutcomeRemoved                   // removed, confirmed
+	OutcomeChanged                   // changed since the walk saw it: kept
+	OutcomeNotSession                // not a session of the store: left alone
+	OutcomeMissing                   // not there
+	OutcomeUnknown                   // sent in a batch whose reply was lost
+)
+
+// count adds one outcome to the counts.
+func (c *RemoveCounts) count(o Outcome) {
+	switch o {
+	case OutcomeRemoved:
+		c.Removed++
+	case OutcomeChanged:
+		c.Changed++
+	case OutcomeNotSession:
+		c.NotSession++
+	case OutcomeMissing:
+		c.Missing++
+	case OutcomeUnknown:
+		c.Unknown++
+	}
+}
+
+// Add adds o's counts to r (the Outcomes of r stay r's).
+func (r *RemoveCounts) Add(o RemoveCounts) {
+	r.Removed += o.Removed
+	r.Changed += o.Changed
+	r.NotSession += o.NotSession
+	r.Missing += o.Missing
+	r.Unknown += o.Unknown
+}
+
+// Done is how many sessions the counts cover.
+func (r RemoveCounts) Done() int { return r.Removed + r.Changed + r.NotSession + r.Missing + r.Unknown }
+
+// resultOf counts outcomes into a RemoveResult.
+func resultOf(outcomes []Outcome) RemoveResult {
+	r := RemoveResult{Outcomes: outcomes}
+	for _, o := range outcomes {
+		r.count(o)
+	}
+	return r
+}
+
+// Lookuper is a storage that reads one session with the facts a walk gives
+// (size, age, TTL, Version), changing nothing a read by the application would
+// (Redis before 7.2 cannot read a value without resetting its idle time: the
+// Entry says Touched).
+type Lookuper interface {
+	Lookup(ctx context.Context, id string, withValue bool) (Entry, error)
 }
 
 // IDValidator is a storage that refuses some ids: ValidateID says why (an
@@ -81,7 +175,16 @@ type WalkOptions struct {
 	Workers int
 	// Stats, when not nil, is filled with counters as the walk ends.
 	Stats *WalkStats
+	// PruneEmpty: directory storage: remove the empty directories the walk
+	// finds (an interrupted purge leaves some) that have not been modified for
+	// EmptyDirGrace before Now, with their parents left empty. A purge sets it;
+	// a listing only counts them (WalkStats.EmptyDirs).
+	PruneEmpty bool
 }
+
+// EmptyDirGrace: an empty directory younger than this may be one a writer has
+// just created for a new session (Ktor: mkdirs, then write): PruneEmpty leaves it.
+const EmptyDirGrace = time.Minute
 
 // WalkStats counts what a walk saw.
 type WalkStats struct {
@@ -90,6 +193,12 @@ type WalkStats struct {
 	Matched  int64 // entries passed to fn
 	Skipped  int64 // files or keys that do not follow the layout (temporary files, stray names)
 	Vanished int64 // sessions removed between being listed and being read
+	// EmptyDirs: directories without any entry (directory storage), left by an
+	// interrupted purge or a crashed writer; Pruned of them were removed (PruneEmpty).
+	EmptyDirs, Pruned int64
+	// Touched: keys whose value the walk read and thereby reset their idle time
+	// (Redis before 7.2, WithValue).
+	Touched int64
 }
 
 // matcher is WalkOptions made ready for testing entries.

@@ -103,13 +103,24 @@ func TestRedisCluster(t *testing.T) {
 	if v, err := r.Read(ctx, ids[7]); err != nil || v != "v"+ids[7] {
 		t.Fatal(v, err)
 	}
-	n, err := r.InvalidateMany(ctx, ids[:300])
-	if err != nil || n != 300 {
-		t.Fatalf("InvalidateMany: %d %v", n, err)
+	n, err := r.InvalidateMany(ctx, append(ids[:300:300], "f"+ids[0][1:]))
+	if err != nil || n.RemoveCounts != (RemoveCounts{Removed: 300, Missing: 1}) {
+		t.Fatalf("InvalidateMany: %+v %v", n.RemoveCounts, err)
+	}
+	// the conditional removal of a purge, on every master: one entry read since the walk is kept
+	var es []Entry
+	r.Walk(ctx, WalkOptions{}, func(e Entry) error { es = append(es, e); return nil })
+	time.Sleep(3500 * time.Millisecond) // idle times have a one-second resolution, compared within two
+	if _, err := r.Read(ctx, es[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := r.RemoveUnchanged(ctx, es)
+	if err != nil || len(es) != 300 || rr.Removed != 299 || rr.Outcomes[0] != OutcomeChanged {
+		t.Fatalf("RemoveUnchanged of %d: %+v %v", len(es), rr.RemoveCounts, err)
 	}
 	left := 0
 	r.Walk(ctx, WalkOptions{}, func(Entry) error { left++; return nil })
-	if left != 300 {
+	if left != 1 {
 		t.Fatalf("%d left", left)
 	}
 }

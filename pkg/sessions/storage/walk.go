@@ -25,17 +25,26 @@ type rawEnt struct {
 }
 
 type walkTask struct {
-	path string // the directory
-	id   string // the id so far: the directory names below the root
-	fd   int    // the directory already open (linux), or 0 = open path
+	rel string // the directory, relative to the root ("" = the root), '/'-separated
+	id  string // the id so far: the directory names below the root
+	fd  int    // the directory already open (linux), or 0 = open rel below the root
+}
+
+// childRel is the path of name in the directory rel.
+func childRel(rel, name string) string {
+	if rel == "" {
+		return name
+	}
+	return rel + "/" + name
 }
 
 // walker is the state of one Directory.Walk.
 type walker struct {
-	d   *Directory
-	o   WalkOptions
-	m   matcher
-	ctx context.Context
+	d    *Directory
+	o    WalkOptions
+	m    matcher
+	ctx  context.Context
+	root walkRoot // the root, opened once: every directory is opened below it
 
 	noAhead bool // sorted walks open every directory by path
 
@@ -75,12 +84,19 @@ func purgeWorkers() int {
 // Walk streams the sessions under the root. Directories are read by a
 // bounded pool of goroutines (o.Workers); fn is called from the calling
 // goroutine only. Files and directories that do not follow Ktor's layout
-// (temporary files of interrupted writes, stray names, symbolic links) are
-// skipped and counted in o.Stats. A directory that vanishes during the walk
-// (a concurrent purge) is not an error.
+// (temporary files of interrupted writes, stray names), symbolic links (never
+// followed, also one swapped in for a directory during the walk) and anything
+// that is not a regular file are skipped and counted in o.Stats. A directory
+// that vanishes during the walk (a concurrent purge) is not an error. Entries
+// carry the file's Version, for RemoveUnchanged.
 func (d *Directory) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
+	root, err := d.openWalkRoot()
+	if err != nil {
+		return &Error{Store: d.store, Op: "walk", Err: err}
+	}
+	defer root.close()
 	if o.Sorted {
-		return d.walkSorted(ctx, o, fn)
+		return d.walkSorted(ctx, root, o, fn)
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -89,9 +105,9 @@ func (d *Directory) Walk(ctx context.Context, o WalkOptions, fn func(Entry) erro
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, out: make(chan []Entry, 2*workers)}
+	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, root: root, out: make(chan []Entry, 2*workers)}
 	w.cond = sync.NewCond(&w.mu)
-	w.stack = append(w.stack, walkTask{path: d.root})
+	w.stack = append(w.stack, walkTask{})
 	w.pending = 1
 
 	var wg sync.WaitGroup
@@ -208,7 +224,7 @@ const batchSize = 128
 // work is one worker: it takes a directory, reads it, keeps going into its
 // first subdirectory and leaves the others to whoever is free.
 func (w *walker) work() {
-	l := newLister()
+	l := newLister(w.root)
 	var local WalkStats
 	var batch []Entry
 	var subs []walkTask
@@ -231,6 +247,8 @@ func (w *walker) work() {
 		w.stats.Files += local.Files
 		w.stats.Skipped += local.Skipped
 		w.stats.Vanished += local.Vanished
+		w.stats.EmptyDirs += local.EmptyDirs
+		w.stats.Pruned += local.Pruned
 		w.mu.Unlock()
 	}()
 	for {
@@ -293,26 +311,40 @@ func (w *walker) dirOK(id, name string) (string, bool) {
 func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, st *WalkStats) ([]Entry, []walkTask, error) {
 	if t.fd > 0 {
 		l.adopt(t.fd)
-	} else if err := l.open(t.path, t.path == w.d.root); err != nil {
-		if vanished(err) && t.path != w.d.root {
+	} else if err := l.open(t.rel); err != nil {
+		switch {
+		case t.rel == "":
+		case vanished(err):
 			st.Vanished++
 			return batch, subs, nil
+		case isLink(err): // a directory replaced by a link since it was listed: not followed
+			st.Skipped++
+			return batch, subs, nil
 		}
-		return batch, subs, &fs.PathError{Op: "open", Path: t.path, Err: err}
+		return batch, subs, &fs.PathError{Op: "open", Path: w.d.root + string(filepath.Separator) + t.rel, Err: err}
 	}
 	defer l.close()
 	st.Dirs++
 	if err := l.read(); err != nil {
-		if vanished(err) && t.path != w.d.root {
+		if vanished(err) && t.rel != "" {
 			st.Vanished++
 			return batch, subs, nil
 		}
-		return batch, subs, &fs.PathError{Op: "readdir", Path: t.path, Err: err}
+		return batch, subs, &fs.PathError{Op: "readdir", Path: w.d.root + string(filepath.Separator) + t.rel, Err: err}
+	}
+	if len(l.ents) == 0 && t.rel != "" {
+		st.EmptyDirs++
+		if w.o.PruneEmpty {
+			if mod, err := l.modTime(); err == nil && w.m.now.Sub(mod) >= EmptyDirGrace {
+				st.Pruned += int64(l.prune(t.rel))
+			}
+		}
+		return batch, subs, nil
 	}
 	for _, e := range l.ents {
 		k := e.kind
 		if k == kindUnknown {
-			_, _, sk, err := l.stat(e.name)
+			sk, err := l.kind(e.name)
 			if err != nil {
 				st.Vanished++
 				continue
@@ -329,9 +361,9 @@ func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, 
 			if nid == "" {
 				continue // outside the id prefix
 			}
-			subs = append(subs, walkTask{path: t.path + string(filepath.Separator) + e.name, id: nid})
+			subs = append(subs, walkTask{rel: childRel(t.rel, e.name), id: nid})
 		case kindReg:
-			en, ok, err := w.file(l, t.id, e.name, st)
+			en, ok, err := w.file(l, t, e.name, st)
 			if err != nil {
 				return batch, subs, err
 			}
@@ -345,7 +377,8 @@ func (w *walker) readDir(l *lister, t walkTask, batch []Entry, subs []walkTask, 
 	// the worker goes on into the first subdirectory: open it relative to
 	// this one while it is still open
 	if len(subs) > 0 && !w.noAhead {
-		if fd := l.openChild(subs[0].path[len(t.path)+1:]); fd > 0 {
+		_, name := splitRel(subs[0].rel)
+		if fd := l.openChild(name); fd > 0 {
 			subs[0].fd = fd
 		}
 	}
@@ -362,13 +395,13 @@ func closeSubs(subs []walkTask) {
 }
 
 // file turns one regular file into an Entry, if it is a session that matches.
-func (w *walker) file(l *lister, dirID, name string, st *WalkStats) (Entry, bool, error) {
+func (w *walker) file(l *lister, t walkTask, name string, st *WalkStats) (Entry, bool, error) {
 	stem, ok := strings.CutSuffix(name, ".dat")
 	if u := pieceUnits(stem); !ok || u < 1 || u > 2 {
 		st.Skipped++
 		return Entry{}, false, nil
 	}
-	id := dirID + stem
+	id := t.id + stem
 	if ValidateID(id) != nil {
 		st.Skipped++
 		return Entry{}, false, nil
@@ -377,34 +410,35 @@ func (w *walker) file(l *lister, dirID, name string, st *WalkStats) (Entry, bool
 	if !w.m.id(id) {
 		return Entry{}, false, nil
 	}
-	size, mod, k, err := l.stat(name)
+	var e Entry
+	var k uint8
+	var err error
+	if w.o.WithValue {
+		// opened without following a link or blocking, checked to be a regular file, read up to
+		// MaxSessionSize: the Version is the one of the file read
+		e, k, err = l.readFile(name)
+	} else {
+		e, k, err = l.stat(name)
+	}
 	if err != nil {
 		if vanished(err) {
 			st.Vanished++
 			return Entry{}, false, nil
 		}
-		return Entry{}, false, &fs.PathError{Op: "stat", Path: name, Err: err}
+		if isLink(err) || errors.Is(err, ErrTooLarge) {
+			st.Skipped++
+			return Entry{}, false, nil
+		}
+		return Entry{}, false, &fs.PathError{Op: "read", Path: w.d.root + string(filepath.Separator) + childRel(t.rel, name), Err: err}
 	}
 	if k != kindReg {
 		st.Skipped++
 		return Entry{}, false, nil
 	}
-	if !w.m.age(mod) {
+	if !w.m.age(e.Modified) {
 		return Entry{}, false, nil
 	}
-	e := Entry{ID: id, Size: size, Modified: mod, TTL: -1}
-	if w.o.WithValue {
-		v, err := l.readFile(name, size)
-		if err != nil {
-			if vanished(err) {
-				st.Vanished++
-				return Entry{}, false, nil
-			}
-			return Entry{}, false, &fs.PathError{Op: "read", Path: name, Err: err}
-		}
-		e.Value = v
-		e.Size = int64(len(v))
-	}
+	e.ID, e.TTL = id, -1
 	return e, true, nil
 }
 
@@ -414,9 +448,9 @@ func vanished(err error) bool {
 
 // walkSorted is the deterministic walk: one goroutine, depth first, entries
 // in id order (at each level a file "ab.dat" comes before the directory "ab").
-func (d *Directory) walkSorted(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
-	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, noAhead: true}
-	l := newLister()
+func (d *Directory) walkSorted(ctx context.Context, root walkRoot, o WalkOptions, fn func(Entry) error) error {
+	w := &walker{d: d, o: o, m: o.matcher(), ctx: ctx, root: root, noAhead: true}
+	l := newLister(root)
 	var matched int64
 	var stop = errors.New("stop")
 	var visit func(t walkTask) error
@@ -464,7 +498,7 @@ func (d *Directory) walkSorted(ctx context.Context, o WalkOptions, fn func(Entry
 		}
 		return nil
 	}
-	err := visit(walkTask{path: d.root})
+	err := visit(walkTask{})
 	if o.Stats != nil {
 		*o.Stats = w.stats
 		o.Stats.Matched = matched

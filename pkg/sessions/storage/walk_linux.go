@@ -4,20 +4,37 @@ package storage
 
 import (
 	"encoding/binary"
+	"errors"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
+// walkRoot is the root directory a walk opened once; every directory of the walk
+// is opened below it without following links.
+type walkRoot struct{ fd int }
+
+func (d *Directory) openWalkRoot() (walkRoot, error) {
+	fd, err := d.rootFD()
+	return walkRoot{fd}, err
+}
+
+func (r walkRoot) close() { unix.Close(r.fd) }
+
 // lister reads one directory at a time with getdents64 and stats its files
 // with fstatat relative to the open directory: no path is resolved twice and
-// no Go runtime poller is involved.
+// no Go runtime poller is involved. Directories are opened relative to their
+// parent (openChild) or below the walk's root (open), never through a link.
 type lister struct {
 	buf  []byte
 	ents []rawEnt
 	fd   int
+	root int
 }
+
+// isLink: the error of opening through a symbolic link.
+func isLink(err error) bool { return err == unix.ELOOP || errors.Is(err, ErrSymlink) }
 
 // htreeEOF64 is ext4's end-of-directory position for 64-bit hash cookies.
 const htreeEOF64 = 1<<63 - 1
@@ -53,7 +70,7 @@ func openat(dirfd int, name string, flags int) (int, error) {
 	}
 }
 
-func newLister() *lister { return &lister{buf: make([]byte, 32<<10), fd: -1} }
+func newLister(r walkRoot) *lister { return &lister{buf: make([]byte, 32<<10), fd: -1, root: r.fd} }
 
 // openChild opens a subdirectory of the open directory relative to it,
 // without resolving the whole path again; -1 if that fails.
@@ -69,20 +86,38 @@ func (l *lister) adopt(fd int) { l.fd = fd }
 
 func closeFD(fd int) { unix.Close(fd) }
 
-// open opens a directory by path; follow allows the last element to be a
-// symbolic link (the root may be one; directories inside it may not).
-func (l *lister) open(path string, follow bool) error {
-	flags := dirFlags
-	if follow {
-		flags &^= unix.O_NOFOLLOW
+// open opens the directory rel below the walk's root ("" = the root), with
+// O_NOATIME while the kernel allows it; ELOOP at a symbolic link on the way.
+func (l *lister) open(rel string) error {
+	for {
+		flags := dirFlags
+		if !noatimeDenied.Load() {
+			flags |= unix.O_NOATIME
+		}
+		fd, err := openBeneath(l.root, rel, flags)
+		if err == unix.EPERM && flags&unix.O_NOATIME != 0 {
+			noatimeDenied.Store(true)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		l.fd = fd
+		return nil
 	}
-	fd, err := openat(unix.AT_FDCWD, path, flags)
-	if err != nil {
-		return err
-	}
-	l.fd = fd
-	return nil
 }
+
+// modTime is the open directory's modification time.
+func (l *lister) modTime() (time.Time, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(l.fd, &st); err != nil {
+		return time.Time{}, err
+	}
+	return mtimeOf(&st), nil
+}
+
+// prune removes the empty directory rel and its parents left empty.
+func (l *lister) prune(rel string) int { return pruneAt(l.root, rel) }
 
 func (l *lister) close() {
 	if l.fd >= 0 {
@@ -150,49 +185,65 @@ func (l *lister) read() error {
 	}
 }
 
-func (l *lister) stat(name string) (size int64, mod time.Time, k uint8, err error) {
-	var st unix.Stat_t
+func (l *lister) fstatat(name string, st *unix.Stat_t) error {
 	for {
-		err = unix.Fstatat(l.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		err := unix.Fstatat(l.fd, name, st, unix.AT_SYMLINK_NOFOLLOW)
 		if err != unix.EINTR {
-			break
+			return err
 		}
 	}
-	if err != nil {
-		return 0, time.Time{}, 0, err
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR:
-		k = kindDir
-	case unix.S_IFREG:
-		k = kindReg
-	default:
-		k = kindOther
-	}
-	return st.Size, time.Unix(st.Mtim.Sec, st.Mtim.Nsec), k, nil
 }
 
-func (l *lister) readFile(name string, size int64) (string, error) {
-	fd, err := openat(l.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW)
+func kindOf(st *unix.Stat_t) uint8 {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return kindDir
+	case unix.S_IFREG:
+		return kindReg
+	}
+	return kindOther
+}
+
+// kind is the type of name in the open directory, a link not followed.
+func (l *lister) kind(name string) (uint8, error) {
+	var st unix.Stat_t
+	if err := l.fstatat(name, &st); err != nil {
+		return 0, err
+	}
+	return kindOf(&st), nil
+}
+
+// stat gives the size, modification time and Version of name, a link not followed.
+func (l *lister) stat(name string) (Entry, uint8, error) {
+	var st unix.Stat_t
+	if err := l.fstatat(name, &st); err != nil {
+		return Entry{}, 0, err
+	}
+	return Entry{Size: st.Size, Modified: mtimeOf(&st), Version: versionOf(&st)}, kindOf(&st), nil
+}
+
+// readFile reads name: opened without following a link and without blocking (a
+// FIFO swapped in), fstat-ed, read only if it is a regular file, up to
+// MaxSessionSize.
+func (l *lister) readFile(name string) (Entry, uint8, error) {
+	fd, err := openat(l.fd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK)
 	if err != nil {
-		return "", err
+		return Entry{}, 0, err
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 0, size+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		if n == 0 {
-			return string(buf), nil
-		}
-		buf = buf[:len(buf)+n]
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return Entry{}, 0, err
 	}
+	if k := kindOf(&st); k != kindReg {
+		return Entry{}, k, nil
+	}
+	if st.Size > MaxSessionSize {
+		return Entry{}, 0, ErrTooLarge
+	}
+	v, err := readCapped(fd, st.Size)
+	if err != nil {
+		return Entry{}, 0, err
+	}
+	return Entry{Size: int64(len(v)), Modified: mtimeOf(&st), Version: versionOf(&st), Value: v}, kindReg, nil
 }

@@ -22,14 +22,17 @@
 //
 // # Removal only of what matched
 //
-// Walk yields each row with a Version: the updated column as the server
-// renders it as text and, when the walk read it, the stored value.
-// InvalidateUnchanged deletes an entry's row only where it still has that
-// Version (one conditional DELETE per batch), so a session the application
-// rewrote after it matched is kept; the server's count of deleted rows is
-// what is reported as removed. A DELETE under way when the caller's context
-// is cancelled is waited for (Store.Grace), so an interrupted purge knows
-// what it removed; a batch whose connection fails is reported as unknown.
+// Walk yields each row with a storage.Version: a SHA-256 of the updated
+// column as the server renders it as text and the stored value's MD5 as the
+// server computes it (SQLite: the value). RemoveUnchanged (storage's
+// ConditionalRemover) removes a batch in one transaction that locks the rows
+// of its ids (SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE), deletes those
+// still at their Version and commits, so a session the application rewrote
+// after it matched is kept (OutcomeChanged) and each entry's outcome is
+// exact. A batch that fails before its COMMIT removed nothing; one whose
+// COMMIT's answer is lost has its deleted rows reported as unknown. A
+// transaction under way when the caller's context is cancelled is waited for
+// (Store.Grace), so an interrupted purge knows what it removed.
 //
 // # Drivers
 //

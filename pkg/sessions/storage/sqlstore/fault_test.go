@@ -73,10 +73,10 @@ func TestPurgeWithLiveWriters(t *testing.T) {
 				writes.Add(1)
 			}
 		}()
-		var total storage.Removal
+		var total storage.RemoveCounts
 		for lo := 0; lo < len(es); lo += 500 {
-			r, err := s.InvalidateUnchanged(ctx, es[lo:min(lo+500, len(es))])
-			total.Add(r)
+			r, err := s.RemoveUnchanged(ctx, es[lo:min(lo+500, len(es))])
+			total.Add(r.RemoveCounts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,11 +90,11 @@ func TestPurgeWithLiveWriters(t *testing.T) {
 			}
 			return true
 		})
-		t.Logf("%s: %d writes during the purge; removed %d, kept %d", b.d, writes.Load(), total.Removed, total.Kept)
+		t.Logf("%s: %d writes during the purge; removed %d, kept %d", b.d, writes.Load(), total.Removed, total.Changed)
 		if lost > 0 {
 			t.Fatalf("%d rewritten sessions lost", lost)
 		}
-		if total.Removed+total.Kept != n || total.Unknown != 0 {
+		if total.Removed+total.Changed != n || total.Unknown != 0 || total.Missing != 0 {
 			t.Fatalf("counts %+v for %d matched", total, n)
 		}
 		// every session the writer left alone is gone, and every rewritten one is there: the
@@ -113,11 +113,11 @@ func TestPurgeWithLiveWriters(t *testing.T) {
 		if there > 0 {
 			t.Fatalf("%d unchanged matched sessions were not removed", there)
 		}
-		if total.Removed < notRewritten || total.Kept > n-notRewritten {
-			t.Fatalf("removed %d, kept %d, but %d sessions were never rewritten", total.Removed, total.Kept, notRewritten)
+		if total.Removed < notRewritten || total.Changed > n-notRewritten {
+			t.Fatalf("removed %d, kept %d, but %d sessions were never rewritten", total.Removed, total.Changed, notRewritten)
 		}
-		if writes.Load() < 10 || total.Kept == 0 {
-			t.Fatalf("the writer did not race the purge (%d writes, %d kept)", writes.Load(), total.Kept)
+		if writes.Load() < 10 || total.Changed == 0 {
+			t.Fatalf("the writer did not race the purge (%d writes, %d kept)", writes.Load(), total.Changed)
 		}
 	})
 }
@@ -161,7 +161,7 @@ func TestPurgeServerKilled(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	r, err := s.InvalidateUnchanged(ctx, es)
+	r, err := s.RemoveUnchanged(ctx, es)
 	if err == nil {
 		t.Fatalf("the purge finished (%+v) before the kill", r)
 	}
@@ -177,7 +177,14 @@ func TestPurgeServerKilled(t *testing.T) {
 	gone := n - left
 	t.Logf("killed: %v; removed %d, unknown %d; %d rows gone", err, r.Removed, r.Unknown, gone)
 	if gone < r.Removed || gone > r.Removed+r.Unknown || r.Unknown > s.batch() {
-		t.Fatalf("reported %+v, but %d rows are gone", r, gone)
+		t.Fatalf("reported %+v, but %d rows are gone", r.RemoveCounts, gone)
+	}
+	// each entry reported removed is gone
+	for i, o := range r.Outcomes {
+		var x int
+		if o == storage.OutcomeRemoved && db2.QueryRow(`SELECT 1 FROM s WHERE id = $1`, es[i].ID).Scan(&x) == nil {
+			t.Fatalf("%s reported removed but is there", es[i].ID)
+		}
 	}
 }
 
@@ -211,27 +218,32 @@ func TestPurgeInterrupted(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	r, err := s.InvalidateUnchanged(c, es)
+	r, err := s.RemoveUnchanged(c, es)
 	var left int
 	db.QueryRow(`SELECT count(*) FROM s`).Scan(&left)
-	t.Logf("interrupted: %v; %+v; %d left", err, r, left)
-	if err == nil || r.Unknown != 0 || n-left != r.Removed || r.Removed == 0 || r.Removed+r.Kept >= n {
-		t.Fatalf("interrupted purge: %v %+v, %d rows gone", err, r, n-left)
+	t.Logf("interrupted: %v; %+v; %d left", err, r.RemoveCounts, left)
+	if err == nil || r.Unknown != 0 || n-left != r.Removed || r.Removed == 0 || r.Done() >= n {
+		t.Fatalf("interrupted purge: %v %+v, %d rows gone", err, r.RemoveCounts, n-left)
 	}
 
-	// a server that does not answer: after the grace the statement is given up, as unknown
+	// a server that does not answer: after the grace the batch is given up before its COMMIT,
+	// so nothing of it was removed, and it says so (no outcome), which the server confirms
 	es = walkAll(t, s, storage.WalkOptions{})
+	before := len(es)
 	s.Grace = 300 * time.Millisecond
 	c, cancel = context.WithCancel(ctx)
 	srv.Pause()
 	defer srv.Resume()
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	r, err = s.InvalidateUnchanged(c, es[:10])
+	r, err = s.RemoveUnchanged(c, es[:10])
 	took := time.Since(start)
 	srv.Resume()
-	if err == nil || r.Unknown != 10 || r.Removed != 0 || took > 5*time.Second {
-		t.Fatalf("paused server: %v %+v after %v", err, r, took)
+	if err == nil || r.Done() != 0 || took > 5*time.Second {
+		t.Fatalf("paused server: %v %+v after %v", err, r.RemoveCounts, took)
+	}
+	if left := len(walkAll(t, s, storage.WalkOptions{})); left != before {
+		t.Fatalf("paused server: %d of %d rows left, but no removal was reported", left, before)
 	}
 	if !strings.Contains(err.Error(), "purge") {
 		t.Fatalf("error %v", err)

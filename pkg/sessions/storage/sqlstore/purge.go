@@ -13,13 +13,14 @@ import (
 
 // Purged is the outcome of PurgeMatching.
 type Purged struct {
-	storage.Removal
-	Bytes int64 // the stored size of the rows confirmed removed
+	Removed int   // confirmed removed
+	Unknown int   // deleted by a transaction whose COMMIT's answer was lost
+	Bytes   int64 // the stored size of the rows confirmed removed
 }
 
 // ErrNotSetBased: PurgeMatching cannot do this purge in the database (a filter it cannot put
 // in SQL, a Limit, a dialect or server version without the means); walk and
-// InvalidateUnchanged instead.
+// RemoveUnchanged instead.
 var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
 
 // PurgeMatching removes the rows that match o's id prefix and ages in the database itself, a
@@ -30,9 +31,10 @@ var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
 // application rewrites meanwhile is judged as it is then: removal only of what matches at the
 // moment it is removed, nothing that was rewritten since. The counts are exact: the rows
 // RETURNING names are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a
-// failed DELETE removed nothing. progress, when set, is called with the total removed so far
-// after each range. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
-func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progress func(removed int)) (Purged, error) {
+// failed DELETE removed nothing. removed, when set, is called after each range's COMMIT with
+// the rows it removed (ID, Size, Modified as RETURNING gave them; TTL -1), and the slice is
+// reused after it returns. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
+func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, removed func([]storage.Entry)) (Purged, error) {
 	var p Purged
 	if s.d != Postgres || o.Limit > 0 {
 		return p, ErrNotSetBased
@@ -81,7 +83,11 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progre
 	if len(conds) > 0 {
 		where += " AND " + strings.Join(conds, " AND ")
 	}
-	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING COALESCE(" + s.d.octets(s.value) + ", 0)"
+	ret := []string{s.id, "COALESCE(" + s.d.octets(s.value) + ", 0)"}
+	if s.upd != "" {
+		ret = append(ret, s.upd)
+	}
+	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING " + strings.Join(ret, ", ")
 	blocks := func() (int64, error) {
 		var n int64
 		err := s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", s.table).Scan(&n)
@@ -95,23 +101,27 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progre
 	if err != nil {
 		return p, s.err("purge", "", err)
 	}
+	var buf []storage.Entry
 	for lo := int64(0); lo < end; lo += step {
 		if err := ctx.Err(); err != nil {
 			return p, s.err("purge", "", err)
 		}
 		args[0], args[1] = fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+step)
-		n, bytes, err := s.deleteRange(ctx, q, args)
+		var err error
+		buf, err = s.deleteRange(ctx, q, args, buf[:0])
 		switch {
 		case errors.Is(err, errCommitUnknown):
-			p.Unknown += n
+			p.Unknown += len(buf)
 			return p, s.err("purge", "", err)
 		case err != nil:
 			return p, s.err("purge", "", err)
 		}
-		p.Removed += n
-		p.Bytes += bytes
-		if progress != nil {
-			progress(p.Removed)
+		p.Removed += len(buf)
+		for _, e := range buf {
+			p.Bytes += e.Size
+		}
+		if removed != nil {
+			removed(buf)
 		}
 		if lo+step >= end { // the table may have grown meanwhile: go on to its new end
 			if end, err = blocks(); err != nil {
@@ -122,43 +132,50 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, progre
 	return p, nil
 }
 
-var errCommitUnknown = errors.New("the COMMIT's outcome is unknown (connection lost)")
-
-// deleteRange runs one range's DELETE … RETURNING in a transaction; n is how many rows it
-// deleted (removed if err is nil, unknown with errCommitUnknown, nothing with any other error).
-func (s *Store) deleteRange(ctx context.Context, q string, args []any) (n int, bytes int64, err error) {
+// deleteRange runs one range's DELETE … RETURNING in a transaction and appends the rows it
+// deleted to buf: removed if err is nil, unknown with errCommitUnknown, none with any other error.
+func (s *Store) deleteRange(ctx context.Context, q string, args []any, buf []storage.Entry) ([]storage.Entry, error) {
 	sctx, done := s.statementContext(ctx)
 	defer done()
 	tx, err := s.db.BeginTx(sctx, nil)
 	if err != nil {
-		return 0, 0, err
+		return buf[:0], err
 	}
 	rows, err := tx.QueryContext(sctx, q, args...)
 	if err != nil {
 		tx.Rollback()
-		return 0, 0, err
+		return buf[:0], err
 	}
 	for rows.Next() {
-		var size int64
-		if err := rows.Scan(&size); err != nil {
+		e := storage.Entry{TTL: -1}
+		var upd any
+		dest := []any{&e.ID, &e.Size}
+		if s.upd != "" {
+			dest = append(dest, &upd)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			tx.Rollback()
-			return 0, 0, err
+			return buf[:0], err
 		}
-		n++
-		bytes += size
+		if s.upd != "" {
+			if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
+				e.Modified = t
+			}
+		}
+		buf = append(buf, e)
 	}
 	if err := rows.Err(); err != nil {
 		tx.Rollback()
-		return 0, 0, err
+		return buf[:0], err
 	}
 	if err := tx.Commit(); err != nil {
 		if refused(err) || errors.Is(err, sql.ErrTxDone) {
-			return 0, 0, err
+			return buf[:0], err
 		}
-		return n, 0, fmt.Errorf("%w: %v", errCommitUnknown, err)
+		return buf, fmt.Errorf("%w: %v", errCommitUnknown, err)
 	}
-	return n, bytes, nil
+	return buf, nil
 }
 
 // exactBound is a time bound for the server's exact test: the same instant the walk's exact

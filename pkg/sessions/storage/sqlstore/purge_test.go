@@ -56,9 +56,19 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 				for _, e := range want {
 					bytes += e.Size
 				}
-				p, err := s.PurgeMatching(ctx, o, nil)
+				told := map[string]bool{} // the rows the purge said it removed
+				p, err := s.PurgeMatching(ctx, o, func(es []storage.Entry) {
+					for _, e := range es {
+						told[e.ID] = true
+					}
+				})
 				if err != nil {
 					t.Fatal(err)
+				}
+				for _, e := range want {
+					if !told[e.ID] {
+						t.Fatalf("%s %+v: %s purged but not reported", unit, o, e.ID)
+					}
 				}
 				left := map[string]bool{}
 				for _, e := range walkAll(t, s, storage.WalkOptions{}) {
@@ -172,7 +182,7 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	}
 	s.RangeBlocks = 64
 	c, cancel := context.WithCancel(ctx)
-	p, err := s.PurgeMatching(c, storage.WalkOptions{}, func(removed int) { cancel() })
+	p, err := s.PurgeMatching(c, storage.WalkOptions{}, func([]storage.Entry) { cancel() })
 	var left int
 	db.QueryRow(`SELECT count(*) FROM s`).Scan(&left)
 	if err == nil || p.Unknown != 0 || p.Removed == 0 || n-left != p.Removed {
@@ -180,8 +190,9 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	}
 	gone0 := n - left
 	killed := make(chan struct{})
-	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, func(removed int) {
-		if removed > 30000 {
+	removed := 0
+	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, func(es []storage.Entry) {
+		if removed += len(es); removed > 30000 {
 			select {
 			case <-killed:
 			default:
@@ -202,7 +213,7 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	gone := n - left - gone0
 	t.Logf("killed: %v; %+v; %d gone", err, p, gone)
 	if gone < p.Removed || gone > p.Removed+p.Unknown {
-		t.Fatalf("reported %+v but %d gone", p.Removal, gone)
+		t.Fatalf("reported %+v but %d gone", p, gone)
 	}
 }
 
@@ -228,7 +239,7 @@ func TestPurgeMatchingPartitioned(t *testing.T) {
 	if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, nil); !errors.Is(err, ErrNotSetBased) {
 		t.Fatalf("partitioned: %v", err)
 	}
-	r, err := s.InvalidateUnchanged(ctx, walkAll(t, s, storage.WalkOptions{}))
+	r, err := s.RemoveUnchanged(ctx, walkAll(t, s, storage.WalkOptions{}))
 	if err != nil || r.Removed != 100 {
 		t.Fatalf("walk and remove: %+v %v", r, err)
 	}

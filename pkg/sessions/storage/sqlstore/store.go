@@ -22,8 +22,8 @@ import (
 // Store keeps sessions in a SQL table: one row per session, the id in
 // IDColumn, the session text in ValueColumn (through the Mapping's Codec),
 // and optionally the time of the last write and of expiry. It implements
-// storage.Storage, Walker, BatchInvalidator, ConditionalInvalidator and
-// IDValidator.
+// storage.Storage, Walker, BatchInvalidator, ConditionalRemover, Lookuper
+// and IDValidator.
 type Store struct {
 	db     *sql.DB
 	d      Dialect
@@ -363,77 +363,6 @@ func (s *Store) Invalidate(ctx context.Context, id string) error {
 	}
 	_, err := s.exec(ctx, "DELETE FROM "+s.table+" WHERE "+s.idEquals(1), s.idArgs(id)...)
 	return s.err("invalidate", id, err)
-}
-
-// InvalidateMany deletes the rows of ids, one statement per BatchSize ids,
-// and returns how many the server said it deleted. On failure n is the count
-// of the statements that succeeded; a statement whose outcome is unknown is
-// not in n (InvalidateIDs tells it apart).
-func (s *Store) InvalidateMany(ctx context.Context, ids []string) (int, error) {
-	r, err := s.InvalidateIDs(ctx, ids)
-	return r.Removed, err
-}
-
-// InvalidateIDs is InvalidateMany with the whole count: removed, not there
-// (Kept), and in a statement whose outcome is unknown.
-func (s *Store) InvalidateIDs(ctx context.Context, ids []string) (storage.Removal, error) {
-	var r storage.Removal
-	for _, id := range ids {
-		if err := s.ValidateID(id); err != nil {
-			return r, s.err("purge", id, err)
-		}
-	}
-	for lo := 0; lo < len(ids); lo += s.batch() {
-		if err := ctx.Err(); err != nil {
-			return r, s.err("purge", "", err)
-		}
-		part := ids[lo:min(lo+s.batch(), len(ids))]
-		q, args := s.deleteIDs(part)
-		res, err := s.exec(ctx, q, args...)
-		if err != nil {
-			if !refused(err) {
-				r.Unknown += len(part)
-			}
-			return r, s.err("purge", "", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			r.Unknown += len(part)
-			return r, s.err("purge", "", err)
-		}
-		r.Removed += int(n)
-		r.Kept += len(part) - int(n)
-	}
-	return r, nil
-}
-
-func (s *Store) batch() int {
-	if s.BatchSize > 0 {
-		return s.BatchSize
-	}
-	return 1000
-}
-
-func (s *Store) deleteIDs(ids []string) (string, []any) {
-	if s.d == Postgres {
-		return "DELETE FROM " + s.table + " WHERE " + s.id + " = ANY($1)", []any{ids}
-	}
-	q := "DELETE FROM " + s.table + " WHERE " + s.id + " IN (" + marks(len(ids)) + ")"
-	args := make([]any, 0, 2*len(ids))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	if s.d == MySQL {
-		q += " AND CAST(" + s.id + " AS BINARY) IN (" + marks(len(ids)) + ")"
-		for _, id := range ids {
-			args = append(args, []byte(id))
-		}
-	}
-	return q, args
-}
-
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // refused: the server answered the statement with an error, so it did nothing

@@ -271,7 +271,7 @@ func TestIdentifiersAreQuoted(t *testing.T) {
 			t.Fatal(v, err)
 		}
 		es := walkAll(t, s, storage.WalkOptions{})
-		if r, err := s.InvalidateUnchanged(ctx, es); err != nil || r.Removed != 1 {
+		if r, err := s.RemoveUnchanged(ctx, es); err != nil || r.Removed != 1 {
 			t.Fatal(r, err)
 		}
 		if _, err := New(ctx, b.db, b.d, Mapping{Table: "no_such_table"}, Options{}); err == nil || !strings.Contains(err.Error(), "no_such_table") {
@@ -280,10 +280,10 @@ func TestIdentifiersAreQuoted(t *testing.T) {
 	})
 }
 
-// TestInvalidateUnchanged: a conditional purge removes exactly the rows as the walk saw them;
+// TestRemoveUnchanged: a conditional purge removes exactly the rows as the walk saw them;
 // rows rewritten since (a new updated time, or only a new value in the same instant) are kept
-// and counted as kept; the counts add up.
-func TestInvalidateUnchanged(t *testing.T) {
+// and counted Changed, rows gone are Missing, each entry's Outcome says which; the counts add up.
+func TestRemoveUnchanged(t *testing.T) {
 	forEach(t, func(t *testing.T, b *backend) {
 		ty := b.types()
 		for _, withUpdated := range []bool{true, false} {
@@ -313,12 +313,25 @@ func TestInvalidateUnchanged(t *testing.T) {
 				for i := 10; i < 15; i++ {
 					s.Invalidate(ctx, fmt.Sprintf("s%02d", i))
 				}
-				r, err := s.InvalidateUnchanged(ctx, es)
+				r, err := s.RemoveUnchanged(ctx, es)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if r != (storage.Removal{Removed: 35, Kept: 15}) {
-					t.Fatalf("removal %+v", r)
+				if r.RemoveCounts != (storage.RemoveCounts{Removed: 35, Changed: 10, Missing: 5}) {
+					t.Fatalf("removal %+v", r.RemoveCounts)
+				}
+				// each entry's outcome: s00-s09 rewritten, s10-s14 gone, the rest removed
+				for i, o := range r.Outcomes {
+					want := storage.OutcomeRemoved
+					switch {
+					case i < 10:
+						want = storage.OutcomeChanged
+					case i < 15:
+						want = storage.OutcomeMissing
+					}
+					if es[i].ID != fmt.Sprintf("s%02d", i) || o != want {
+						t.Fatalf("outcome of %s: %v, want %v", es[i].ID, o, want)
+					}
 				}
 				left := ids(walkAll(t, s, storage.WalkOptions{}))
 				if len(left) != 10 || left[0] != "s00" || left[9] != "s09" {
@@ -330,7 +343,7 @@ func TestInvalidateUnchanged(t *testing.T) {
 					}
 				}
 				// an entry not from a walk of this store is refused before anything is removed
-				if _, err := s.InvalidateUnchanged(ctx, []storage.Entry{{ID: "s00"}}); !errors.Is(err, ErrNoVersion) {
+				if _, err := s.RemoveUnchanged(ctx, []storage.Entry{{ID: "s00"}}); !errors.Is(err, ErrNoVersion) {
 					t.Fatalf("no version: %v", err)
 				}
 			})
@@ -338,9 +351,9 @@ func TestInvalidateUnchanged(t *testing.T) {
 	})
 }
 
-// TestInvalidateIDs: explicit ids are removed exactly (never another case of the id), and the
-// count says how many were there.
-func TestInvalidateIDs(t *testing.T) {
+// TestInvalidateMany: explicit ids are removed exactly (never another case of the id), and the
+// outcomes say which were there (an id given twice is removed once, then missing).
+func TestInvalidateMany(t *testing.T) {
 	forEach(t, func(t *testing.T, b *backend) {
 		ty := b.types()
 		table := b.table(t, "id "+ty.id+" PRIMARY KEY", "value "+ty.text)
@@ -349,8 +362,10 @@ func TestInvalidateIDs(t *testing.T) {
 		for _, id := range []string{"a", "b", "c", "d", "E"} {
 			s.Write(ctx, id, "v")
 		}
-		r, err := s.InvalidateIDs(ctx, []string{"a", "b", "zz", "e", "d"})
-		if err != nil || r != (storage.Removal{Removed: 3, Kept: 2}) {
+		r, err := s.InvalidateMany(ctx, []string{"a", "b", "zz", "e", "d", "a"})
+		rm, gone := storage.OutcomeRemoved, storage.OutcomeMissing
+		if err != nil || r.RemoveCounts != (storage.RemoveCounts{Removed: 3, Missing: 3}) ||
+			!slices.Equal(r.Outcomes, []storage.Outcome{rm, rm, gone, gone, rm, gone}) {
 			t.Fatalf("%+v %v", r, err)
 		}
 		if got := ids(walkAll(t, s, storage.WalkOptions{})); !slices.Equal(got, []string{"E", "c"}) && !slices.Equal(got, []string{"c", "E"}) {
@@ -383,7 +398,7 @@ func TestMySQLCaseInsensitiveCollation(t *testing.T) {
 		if err := s.Invalidate(ctx, "ABC"); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := s.InvalidateIDs(ctx, []string{"ABC", "Abc"}); err != nil || r.Removed != 0 {
+		if r, err := s.InvalidateMany(ctx, []string{"ABC", "Abc"}); err != nil || r.Removed != 0 {
 			t.Fatalf("%+v %v", r, err)
 		}
 		if got := ids(walkAll(t, s, storage.WalkOptions{IDPrefix: "AB"})); len(got) != 0 {
@@ -391,6 +406,34 @@ func TestMySQLCaseInsensitiveCollation(t *testing.T) {
 		}
 		if b.count(t, table) != 1 {
 			t.Fatal("a case variant of the id removed the session")
+		}
+	})
+}
+
+// TestLookup: one row with what the walk gives of it (the same Version, age and TTL), its text
+// through the value codec; a missing or expired row is ErrNotFound, as for Read.
+func TestLookup(t *testing.T) {
+	forEach(t, func(t *testing.T, b *backend) {
+		ty := b.types()
+		table := b.table(t, "id "+ty.id+" PRIMARY KEY", "value "+ty.text, "updated "+ty.bigint, "expires "+ty.bigint)
+		s := b.store(t, Mapping{Table: table, UpdatedColumn: "updated", UpdatedUnit: Seconds, ExpiresColumn: "expires", ExpiresUnit: Seconds, Value: Hex})
+		s.ttl = time.Hour
+		s.now = func() time.Time { return time.Unix(5000, 0) }
+		s.Write(ctx, "a", "text of a")
+		s.ttl = time.Second
+		s.Write(ctx, "gone", "x")
+		s.now = func() time.Time { return time.Unix(5010, 0) }
+		e, err := s.Lookup(ctx, "a", true)
+		w := walkAll(t, s, storage.WalkOptions{IDPrefix: "a"})
+		if err != nil || len(w) != 1 || e.Value != "text of a" || e.Version != w[0].Version || e.Version == (storage.Version{}) ||
+			!e.Modified.Equal(time.Unix(5000, 0)) || e.TTL != time.Hour-10*time.Second || e.Size != int64(len("74657874206f662061")) {
+			t.Fatalf("lookup %+v %v; walk %+v", e, err, w)
+		}
+		if _, err := s.Lookup(ctx, "b", false); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("missing: %v", err)
+		}
+		if _, err := s.Lookup(ctx, "gone", false); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("expired: %v", err)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -28,9 +27,9 @@ type row struct {
 // column is NULL or cannot be read has no age, and a walk with an age filter
 // skips it (Stats.Skipped). The id prefix and the age filters are applied in
 // the query where the dialect allows (an index can serve them) and again
-// exactly on each row. Each Entry carries a Version for InvalidateUnchanged:
-// the updated column as the server renders it and the MD5 of the stored value
-// as the server computes it (SQLite, which has no MD5: the value). A walk
+// exactly on each row. Each Entry carries a Version for RemoveUnchanged (a
+// SHA-256 of the updated column as the server renders it and the MD5 of the
+// stored value as the server computes it; SQLite, which has no MD5: the value). A walk
 // only reads.
 func (s *Store) Walk(ctx context.Context, o storage.WalkOptions, fn func(storage.Entry) error) error {
 	ages := o.OlderThan > 0 || o.NewerThan > 0
@@ -261,153 +260,4 @@ func (s *Store) digest() string {
 		return "COALESCE(MD5(" + s.value + "), '')"
 	}
 	return "COALESCE(CAST(" + s.value + " AS BLOB), X'')"
-}
-
-// Versions: 'u' + the updated column as text, or 'n' without one; then NUL +
-// the value's digest.
-func (s *Store) version(r *row) string {
-	var b strings.Builder
-	if s.upd != "" {
-		b.WriteByte('u')
-		b.WriteString(r.tok)
-	} else {
-		b.WriteByte('n')
-	}
-	b.WriteByte(0)
-	b.Write(r.dig)
-	return b.String()
-}
-
-type version struct {
-	upd bool
-	tok string
-	dig []byte
-}
-
-func parseVersion(v string) (version, bool) {
-	if v == "" || v[0] != 'u' && v[0] != 'n' {
-		return version{}, false
-	}
-	tok, dig, ok := strings.Cut(v[1:], "\x00")
-	if !ok || v[0] == 'n' && tok != "" {
-		return version{}, false
-	}
-	return version{upd: v[0] == 'u', tok: tok, dig: []byte(dig)}, true
-}
-
-// ErrNoVersion: an entry given to InvalidateUnchanged did not come from a walk
-// of this store (its Version is empty or not this store's).
-var ErrNoVersion = errors.New("entry has no version of this store (not from its walk)")
-
-// InvalidateUnchanged deletes each entry's row only if it is unchanged since
-// the walk yielded it: same id, same updated column (as text) and same stored
-// value (its MD5; SQLite: the bytes); one DELETE per BatchSize entries. A
-// session its application rewrote in the meantime stays and is counted
-// Kept, as is one already gone. A DELETE is atomic: on a failure the server
-// answered, nothing of that batch was removed (it is in no count); on a lost
-// connection its entries are Unknown. After the caller's context is
-// cancelled no new batch starts.
-func (s *Store) InvalidateUnchanged(ctx context.Context, entries []storage.Entry) (storage.Removal, error) {
-	var r storage.Removal
-	vs := make([]version, len(entries))
-	for i, e := range entries {
-		v, ok := parseVersion(e.Version)
-		if !ok || v.upd != (s.upd != "") {
-			return r, s.err("purge", e.ID, ErrNoVersion)
-		}
-		if err := s.ValidateID(e.ID); err != nil {
-			return r, s.err("purge", e.ID, err)
-		}
-		vs[i] = v
-	}
-	for lo := 0; lo < len(entries); lo += s.batch() {
-		if err := ctx.Err(); err != nil {
-			return r, s.err("purge", "", err)
-		}
-		hi := min(lo+s.batch(), len(entries))
-		q, args := s.deleteUnchanged(entries[lo:hi], vs[lo:hi])
-		res, err := s.exec(ctx, q, args...)
-		if err != nil {
-			if !refused(err) {
-				r.Unknown += hi - lo
-			}
-			return r, s.err("purge", "", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			r.Unknown += hi - lo
-			return r, s.err("purge", "", err)
-		}
-		r.Removed += int(n)
-		r.Kept += hi - lo - int(n)
-	}
-	return r, nil
-}
-
-// deleteUnchanged is the conditional DELETE of one batch: the ids (which an
-// index serves), and the row of each id as the walk saw it.
-func (s *Store) deleteUnchanged(es []storage.Entry, vs []version) (string, []any) {
-	ids := make([]string, len(es))
-	for i, e := range es {
-		ids[i] = e.ID
-	}
-	if s.d == Postgres {
-		tuple := []string{"CAST(" + s.id + " AS text)"}
-		arrays := []string{"$2::text[]"}
-		args := []any{ids, ids}
-		if s.upd != "" {
-			toks := make([]string, len(vs))
-			for i, v := range vs {
-				toks[i] = v.tok
-			}
-			tuple = append(tuple, "COALESCE("+s.d.asText(s.upd)+", '')")
-			arrays = append(arrays, "$3::text[]")
-			args = append(args, toks)
-		}
-		digs := make([]string, len(vs))
-		for i, v := range vs {
-			digs[i] = string(v.dig)
-		}
-		tuple = append(tuple, s.digest())
-		arrays = append(arrays, fmt.Sprintf("$%d::text[]", len(args)+1))
-		args = append(args, digs)
-		q := "DELETE FROM " + s.table + " WHERE " + s.id + " = ANY($1) AND (" + strings.Join(tuple, ", ") +
-			") IN (SELECT * FROM unnest(" + strings.Join(arrays, ", ") + "))"
-		return q, args
-	}
-	idSQL := s.id
-	if s.d == MySQL {
-		idSQL = "CAST(" + s.id + " AS BINARY)"
-	}
-	tuple := []string{idSQL}
-	if s.upd != "" {
-		tuple = append(tuple, "COALESCE("+s.d.asText(s.upd)+", '')")
-	}
-	tuple = append(tuple, s.digest())
-	per := "(" + marks(len(tuple)) + ")"
-	args := make([]any, 0, len(es)*(len(tuple)+1))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	for i, v := range vs {
-		if s.d == MySQL {
-			args = append(args, []byte(ids[i]))
-		} else {
-			args = append(args, ids[i])
-		}
-		if s.upd != "" {
-			args = append(args, v.tok)
-		}
-		if s.d == SQLite {
-			args = append(args, v.dig) // bytes: compared with the value CAST AS BLOB
-		} else {
-			args = append(args, string(v.dig))
-		}
-	}
-	list := strings.TrimSuffix(strings.Repeat(per+", ", len(es)), ", ")
-	if s.d == SQLite {
-		list = "VALUES " + list
-	}
-	q := "DELETE FROM " + s.table + " WHERE " + s.id + " IN (" + marks(len(es)) + ") AND (" + strings.Join(tuple, ", ") + ") IN (" + list + ")"
-	return q, args
 }
