@@ -121,6 +121,16 @@ func sqlCmds() map[string]func(ts *testscript.TestScript, neg bool, args []strin
 			}
 			ts.Check(tx.Commit())
 		},
+		"nul-file": func(ts *testscript.TestScript, neg bool, args []string) {
+			// nul-file FILE ID...: the ids, in Go's quoted syntax, each followed by a NUL byte
+			var b strings.Builder
+			for _, a := range args[1:] {
+				id, err := strconv.Unquote(a)
+				ts.Check(err)
+				b.WriteString(id + "\x00")
+			}
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+		},
 		"sql-count": func(ts *testscript.TestScript, neg bool, args []string) {
 			var n int
 			ts.Check(db(ts, args[0]).QueryRow("SELECT COUNT(*) FROM " + args[1]).Scan(&n))

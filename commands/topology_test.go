@@ -44,6 +44,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			ts.Defer(func() { cc.Close() })
 			clients.Store(ts, redis.UniversalClient(cc))
 			ts.Setenv("CLUSTER_URL", c.URL("sess:"))
+			ts.Setenv("CLUSTER_BARE", c.URL(""))
 		},
 		"redis-sentinel-start": func(ts *testscript.TestScript, neg bool, args []string) {
 			redis.SetLogger(quietLogger{}) // the failover client logs each master it finds
@@ -55,6 +56,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			clients.Store(ts, redis.UniversalClient(sc))
 			sentinels.Store(ts, s)
 			ts.Setenv("SENTINEL_URL", s.URL("sess:"))
+			ts.Setenv("SENTINEL_BARE", s.URL(""))
 		},
 		"redis-unix-start": func(ts *testscript.TestScript, neg bool, args []string) {
 			dir, err := os.MkdirTemp("", "rsock") // a socket path has at most 107 bytes
@@ -100,6 +102,23 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			p.Set(ctx, "other:keep", "not a session", 0)
 			_, err := p.Exec(ctx)
 			ts.Check(err)
+		},
+		"topo-set": func(ts *testscript.TestScript, neg bool, args []string) {
+			// topo-set KEY VALUE: KEY and VALUE in Go's quoted syntax (hostile bytes)
+			k, err := strconv.Unquote(args[0])
+			ts.Check(err)
+			v, err := strconv.Unquote(args[1])
+			ts.Check(err)
+			ts.Check(client(ts).Set(context.Background(), k, v, 0).Err())
+		},
+		"topo-exists": func(ts *testscript.TestScript, neg bool, args []string) {
+			k, err := strconv.Unquote(args[0])
+			ts.Check(err)
+			n, err := client(ts).Exists(context.Background(), k).Result()
+			ts.Check(err)
+			if (n == 1) == neg {
+				ts.Fatalf("key %q: exists %v", k, n == 1)
+			}
 		},
 		"topo-count": func(ts *testscript.TestScript, neg bool, args []string) {
 			c := client(ts)

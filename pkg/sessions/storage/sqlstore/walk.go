@@ -150,7 +150,14 @@ func (s *Store) walkQuery(o storage.WalkOptions, page int) (walkSQL, []any) {
 			n++
 		}
 		if o.IDPrefix != "" {
-			add(s.id+" LIKE ? ESCAPE '!'", escapeLike(o.IDPrefix))
+			if s.d == MySQL {
+				// compared as bytes: under a PAD SPACE collation (utf8mb4_general_ci…) MySQL's
+				// and MariaDB's index range for LIKE 'ev%' starts after 'ev' padded with
+				// spaces and misses 'ev' followed by a byte below the space (a newline)
+				add("CAST("+s.id+" AS BINARY) LIKE ? ESCAPE '!'", escapeLike(o.IDPrefix))
+			} else {
+				add(s.id+" LIKE ? ESCAPE '!'", escapeLike(o.IDPrefix))
+			}
 		}
 		// the age filters in the query: a superset of what the exact test on
 		// each row keeps (epoch units are whole numbers); SQLite's timestamps
