@@ -146,6 +146,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 	m := redisCmds()
 	maps.Copy(m, sqlCmds())
 	maps.Copy(m, topologyCmds())
+	maps.Copy(m, layoutCmds())
 	return m
 }
 

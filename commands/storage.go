@@ -370,6 +370,9 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 	errStop := errors.New("limit")
 	err := sc.st.walk.Walk(ctx, o, func(e storage.Entry) error {
 		v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+		if e.Modified.IsZero() { // no age known (a Redis hash's fields, a SQL table without updated_column)
+			v.Modified, v.Age = "", 0
+		}
 		if e.TTL >= 0 {
 			t := int64(e.TTL / time.Second)
 			v.TTL = &t
@@ -500,7 +503,11 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 			_, err := w.Write(buf)
 			return err
 		}
-		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+		age := ageString(time.Duration(v.Age) * time.Second)
+		if v.Modified == "" {
+			age = "-"
+		}
+		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, age)
 		if fields {
 			if v.Session != nil {
 				line += "  " + termSafe(string(v.Session))
@@ -1151,10 +1158,15 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	var ws storage.WalkStats
 	o.Stats = &ws
 	prog := startProgress(u, "sessions counted:")
+	unknown := 0 // sessions without an age (a Redis hash's fields, a SQL table without updated_column)
 	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
 		count++
 		total += e.Size
 		prog.n.Add(1)
+		if e.Modified.IsZero() {
+			unknown++
+			return nil
+		}
 		if oldest.IsZero() || e.Modified.Before(oldest) {
 			oldest = e.Modified
 		}
@@ -1182,8 +1194,11 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		if len(ms) > 0 {
 			m["undecodable"] = sc.undecodable
 		}
-		if count > 0 {
+		if !oldest.IsZero() {
 			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
+		}
+		if unknown > 0 {
+			m["age_unknown"] = unknown
 		}
 		b, _ := marshalJSON(m)
 		fmt.Fprintf(u.out, "%s\n", b)
@@ -1192,7 +1207,10 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	st := u.st
 	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), termSafe(sc.st.name))
 	fmt.Fprintf(u.out, "  %s %d\n  %s %d bytes\n", st.Label.Render("sessions"), count, st.Label.Render("bytes"), total)
-	if count > 0 {
+	if unknown > 0 {
+		fmt.Fprintf(u.out, "  %s %d (the store keeps no time of their last write)\n", st.Label.Render("age unknown"), unknown)
+	}
+	if !oldest.IsZero() {
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("newest"), newest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(newest)))
 	}

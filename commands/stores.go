@@ -60,10 +60,22 @@ func openRedisTopology(url string, env Env) (*store, error) {
 	}
 	redis.SetLogger(quietLogger{})
 	client := t.Client()
-	r := storage.NewRedis(client, t.Prefix, 0)
-	r.SessionsOnly = t.SessionsOnly
-	name := fmt.Sprintf("redis %s (prefix %q)", t, t.Prefix)
-	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}, nil
+	return redisStore(client, t.String(), t.Prefix, t.SessionsOnly, t.Layout), nil
+}
+
+// redisStore is the store of a Redis client: a key per session (prefix + id) or, with
+// layout=hash, a field per session of one hash; values through the layout's codec.
+func redisStore(client redis.UniversalClient, where, prefix string, sessionsOnly bool, l storage.RedisLayout) *store {
+	if l.Hash {
+		h := storage.NewRedisHash(client, l.HashKey, l.Value)
+		name := fmt.Sprintf("redis %s (hash %q)", where, l.HashKey)
+		return &store{Storage: h, name: name, walk: h, batch: h, cond: h, lookup: h, close: client.Close}
+	}
+	r := storage.NewRedis(client, prefix, 0)
+	r.SessionsOnly = sessionsOnly
+	r.SetValueCodec(l.Value)
+	name := fmt.Sprintf("redis %s (prefix %q)", where, prefix)
+	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}
 }
 
 // setPurger is a store that can run a purge without --match in the database itself

@@ -160,6 +160,8 @@ type StoreSpec struct {
 	ExpiresUnit   string `toml:"expires_unit"`
 	Value         string `toml:"value"`
 	Prefix        string `toml:"prefix"`
+	Layout        string `toml:"layout"` // Redis: string (a key per session) or hash
+	Key           string `toml:"key"`    // Redis layout = "hash": the hash's key
 }
 
 // params are the fields that are set, as URL parameters in a fixed order.
@@ -167,7 +169,7 @@ func (s *StoreSpec) params() [][2]string {
 	var out [][2]string
 	for _, f := range [][2]string{{"table", s.Table}, {"id_column", s.IDColumn}, {"value_column", s.ValueColumn},
 		{"updated_column", s.UpdatedColumn}, {"updated_unit", s.UpdatedUnit}, {"expires_column", s.ExpiresColumn},
-		{"expires_unit", s.ExpiresUnit}, {"value", s.Value}, {"prefix", s.Prefix}} {
+		{"expires_unit", s.ExpiresUnit}, {"value", s.Value}, {"prefix", s.Prefix}, {"layout", s.Layout}, {"key", s.Key}} {
 		if f[1] != "" {
 			out = append(out, f)
 		}
@@ -496,7 +498,7 @@ func suggestKey(k toml.Key) string {
 	known := map[string][]string{
 		"keys":      {"hex", "base64", "text", "env", "file", "encoding"},
 		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie", "store"},
-		"store":     {"table", "id_column", "value_column", "updated_column", "updated_unit", "expires_column", "expires_unit", "value", "prefix"},
+		"store":     {"table", "id_column", "value_column", "updated_column", "updated_unit", "expires_column", "expires_unit", "value", "prefix", "layout", "key"},
 		"transform": {"type", "keys", "sign_keys", "format", "backward_compatible_read", "algorithm", "sign_algorithm", "salt"},
 		"cookie":    {"max_age", "encoding", "domain", "path", "secure", "http_only", "extensions"},
 	}

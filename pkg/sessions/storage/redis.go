@@ -60,6 +60,7 @@ type Redis struct {
 	// RemoveUnchanged), which it otherwise refuses with ErrNoPrefix.
 	SessionsOnly bool
 
+	codec  ValueCodec  // how values hold the session text (redislayout.go; "" = text)
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 	perKey bool        // tests: the per-key commands a cluster gets, on one server
 }
@@ -143,7 +144,7 @@ func (r *Redis) Write(ctx context.Context, id, value string) error {
 	if err := r.ValidateID(id); err != nil {
 		return r.err("write", id, err)
 	}
-	return r.err("write", id, r.c.Set(ctx, r.prefix+id, value, r.ttl).Err())
+	return r.err("write", id, r.c.Set(ctx, r.prefix+id, r.codec.encode(value), r.ttl).Err())
 }
 
 // Read returns the stored text; a missing key is ErrNotFound, a key holding
@@ -162,6 +163,9 @@ func (r *Redis) Read(ctx context.Context, id string) (string, error) {
 	}
 	if v == "" {
 		return "", r.err("read", id, ErrEmpty)
+	}
+	if v, err = r.codec.decode(v); err != nil {
+		return "", r.err("read", id, err)
 	}
 	return v, nil
 }
@@ -685,7 +689,7 @@ func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, 
 		e.Version = redisVersion(e.Modified)
 	}
 	if f.hasValue {
-		e.Value = f.value
+		e.Value = r.codec.decodeOrRaw(f.value)
 		if !noTouch {
 			// the GET reset its idle time: from now on, it was last accessed now
 			e.Touched = true
@@ -757,6 +761,8 @@ type RedisURL struct {
 	// SessionsOnly: sessions_only=true, the database holds nothing but
 	// sessions (for Redis.SessionsOnly).
 	SessionsOnly bool
+	// Layout: layout=, key=, value= (redislayout.go).
+	Layout RedisLayout
 }
 
 // ParseRedisStoreURL reads redis://[user:pass@]host:port/db?prefix=…&sessions_only=true
@@ -770,6 +776,10 @@ func ParseRedisStoreURL(u string) (RedisURL, error) {
 		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
 	}
 	q := pu.Query()
+	layout, err := takeRedisLayout(q)
+	if err != nil {
+		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: err}
+	}
 	prefix := q.Get("prefix")
 	q.Del("prefix")
 	var only bool
@@ -784,7 +794,7 @@ func ParseRedisStoreURL(u string) (RedisURL, error) {
 	if err != nil {
 		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
 	}
-	return RedisURL{Prefix: prefix, SessionsOnly: only, Options: &redis.UniversalOptions{
+	return RedisURL{Prefix: prefix, SessionsOnly: only, Layout: layout, Options: &redis.UniversalOptions{
 		Addrs:           []string{o.Addr},
 		ClientName:      o.ClientName,
 		DB:              o.DB,

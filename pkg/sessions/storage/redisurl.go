@@ -18,6 +18,7 @@ type RedisTopology struct {
 	// SessionsOnly: sessions_only=true, the database holds nothing but sessions
 	// (Redis.SessionsOnly: a prefix-less store may then remove in bulk)
 	SessionsOnly bool
+	Layout       RedisLayout // layout=, key=, value=
 	Addrs        []string
 	Server       *redis.Options
 	Cluster      *redis.ClusterOptions
@@ -56,12 +57,16 @@ func ParseRedisTopologyURL(u string) (*RedisTopology, error) {
 		return nil, &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, redactURLError(err))}
 	}
 	q := pu.Query()
+	layout, err := takeRedisLayout(q)
+	if err != nil {
+		return nil, &Error{Store: "redis " + kind + " " + pu.Host, Op: "parse url", Err: err}
+	}
 	prefix := q.Get("prefix")
 	q.Del("prefix")
 	fail := func(err error) error {
 		return &Error{Store: "redis " + kind + " " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, redactURLError(err))}
 	}
-	t := &RedisTopology{Kind: kind, Prefix: prefix}
+	t := &RedisTopology{Kind: kind, Prefix: prefix, Layout: layout}
 	if q.Has("sessions_only") {
 		if t.SessionsOnly, err = strconv.ParseBool(q.Get("sessions_only")); err != nil {
 			return nil, fail(fmt.Errorf("sessions_only=%q: want true or false", q.Get("sessions_only")))
