@@ -27,7 +27,7 @@ func openOtherStore(ctx context.Context, url string, env Env) (st *store, ok boo
 		st, err = openSQL(ctx, url, env)
 		return st, true, err
 	case storage.IsRedisTopologyURL(url):
-		st, err = openRedisTopology(url, env)
+		st, err = openRedisTopology(ctx, url, env)
 		return st, true, err
 	}
 	return nil, false, nil
@@ -50,7 +50,7 @@ func openSQL(ctx context.Context, url string, env Env) (*store, error) {
 }
 
 // openRedisTopology: redis+cluster://, redis+sentinel:// (rediss+… with TLS) and unix://.
-func openRedisTopology(url string, env Env) (*store, error) {
+func openRedisTopology(ctx context.Context, url string, env Env) (*store, error) {
 	t, err := storage.ParseRedisTopologyURL(url)
 	if err != nil {
 		return nil, configErr(err)
@@ -60,7 +60,23 @@ func openRedisTopology(url string, env Env) (*store, error) {
 	}
 	redis.SetLogger(quietLogger{})
 	client := t.Client()
-	return redisStore(client, t.String(), t.Prefix, t.SessionsOnly, t.Layout), nil
+	st := redisStore(client, t.String(), t.Prefix, t.SessionsOnly, t.Layout)
+	if t.Failover != nil {
+		// a removal the master confirmed but no replica has yet comes back if the sentinels fail
+		// over meanwhile: each batch waits for the replicas the master has now
+		n, err := storage.ConnectedReplicas(ctx, client)
+		if err != nil {
+			client.Close()
+			return nil, ioErr(fmt.Errorf("redis %s: INFO replication: %w", t, err))
+		}
+		switch s := st.Storage.(type) {
+		case *storage.Redis:
+			s.ConfirmReplicas = n
+		case *storage.RedisHash:
+			s.ConfirmReplicas = n
+		}
+	}
+	return st, nil
 }
 
 // redisStore is the store of a Redis client: a key per session (prefix + id) or, with

@@ -40,13 +40,33 @@ func StartCluster(t TB) *Cluster {
 }
 
 // StartClusterIn starts the cluster with its files under dir; the caller kills it.
-func StartClusterIn(dir string) (*Cluster, error) {
+func StartClusterIn(dir string) (*Cluster, error) { return startCluster(dir, 0) }
+
+// StartClusterReplicas starts a cluster of three masters with one replica each (six nodes) for
+// t, for Failover; killed when the test ends, skipped as StartCluster.
+func StartClusterReplicas(t TB) *Cluster {
+	t.Helper()
+	c, err := startCluster(t.TempDir(), 1)
+	if errors.Is(err, ErrNoBinary) {
+		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
+			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
+		}
+		t.Skip("skipping the Redis Cluster tests: ", err)
+	}
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(c.Kill)
+	return c
+}
+
+func startCluster(dir string, replicas int) (*Cluster, error) {
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		return nil, fmt.Errorf("%w (redis-cli, from redis-tools)", ErrNoBinary)
 	}
 	c := &Cluster{}
-	for i := range 3 {
+	for i := range 3 * (1 + replicas) {
 		d := filepath.Join(dir, fmt.Sprintf("node%d", i))
 		s, err := StartIn(d, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(d, "nodes.conf"),
 			"--cluster-node-timeout", "2000")
@@ -58,7 +78,7 @@ func StartClusterIn(dir string) (*Cluster, error) {
 	}
 	args := []string{"--cluster", "create"}
 	args = append(args, c.Addrs()...)
-	args = append(args, "--cluster-yes")
+	args = append(args, "--cluster-yes", "--cluster-replicas", strconv.Itoa(replicas))
 	out, err := exec.Command(cli, args...).CombinedOutput()
 	if err != nil {
 		c.Kill()
@@ -97,6 +117,72 @@ func (c *Cluster) Addrs() []string {
 func (c *Cluster) URL(prefix string) string {
 	a := c.Addrs()
 	return "redis+cluster://" + a[0] + "?addr=" + a[1] + "&addr=" + a[2] + "&prefix=" + prefix
+}
+
+// Failover makes one replica take over its master with CLUSTER FAILOVER (the coordinated manual
+// failover: the master stops taking writes until the replica has caught up) and waits until the
+// replica is a master and every node says cluster_state:ok; it returns the old and the new
+// master's addresses.
+func (c *Cluster) Failover() (oldMaster, newMaster string, err error) {
+	ctx := context.Background()
+	var replica *Server
+	// a replica links up with its master a moment after the cluster is created
+	waitFor(20*time.Second, func() (bool, error) { replica = c.syncedReplica(ctx, &oldMaster); return replica != nil, nil })
+	if replica == nil {
+		return "", "", errors.New("no replica in sync: start the cluster with StartClusterReplicas")
+	}
+	return c.failoverTo(ctx, replica, oldMaster)
+}
+
+func (c *Cluster) syncedReplica(ctx context.Context, oldMaster *string) *Server {
+	var replica *Server
+	for _, n := range c.Nodes {
+		cl := n.Client()
+		info, err := cl.Info(ctx, "replication").Result()
+		if err == nil && strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up") {
+			for _, line := range strings.Split(info, "\n") {
+				if h, ok := strings.CutPrefix(strings.TrimSpace(line), "master_host:"); ok {
+					*oldMaster = h
+				}
+				if p, ok := strings.CutPrefix(strings.TrimSpace(line), "master_port:"); ok {
+					*oldMaster = net.JoinHostPort(*oldMaster, p)
+				}
+			}
+			replica = n
+		}
+		cl.Close()
+		if replica != nil {
+			break
+		}
+	}
+	return replica
+}
+
+func (c *Cluster) failoverTo(ctx context.Context, replica *Server, oldMaster string) (string, string, error) {
+	rc := replica.Client()
+	defer rc.Close()
+	if err := rc.ClusterFailover(ctx).Err(); err != nil {
+		return "", "", fmt.Errorf("CLUSTER FAILOVER on %s: %v", replica.Addr, err)
+	}
+	err := waitFor(30*time.Second, func() (bool, error) {
+		info, err := rc.Info(ctx, "replication").Result()
+		if err != nil || !strings.Contains(info, "role:master") {
+			return false, err
+		}
+		for _, n := range c.Nodes {
+			cl := n.Client()
+			ci, err := cl.ClusterInfo(ctx).Result()
+			cl.Close()
+			if err != nil || !strings.Contains(ci, "cluster_state:ok") {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("failover to %s did not complete: %v", replica.Addr, err)
+	}
+	return oldMaster, replica.Addr, nil
 }
 
 // Client is a cluster client.

@@ -63,6 +63,10 @@ type Redis struct {
 	codec  ValueCodec  // how values hold the session text (redislayout.go; "" = text)
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 	perKey bool        // tests: the per-key commands a cluster gets, on one server
+
+	// ConfirmReplicas, when > 0, makes every removal batch wait (WAIT) until
+	// this many replicas have it (redisreplicas.go).
+	ConfirmReplicas int
 }
 
 // unknownCommand: the server does not know UNLINK.
@@ -294,6 +298,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 		lo, hi int
 	}
 	var calls []call
+	var wait *redis.IntCmd // ConfirmReplicas: WAIT on the pipeline's connection (redisreplicas.go)
 	for lo := 0; lo < n; lo += size {
 		if err := ctx.Err(); err != nil {
 			return resultOf(out), r.err("purge", "", err)
@@ -315,6 +320,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 				calls = append(calls, call{c, clo, chi})
 				p.Process(ctx, noRetry{c})
 			}
+			wait = r.queueWait(ctx, p)
 			return nil
 		})
 		var again []int // NOSCRIPT: nothing ran; load the script and run them again
@@ -349,6 +355,9 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 		}
 		if failed != nil {
 			return resultOf(out), r.err("purge", "", failed)
+		}
+		if err := r.checkWait(wait, out[lo:hi]); err != nil {
+			return resultOf(out), r.err("purge", "", err)
 		}
 		if len(again) > 0 {
 			if err := r.loadScripts(ctx); err != nil {

@@ -35,6 +35,10 @@ type RedisHash struct {
 	// BatchSize is the HSCAN COUNT hint and how many fields one removal script
 	// takes (default 1000; an unknown outcome covers one script call).
 	BatchSize int
+
+	// ConfirmReplicas, when > 0, makes every removal script wait (WAIT) until
+	// this many replicas have it, as Redis.ConfirmReplicas.
+	ConfirmReplicas int
 }
 
 // NewRedisHash returns the storage in the hash key on c, its values through codec.
@@ -255,7 +259,17 @@ func (h *RedisHash) remove(ctx context.Context, n int, item func(i int) (id, dig
 		}
 		for {
 			c := redis.NewCmd(ctx, args...)
-			_ = h.c.Process(ctx, noRetry{c})
+			var wait *redis.IntCmd
+			if h.ConfirmReplicas > 0 { // on the script's connection
+				wait = redis.NewIntCmd(ctx, "wait", h.ConfirmReplicas, ReplicaWait.Milliseconds())
+				h.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+					p.Process(ctx, noRetry{c})
+					p.Process(ctx, noRetryInt{wait})
+					return nil
+				})
+			} else {
+				_ = h.c.Process(ctx, noRetry{c})
+			}
 			codes, err := c.Int64Slice()
 			if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") && !loaded {
 				loaded = true // nothing ran: load the script and send the call again
@@ -268,6 +282,9 @@ func (h *RedisHash) remove(ctx context.Context, n int, item func(i int) (id, dig
 			case err == nil && len(codes) == hi-lo:
 				for j, v := range codes {
 					out[lo+j] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+				}
+				if err := checkWait(wait, h.ConfirmReplicas, out[lo:hi]); err != nil {
+					return resultOf(out), h.err("purge", "", err)
 				}
 			case err == nil:
 				return resultOf(out), h.err("purge", "", fmt.Errorf("the removal script replied %d codes for %d fields", len(codes), hi-lo))
