@@ -1043,7 +1043,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	if sc.st.set != nil && !dry && len(ms) == 0 && rate == 0 {
 		// the database tests each row as it deletes it: what matches then goes, nothing rewritten since
 		var p sqlstore.Purged
-		p, err = sc.st.set.PurgeMatching(ctx, o, func(es []storage.Entry) {
+		p, err = sc.st.set.PurgeMatching(ctx, o, sqlstore.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
 			for _, e := range es {
 				res.Matched++
 				if asJSON || ids {
@@ -1053,7 +1053,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			}
 			matched.Store(int64(res.Matched))
 			removed.Store(int64(res.Matched))
-		})
+		}})
 		if setBased = !errors.Is(err, sqlstore.ErrNotSetBased); setBased {
 			done.Removed, done.Unknown = p.Removed, p.Unknown
 			res.Matched += p.Unknown

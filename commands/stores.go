@@ -95,8 +95,8 @@ func redisStore(client redis.UniversalClient, where, prefix string, sessionsOnly
 }
 
 // setPurger is a store that can run a purge without --match in the database itself
-// (sqlstore.PurgeMatching: PostgreSQL's set-based DELETE … RETURNING); removed gets the sessions
-// each committed range removed. ErrNotSetBased (nothing removed) means: walk instead.
+// (sqlstore.PurgeMatching: PostgreSQL's set-based DELETE … RETURNING); r.Removed gets the
+// sessions each committed range removed (with their ids when r.IDs). ErrNotSetBased (nothing removed) means: walk instead.
 type setPurger interface {
-	PurgeMatching(ctx context.Context, o storage.WalkOptions, removed func([]storage.Entry)) (sqlstore.Purged, error)
+	PurgeMatching(ctx context.Context, o storage.WalkOptions, r sqlstore.PurgeReport) (sqlstore.Purged, error)
 }

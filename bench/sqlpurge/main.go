@@ -67,7 +67,7 @@ func main() {
 			if tool == "psql" {
 				cmd = exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", dsn, "-c", "DELETE FROM sessions WHERE updated_at < "+cutoff)
 			} else {
-				cmd = exec.Command(*bin, "storage", "purge", "--store", store, "--older-than", "30d", "--yes", "--json")
+				cmd = exec.Command(*bin, "storage", "purge", "--store", store, "--older-than", "30d", "--yes")
 			}
 			cmd.Stderr = os.Stderr
 			start := time.Now()

@@ -11,6 +11,17 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 )
 
+// PurgeReport says what PurgeMatching reports of the rows it removes.
+type PurgeReport struct {
+	// Removed, when set, is called after each range's COMMIT with the rows it
+	// removed (Size; TTL -1); the slice is reused after it returns.
+	Removed func([]storage.Entry)
+	// IDs: the entries also carry their ID and Modified (RETURNING id and the
+	// updated column). It costs: 1,000,000 rows purge in 5.6 s with them,
+	// 2.4 s without (bench/sqlpurge).
+	IDs bool
+}
+
 // Purged is the outcome of PurgeMatching.
 type Purged struct {
 	Removed int   // confirmed removed
@@ -31,10 +42,8 @@ var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
 // application rewrites meanwhile is judged as it is then: removal only of what matches at the
 // moment it is removed, nothing that was rewritten since. The counts are exact: the rows
 // RETURNING names are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a
-// failed DELETE removed nothing. removed, when set, is called after each range's COMMIT with
-// the rows it removed (ID, Size, Modified as RETURNING gave them; TTL -1), and the slice is
-// reused after it returns. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
-func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, removed func([]storage.Entry)) (Purged, error) {
+// failed DELETE removed nothing. r says what is reported of the rows removed. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
+func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r PurgeReport) (Purged, error) {
 	var p Purged
 	if s.d != Postgres || o.Limit > 0 {
 		return p, ErrNotSetBased
@@ -83,9 +92,12 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, remove
 	if len(conds) > 0 {
 		where += " AND " + strings.Join(conds, " AND ")
 	}
-	ret := []string{s.id, "COALESCE(" + s.d.octets(s.value) + ", 0)"}
-	if s.upd != "" {
-		ret = append(ret, s.upd)
+	ret := []string{"COALESCE(" + s.d.octets(s.value) + ", 0)"}
+	if r.IDs {
+		ret = append(ret, s.id)
+		if s.upd != "" {
+			ret = append(ret, s.upd)
+		}
 	}
 	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING " + strings.Join(ret, ", ")
 	blocks := func() (int64, error) {
@@ -108,7 +120,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, remove
 		}
 		args[0], args[1] = fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+step)
 		var err error
-		buf, err = s.deleteRange(ctx, q, args, buf[:0])
+		buf, err = s.deleteRange(ctx, q, args, r.IDs, buf[:0])
 		switch {
 		case errors.Is(err, errCommitUnknown):
 			p.Unknown += len(buf)
@@ -120,8 +132,8 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, remove
 		for _, e := range buf {
 			p.Bytes += e.Size
 		}
-		if removed != nil {
-			removed(buf)
+		if r.Removed != nil {
+			r.Removed(buf)
 		}
 		if lo+step >= end { // the table may have grown meanwhile: go on to its new end
 			if end, err = blocks(); err != nil {
@@ -134,7 +146,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, remove
 
 // deleteRange runs one range's DELETE … RETURNING in a transaction and appends the rows it
 // deleted to buf: removed if err is nil, unknown with errCommitUnknown, none with any other error.
-func (s *Store) deleteRange(ctx context.Context, q string, args []any, buf []storage.Entry) ([]storage.Entry, error) {
+func (s *Store) deleteRange(ctx context.Context, q string, args []any, ids bool, buf []storage.Entry) ([]storage.Entry, error) {
 	sctx, done := s.statementContext(ctx)
 	defer done()
 	tx, err := s.db.BeginTx(sctx, nil)
@@ -149,16 +161,19 @@ func (s *Store) deleteRange(ctx context.Context, q string, args []any, buf []sto
 	for rows.Next() {
 		e := storage.Entry{TTL: -1}
 		var upd any
-		dest := []any{&e.ID, &e.Size}
-		if s.upd != "" {
-			dest = append(dest, &upd)
+		dest := []any{&e.Size}
+		if ids {
+			dest = append(dest, &e.ID)
+			if s.upd != "" {
+				dest = append(dest, &upd)
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			tx.Rollback()
 			return buf[:0], err
 		}
-		if s.upd != "" {
+		if upd != nil {
 			if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
 				e.Modified = t
 			}
