@@ -410,42 +410,57 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 	var st WalkStats
 	var matched int64
 	stop := errors.New("stop")
-	scanOne := func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		var cursor uint64
-		pattern := scanMatch(r.prefix + o.IDPrefix)
-		for {
-			keys, next, err := c.Scan(ctx, cursor, pattern, int64(r.batch())).Result()
-			if err != nil {
-				return r.err("scan", "", err)
-			}
-			if o.Sorted {
-				sort.Strings(keys)
-			}
-			if err := r.describe(ctx, c, noTouch, keys, o, &m, &st, func(e Entry) error {
-				if o.Limit > 0 && matched >= int64(o.Limit) {
-					return stop
-				}
-				matched++
-				return fn(e)
-			}); err != nil {
-				return err
-			}
-			cursor = next
-			if cursor == 0 {
-				return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// one producer per server (every master of a cluster, at once) reads pages ahead: SCAN and
+	// the facts of a page in one round trip, while this goroutine builds the entries and calls fn
+	pages := make(chan redisPage, 1)
+	produce := func(ctx context.Context, c redis.Cmdable) {
+		if err := r.onConn(ctx, c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
+			return r.scanPages(ctx, c, noTouch, o, pages)
+		}); err != nil {
+			select {
+			case pages <- redisPage{err: err}:
+			case <-ctx.Done():
 			}
 		}
 	}
+	go func() {
+		defer close(pages)
+		cc, ok := r.c.(*redis.ClusterClient)
+		if !ok {
+			produce(ctx, r.c)
+			return
+		}
+		// ForEachMaster runs fn for every master at once and returns when all have
+		if err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			produce(ctx, c)
+			return nil
+		}); err != nil {
+			select {
+			case pages <- redisPage{err: r.err("scan", "", err)}:
+			case <-ctx.Done():
+			}
+		}
+	}()
 	var err error
-	if cc, ok := r.c.(*redis.ClusterClient); ok {
-		var mu sync.Mutex // ForEachMaster runs concurrently; fn must see one goroutine
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			mu.Lock()
-			defer mu.Unlock()
-			return r.onConn(ctx, c, scanOne)
-		})
-	} else {
-		err = r.onConn(ctx, r.c, scanOne)
+	for p := range pages {
+		if p.err != nil {
+			err = p.err
+			break
+		}
+		if err = r.describe(ctx, p, o, &m, &st, func(e Entry) error {
+			if o.Limit > 0 && matched >= int64(o.Limit) {
+				return stop
+			}
+			matched++
+			return fn(e)
+		}); err != nil {
+			break
+		}
+	}
+	cancel()
+	for range pages { // every producer sees the cancel and ends
 	}
 	st.Matched = matched
 	if o.Stats != nil {
@@ -455,6 +470,62 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 		return nil
 	}
 	return err
+}
+
+// redisPage is one SCAN page with the facts of its keys, read at time at.
+type redisPage struct {
+	keys    []string
+	facts   []keyFacts
+	noTouch bool
+	at      time.Time
+	err     error
+}
+
+// scanPages walks one server with SCAN MATCH COUNT BatchSize and sends each page with its facts:
+// the facts of a page and the next SCAN go in one pipeline (one round trip per page).
+func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o WalkOptions, pages chan<- redisPage) error {
+	pattern := scanMatch(r.prefix + o.IDPrefix)
+	count := int64(r.batch())
+	keys, cursor, err := c.Scan(ctx, 0, pattern, count).Result()
+	if err != nil {
+		return r.err("scan", "", err)
+	}
+	for {
+		if o.Sorted {
+			sort.Strings(keys)
+		}
+		var scan *redis.ScanCmd
+		var fs []keyFacts
+		if len(keys) > 0 {
+			var next func(redis.Pipeliner)
+			if cursor != 0 {
+				next = func(p redis.Pipeliner) { scan = p.Scan(ctx, cursor, pattern, count) }
+			}
+			if fs, err = r.facts(ctx, c, noTouch, keys, o.WithValue, next); err != nil {
+				return r.err("scan", "", err)
+			}
+		} else if cursor != 0 {
+			scan = c.Scan(ctx, cursor, pattern, count)
+		}
+		if len(keys) > 0 {
+			select {
+			case pages <- redisPage{keys: keys, facts: fs, noTouch: noTouch, at: r.now()}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if cursor == 0 {
+			return nil
+		}
+		if scan == nil {
+			// the facts were read on their own (the script was not loaded, or a cluster's
+			// per-key commands): SCAN now
+			scan = c.Scan(ctx, cursor, pattern, count)
+		}
+		if keys, cursor, err = scan.Result(); err != nil {
+			return r.err("scan", "", err)
+		}
+	}
 }
 
 // onConn runs f on one connection of c with CLIENT NO-TOUCH on, where c is a
@@ -518,9 +589,11 @@ var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
 
 // facts reads the facts of keys: one script call on a single server, per-key
 // pipelined commands on a cluster (whose keys in one call must share a slot).
-func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+//
+// next, when not nil, adds a command (the next SCAN) to the same pipeline.
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	if r.scriptKeys(2) == 1 {
-		return r.factsPipeline(ctx, c, noTouch, keys, withValue)
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
 	}
 	mode := "memory"
 	switch {
@@ -529,7 +602,16 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 	case noTouch:
 		mode = "strlen"
 	}
-	v, err := describeScript.EvalSha(ctx, c, keys, mode).Slice()
+	p := c.Pipeline()
+	cmd := describeScript.EvalSha(ctx, p, keys, mode)
+	if next != nil {
+		next(p)
+	}
+	_, err := p.Exec(ctx)
+	if err != nil && !isRedisReply(err) {
+		return nil, err
+	}
+	v, err := cmd.Slice()
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		if err = describeScript.Load(ctx, c).Err(); err == nil {
 			v, err = describeScript.EvalSha(ctx, c, keys, mode).Slice()
@@ -571,7 +653,7 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 
 // factsPipeline reads the facts with TYPE, OBJECT IDLETIME, PTTL and the size
 // (or GET) per key, pipelined; the idle time comes before a GET that may touch.
-func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
@@ -590,6 +672,9 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 			default:
 				size[i] = p.MemoryUsage(ctx, k, 0)
 			}
+		}
+		if next != nil {
+			next(p)
 		}
 		return nil
 	})
@@ -627,22 +712,14 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 	return fs, nil
 }
 
-// describe reads the facts about one SCAN batch and calls fn for the entries
-// that match.
-func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	fs, err := r.facts(ctx, c, noTouch, keys, o.WithValue)
-	if err != nil {
-		return r.err("scan", "", err)
-	}
-	now := r.now()
-	for i, k := range keys {
+// describe makes the entries of one page and calls fn for those that match.
+// The ages are measured from the time the page's facts were read.
+func (r *Redis) describe(ctx context.Context, p redisPage, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
+	for i, k := range p.keys {
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
 		}
-		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), fs[i], noTouch, m.ages, now, st)
+		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), p.facts[i], p.noTouch, m.ages, p.at, st)
 		if err != nil {
 			return err
 		}
@@ -717,7 +794,7 @@ func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, e
 	var found bool
 	var st WalkStats
 	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue)
+		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue, nil)
 		if err != nil {
 			return r.err("read", id, err)
 		}
