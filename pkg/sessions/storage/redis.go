@@ -417,7 +417,7 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 	pages := make(chan redisPage, 1)
 	produce := func(ctx context.Context, c redis.Cmdable) {
 		if err := r.onConn(ctx, c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-			return r.scanPages(ctx, c, noTouch, o, pages)
+			return r.scanPages(ctx, c, noTouch, o, m.now, pages)
 		}); err != nil {
 			select {
 			case pages <- redisPage{err: err}:
@@ -483,7 +483,7 @@ type redisPage struct {
 
 // scanPages walks one server with SCAN MATCH COUNT BatchSize and sends each page with its facts:
 // the facts of a page and the next SCAN go in one pipeline (one round trip per page).
-func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o WalkOptions, pages chan<- redisPage) error {
+func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o WalkOptions, now time.Time, pages chan<- redisPage) error {
 	pattern := scanMatch(r.prefix + o.IDPrefix)
 	count := int64(r.batch())
 	keys, cursor, err := c.Scan(ctx, 0, pattern, count).Result()
@@ -501,7 +501,7 @@ func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o 
 			if cursor != 0 {
 				next = func(p redis.Pipeliner) { scan = p.Scan(ctx, cursor, pattern, count) }
 			}
-			if fs, err = r.facts(ctx, c, noTouch, keys, o.WithValue, next); err != nil {
+			if fs, err = r.facts(ctx, c, noTouch, keys, o.WithValue, minIdle(o, now, r.now()), next); err != nil {
 				return r.err("scan", "", err)
 			}
 		} else if cursor != 0 {
@@ -552,9 +552,13 @@ func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Cont
 // OBJECT IDLETIME (-1 when the server tracks none: an LFU policy), PTTL, and by
 // ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH) or
 // MEMORY USAGE. One call per SCAN batch instead of four commands per key; the
-// commands are the same, and touch as they do outside a script.
+// commands are the same, and touch as they do outside a script. A string whose
+// idle time is below ARGV[2] (seconds; a walk with --older-than: it cannot
+// match) gets -3 in place of its PTTL and neither size nor value: not read, not
+// touched.
 var describeScript = redis.NewScript(`local out = {}
 local mode = ARGV[1]
+local minIdle = tonumber(ARGV[2]) or -1
 for i, k in ipairs(KEYS) do
   local n = (i - 1) * 4
   local t = redis.call('TYPE', k)['ok']
@@ -563,15 +567,36 @@ for i, k in ipairs(KEYS) do
     local idle = redis.pcall('OBJECT', 'IDLETIME', k)
     if type(idle) ~= 'number' then idle = -1 end
     out[n + 2] = idle
-    out[n + 3] = redis.call('PTTL', k)
-    if mode == 'value' then out[n + 4] = redis.call('GET', k)
-    elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
-    else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+    if idle >= 0 and idle < minIdle then
+      out[n + 3] = -3; out[n + 4] = 0
+    else
+      out[n + 3] = redis.call('PTTL', k)
+      if mode == 'value' then out[n + 4] = redis.call('GET', k)
+      elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
+      else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+    end
   else
     out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
   end
 end
 return out`)
+
+// minIdle is the idle time (whole seconds) below which a key read at or after
+// sent cannot pass o's --older-than, whatever the walk measures its age from
+// (see entry: age = Now − (at − idle) truncated to the second, at ≥ sent); -1
+// without --older-than. Keys idle less are not described further.
+func minIdle(o WalkOptions, now, sent time.Time) int64 {
+	if o.OlderThan <= 0 {
+		return -1
+	}
+	// age < Now − sent + idle + 1 s: below OlderThan when idle < OlderThan − (Now − sent) − 1 s;
+	// one second more for the LRU clock's rounding
+	b := o.OlderThan - now.Sub(sent) - 2*time.Second
+	if b <= 0 {
+		return -1
+	}
+	return int64(b / time.Second)
+}
 
 // keyFacts is what a walk learns of one key.
 type keyFacts struct {
@@ -582,6 +607,7 @@ type keyFacts struct {
 	size     int64
 	value    string
 	hasValue bool
+	young    bool  // idle less than a walk's --older-than can match: neither TTL, size nor value read
 	err      error // a failed command for this key
 }
 
@@ -590,8 +616,9 @@ var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
 // facts reads the facts of keys: one script call on a single server, per-key
 // pipelined commands on a cluster (whose keys in one call must share a slot).
 //
-// next, when not nil, adds a command (the next SCAN) to the same pipeline.
-func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
+// next, when not nil, adds a command (the next SCAN) to the same pipeline. A
+// string idle less than minIdle seconds (see minIdle) is only counted (young).
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, minIdle int64, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	if r.scriptKeys(2) == 1 {
 		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
 	}
@@ -603,7 +630,7 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 		mode = "strlen"
 	}
 	p := c.Pipeline()
-	cmd := describeScript.EvalSha(ctx, p, keys, mode)
+	cmd := describeScript.EvalSha(ctx, p, keys, mode, minIdle)
 	if next != nil {
 		next(p)
 	}
@@ -614,7 +641,7 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 	v, err := cmd.Slice()
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 		if err = describeScript.Load(ctx, c).Err(); err == nil {
-			v, err = describeScript.EvalSha(ctx, c, keys, mode).Slice()
+			v, err = describeScript.EvalSha(ctx, c, keys, mode, minIdle).Slice()
 		}
 	}
 	if err != nil {
@@ -637,6 +664,10 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 			f.idle = time.Duration(idle) * time.Second
 		}
 		pttl, _ := v[4*i+2].(int64)
+		if pttl == -3 {
+			f.young = true
+			continue
+		}
 		f.pttl = time.Duration(pttl) * time.Millisecond
 		if pttl < 0 {
 			f.pttl = time.Duration(pttl) // -1: none, as PTTL's DurationCmd gives it
@@ -750,6 +781,9 @@ func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, 
 		return Entry{}, false, nil
 	}
 	st.Files++
+	if f.young {
+		return Entry{}, false, nil
+	}
 	e := Entry{ID: id, TTL: -1, Size: f.size}
 	switch {
 	case errors.Is(f.idleErr, redis.Nil):
