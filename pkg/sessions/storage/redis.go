@@ -62,6 +62,12 @@ type Redis struct {
 
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 	perKey bool        // tests: the per-key commands a cluster gets, on one server
+	// anySlot: tests: the cluster's per-master scripts (anySlotDescribe, anySlotRemove), on
+	// one server
+	anySlot bool
+	// noAnySlot: a master refused the per-master scripts (Redis before 7.0 has no script
+	// flags): a cluster gets per-key commands
+	noAnySlot atomic.Bool
 }
 
 // unknownCommand: the server does not know UNLINK.
@@ -282,6 +288,15 @@ func redisLastAccess(v Version) (time.Time, bool) {
 }
 
 func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	if r.useAnySlot() {
+		return r.removeAnySlot(ctx, n, item)
+	}
+	return r.removeKeys(ctx, n, item)
+}
+
+// removeKeys removes with removeScript: on a cluster one call per key (its
+// keys must share a slot), pipelined through the cluster client.
+func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
 	out := make([]Outcome, n)
 	size := r.batch()
 	per := r.scriptKeys(100) // an unknown outcome covers one call: at most 100 keys
@@ -350,7 +365,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 			if err := r.loadScripts(ctx); err != nil {
 				return resultOf(out), r.err("purge", "", err)
 			}
-			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
+			sub, err := r.removeKeys(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
 			for j, o := range sub.Outcomes {
 				out[again[j]] = o
 			}
@@ -556,7 +571,9 @@ func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Cont
 // idle time is below ARGV[2] (seconds; a walk with --older-than: it cannot
 // match) gets -3 in place of its PTTL and neither size nor value: not read, not
 // touched.
-var describeScript = redis.NewScript(`local out = {}
+var describeScript = redis.NewScript(describeBody)
+
+const describeBody = `local out = {}
 local mode = ARGV[1]
 local minIdle = tonumber(ARGV[2]) or -1
 for i, k in ipairs(KEYS) do
@@ -577,6 +594,43 @@ for i, k in ipairs(KEYS) do
     end
   else
     out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
+  end
+end
+return out`
+
+// anySlotFlags lets a script reach keys of several slots (Redis 7.0+), all on
+// the master that runs it: a cluster's walk and removal send one call per page
+// or batch to each master instead of one per key.
+const anySlotFlags = "#!lua flags=allow-cross-slot-keys\n"
+
+// anySlotDescribe is describeScript for one cluster master: ARGV[1] and
+// ARGV[2] as there, the keys from ARGV[3] on (keys of several slots cannot be
+// KEYS). A key the master does not serve fails the call: the walk then reads
+// that page with per-key commands.
+var anySlotDescribe = redis.NewScript(anySlotFlags + `local KEYS = {}
+for i = 3, #ARGV do KEYS[i - 2] = ARGV[i] end
+` + describeBody)
+
+// anySlotRemove is removeScript for one cluster master: ARGV[1] is n, the keys
+// ARGV[2..n+1], their minimum idle times ARGV[n+2..2n+1]. A key this master no
+// longer serves (its slot moved since the walk) gets 4, left for the cluster
+// client: every redis.call after TYPE is on a key the master has, so the
+// script never stops half-way.
+var anySlotRemove = redis.NewScript(anySlotFlags + `local out = {}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local k = ARGV[1 + i]
+  local t = redis.pcall('TYPE', k)
+  if type(t) ~= 'table' or t['ok'] == nil then out[i] = 4
+  else
+    t = t['ok']
+    if t == 'none' then out[i] = 0
+    elseif t ~= 'string' then out[i] = 2
+    else
+      local min = tonumber(ARGV[1 + n + i])
+      if min and redis.call('OBJECT', 'IDLETIME', k) < min then out[i] = 3
+      else redis.call('DEL', k); out[i] = 1 end
+    end
   end
 end
 return out`)
@@ -619,9 +673,6 @@ var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
 // next, when not nil, adds a command (the next SCAN) to the same pipeline. A
 // string idle less than minIdle seconds (see minIdle) is only counted (young).
 func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, minIdle int64, next func(redis.Pipeliner)) ([]keyFacts, error) {
-	if r.scriptKeys(2) == 1 {
-		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
-	}
 	mode := "memory"
 	switch {
 	case withValue:
@@ -629,8 +680,43 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 	case noTouch:
 		mode = "strlen"
 	}
+	if r.useAnySlot() {
+		args := make([]any, 0, 2+len(keys))
+		args = append(args, mode, minIdle)
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		fs, err := r.factsScript(ctx, c, anySlotDescribe, nil, args, keys, withValue, next)
+		switch {
+		case err == nil:
+			return fs, nil
+		case !isRedisReply(err):
+			return nil, err
+		case isCompileError(err):
+			r.noAnySlot.Store(true)
+		}
+		// refused (a key of the page has moved to another master since the SCAN): per-key
+		// commands, the next SCAN having been sent with the script
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue, nil)
+	}
+	if r.scriptKeys(2) == 1 {
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
+	}
+	return r.factsScript(ctx, c, describeScript, keys, []any{mode, minIdle}, keys, withValue, next)
+}
+
+// isCompileError: the server cannot run the script (Redis before 7.0 reads no
+// flags line).
+func isCompileError(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "compiling script") || strings.Contains(err.Error(), "Unknown lua shebang") ||
+		strings.Contains(err.Error(), "Unexpected flag"))
+}
+
+// factsScript reads the facts of keys with one call of a describe script
+// (describeScript with the keys as KEYS, or anySlotDescribe with them in args).
+func (r *Redis) factsScript(ctx context.Context, c redis.Cmdable, script *redis.Script, scriptKeys []string, args []any, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	p := c.Pipeline()
-	cmd := describeScript.EvalSha(ctx, p, keys, mode, minIdle)
+	cmd := script.EvalSha(ctx, p, scriptKeys, args...)
 	if next != nil {
 		next(p)
 	}
@@ -640,8 +726,8 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 	}
 	v, err := cmd.Slice()
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		if err = describeScript.Load(ctx, c).Err(); err == nil {
-			v, err = describeScript.EvalSha(ctx, c, keys, mode, minIdle).Slice()
+		if err = script.Load(ctx, c).Err(); err == nil {
+			v, err = script.EvalSha(ctx, c, scriptKeys, args...).Slice()
 		}
 	}
 	if err != nil {
@@ -927,4 +1013,179 @@ func redactURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// useAnySlot: walks and removals go to each master of a cluster as one script
+// call per page or batch (anySlotDescribe, anySlotRemove), unless a master
+// refused those scripts.
+func (r *Redis) useAnySlot() bool {
+	if r.noAnySlot.Load() || r.perKey {
+		return false
+	}
+	_, cluster := r.c.(*redis.ClusterClient)
+	return cluster || r.anySlot
+}
+
+// masterOf is the client of the server that holds key: its master on a cluster.
+func (r *Redis) masterOf(ctx context.Context, key string) (redis.Cmdable, error) {
+	if cc, ok := r.c.(*redis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, key)
+	}
+	return r.c, nil
+}
+
+// removeAnySlot removes as removeKeys does, with one anySlotRemove call per 100
+// keys of a master, the masters at once. Keys whose master is not known, that
+// moved to another master, or whose call was refused for want of the script
+// flags go through removeKeys (per key, following the cluster's redirections).
+func (r *Redis) removeAnySlot(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	out := make([]Outcome, n)
+	size := r.batch()
+	const per = 100 // an unknown outcome covers one call: at most 100 keys
+	for lo := 0; lo < n; lo += size {
+		if err := ctx.Err(); err != nil {
+			return resultOf(out), r.err("purge", "", err)
+		}
+		hi := min(lo+size, n)
+		var rest []int // for removeKeys
+		groups := map[redis.Cmdable][]int{}
+		var order []redis.Cmdable
+		for i := lo; i < hi; i++ {
+			id, _ := item(i)
+			m, err := r.masterOf(ctx, r.prefix+id)
+			if err != nil {
+				rest = append(rest, i)
+				continue
+			}
+			if _, ok := groups[m]; !ok {
+				order = append(order, m)
+			}
+			groups[m] = append(groups[m], i)
+		}
+		var mu sync.Mutex
+		var failed, connErr error
+		var wg sync.WaitGroup
+		for _, m := range order {
+			wg.Add(1)
+			go func(m redis.Cmdable, idx []int) {
+				defer wg.Done()
+				again, ferr, cerr := r.removeOn(ctx, m, idx, per, item, out)
+				mu.Lock()
+				defer mu.Unlock()
+				rest = append(rest, again...)
+				if failed == nil {
+					failed = ferr
+				}
+				if connErr == nil {
+					connErr = cerr
+				}
+			}(m, groups[m])
+		}
+		wg.Wait()
+		if connErr != nil {
+			return resultOf(out), r.err("purge", "", connErr)
+		}
+		if failed != nil {
+			return resultOf(out), r.err("purge", "", failed)
+		}
+		if len(rest) > 0 {
+			sort.Ints(rest)
+			sub, err := r.removeKeys(ctx, len(rest), func(i int) (string, string) { return item(rest[i]) })
+			for j, o := range sub.Outcomes {
+				out[rest[j]] = o
+			}
+			if err != nil {
+				return resultOf(out), err
+			}
+		}
+	}
+	return resultOf(out), nil
+}
+
+// removeOn sends the keys idx to master m, per keys a call, pipelined, and fills
+// out; again are the keys for removeKeys (moved, NOSCRIPT after a failed load,
+// a master without script flags), failed a refusal, connErr a lost connection
+// (the outcomes of the calls without a reply are unknown).
+func (r *Redis) removeOn(ctx context.Context, m redis.Cmdable, idx []int, per int, item func(i int) (id, minIdle string), out []Outcome) (again []int, failed, connErr error) {
+	type call struct {
+		cmd *redis.Cmd
+		idx []int
+	}
+	var calls []call
+	send := func(idx []int) error {
+		calls = calls[:0]
+		_, err := m.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for lo := 0; lo < len(idx); lo += per {
+				chunk := idx[lo:min(lo+per, len(idx))]
+				args := make([]any, 0, 4+2*len(chunk))
+				args = append(args, "evalsha", anySlotRemove.Hash(), 0, len(chunk))
+				mins := make([]any, 0, len(chunk))
+				for _, i := range chunk {
+					id, minIdle := item(i)
+					args = append(args, r.prefix+id)
+					mins = append(mins, minIdle)
+				}
+				c := redis.NewCmd(ctx, append(args, mins...)...)
+				calls = append(calls, call{c, chunk})
+				p.Process(ctx, noRetry{c})
+			}
+			return nil
+		})
+		return err
+	}
+	err := send(idx)
+	var noScript []int
+	for pass := 0; ; pass++ {
+		for _, cl := range calls {
+			codes, cerr := cl.cmd.Int64Slice()
+			switch {
+			case cerr == nil && len(codes) == len(cl.idx):
+				for j, v := range codes {
+					if v == 4 {
+						again = append(again, cl.idx[j])
+						continue
+					}
+					out[cl.idx[j]] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+				}
+			case cerr == nil:
+				if failed == nil {
+					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), len(cl.idx))
+				}
+			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
+				noScript = append(noScript, cl.idx...) // nothing ran
+			case isCompileError(cerr):
+				r.noAnySlot.Store(true)
+				again = append(again, cl.idx...)
+			case isRedisReply(cerr):
+				if failed == nil {
+					failed = cerr // a refusal (NOPERM, BUSY, OOM…): the script did not run
+				}
+			default:
+				for _, i := range cl.idx {
+					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
+				}
+			}
+		}
+		if err != nil && !isRedisReply(err) {
+			return again, failed, err
+		}
+		if len(noScript) == 0 || failed != nil {
+			return again, failed, nil
+		}
+		if pass > 0 {
+			return append(again, noScript...), failed, nil
+		}
+		if lerr := anySlotRemove.Load(ctx, m).Err(); lerr != nil {
+			if isCompileError(lerr) {
+				r.noAnySlot.Store(true)
+				return append(again, noScript...), failed, nil
+			}
+			if !isRedisReply(lerr) {
+				return again, failed, lerr
+			}
+			return again, lerr, nil
+		}
+		idx, noScript = noScript, nil
+		err = send(idx)
+	}
 }

@@ -116,3 +116,102 @@ func TestMinIdle(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisModesAgree: the three ways a walk reads facts and a removal removes (describeScript
+// with KEYS on one server; the per-key commands; the per-master scripts of a cluster, whose keys
+// are ARGV) give the same entries, the same stats and, for RemoveUnchanged, the same outcomes:
+// a session read or rewritten after the walk kept, one replaced by a hash left alone, one gone
+// counted missing; none touched by the walks.
+func TestRedisModesAgree(t *testing.T) {
+	type mode struct {
+		name            string
+		perKey, anySlot bool
+	}
+	modes := []mode{{"script", false, false}, {"perKey", true, false}, {"anySlot", false, true}}
+	var first string
+	for _, md := range modes {
+		t.Run(md.name, func(t *testing.T) {
+			srv := startRedis(t)
+			c := redisClient(t, srv)
+			ctx := context.Background()
+			ids := agedKeys(t, c, "sess:", 300)
+			restoreIdle(t, c, "sess:", "b", 120, 20*24*3600)
+			c.HSet(ctx, "sess:h", "f", "v")
+			c.Set(ctx, "sess:ttl", "userId=%23su-1", time.Hour)
+			r := NewRedis(c, "sess:", 0)
+			r.BatchSize = 64
+			r.perKey, r.anySlot = md.perKey, md.anySlot
+			now := time.Now().Truncate(time.Second)
+			r.now = func() time.Time { return now }
+			var desc []string
+			var matched []Entry
+			for _, o := range []WalkOptions{{Now: now}, {Now: now, OlderThan: 30 * 24 * time.Hour}, {Now: now, NewerThan: time.Hour}} {
+				var st WalkStats
+				o.Stats = &st
+				var es []string
+				if err := r.Walk(ctx, o, func(e Entry) error {
+					es = append(es, fmt.Sprintf("%s %d %v %v", e.ID, e.Size, e.TTL > 59*time.Minute || e.TTL == -1, e.Modified.Unix()/10))
+					if o.OlderThan > 0 {
+						matched = append(matched, e)
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				sort.Strings(es)
+				desc = append(desc, fmt.Sprint(len(es), st, es))
+			}
+			if n := touchedKeys(t, c, "sess:", ids); n > 0 {
+				t.Fatalf("the walks touched %d keys", n)
+			}
+			for _, id := range ids[:40] {
+				c.Get(ctx, "sess:"+id)
+			}
+			for _, id := range ids[40:50] {
+				c.Set(ctx, "sess:"+id, "userId=%23su-2", 0)
+			}
+			c.Del(ctx, "sess:"+ids[50])
+			c.Del(ctx, "sess:"+ids[51])
+			c.HSet(ctx, "sess:"+ids[51], "f", "v")
+			r.now = time.Now
+			res, err := r.RemoveUnchanged(ctx, matched)
+			want := RemoveCounts{Removed: 248, Changed: 50, Missing: 1, NotSession: 1}
+			if err != nil || res.RemoveCounts != want || len(matched) != 300 {
+				t.Errorf("RemoveUnchanged of %d = %+v, %v; want %+v", len(matched), res.RemoveCounts, err, want)
+			}
+			for i, o := range res.Outcomes {
+				id := matched[i].ID
+				wantO := OutcomeRemoved
+				switch {
+				case id == ids[50]:
+					wantO = OutcomeMissing
+				case id == ids[51]:
+					wantO = OutcomeNotSession
+				case slicesIndex(ids[:50], id) >= 0:
+					wantO = OutcomeChanged
+				}
+				if o != wantO {
+					t.Fatalf("outcome of %s: %v, want %v", id, o, wantO)
+				}
+			}
+			if md.anySlot && r.noAnySlot.Load() {
+				t.Error("the server refused the per-master scripts")
+			}
+			got := fmt.Sprint(desc)
+			if first == "" {
+				first = got
+			} else if got != first {
+				t.Errorf("the walks differ from the script's:\n%s\nwant\n%s", got[:min(len(got), 600)], first[:min(len(first), 600)])
+			}
+		})
+	}
+}
+
+func slicesIndex(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
