@@ -513,20 +513,25 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
-// appendEntryJSON is the hot path of list --json: id, size, modified, age without reflection.
+// appendEntryJSON is the hot path of list --json: id, size, modified, age and TTL without
+// reflection, byte for byte what marshalJSON writes (TestAppendEntryJSON).
 func appendEntryJSON(b []byte, v *entryView) []byte {
-	if v.Value != nil || v.Session != nil || v.TTL != nil || v.Error != "" || needsEscape(v.ID) {
+	if v.Value != nil || v.Session != nil || v.Format != "" || v.Error != "" || needsEscape(v.ID) || needsEscape(v.Modified) {
 		j, _ := marshalJSON(v)
-		return append(j, '\n')
+		return append(append(b, j...), '\n')
 	}
 	b = append(b, `{"id":"`...)
 	b = append(b, v.ID...)
 	b = append(b, `","size":`...)
-	b = fmt.Appendf(b, "%d", v.Size)
+	b = strconv.AppendInt(b, v.Size, 10)
 	b = append(b, `,"modified":"`...)
 	b = append(b, v.Modified...)
 	b = append(b, `","age_seconds":`...)
-	b = fmt.Appendf(b, "%d", v.Age)
+	b = strconv.AppendInt(b, v.Age, 10)
+	if v.TTL != nil {
+		b = append(b, `,"ttl_seconds":`...)
+		b = strconv.AppendInt(b, *v.TTL, 10)
+	}
 	return append(b, "}\n"...)
 }
 
