@@ -37,8 +37,9 @@ import (
 // in the server, not the value's length), and a value read resets the key's
 // idle time: the Entry says Touched, WalkStats counts them.
 //
-// Removal (InvalidateMany, RemoveUnchanged) runs one Lua script per key that
-// removes it only if it holds a string (a session; any other type is left
+// Removal (InvalidateMany, RemoveUnchanged) runs a Lua script (one call per 100
+// keys: on a cluster, per 100 keys of one master, the masters at once) that
+// removes each key only if it holds a string (a session; any other type is left
 // alone and counted in NotSession) and, for RemoveUnchanged, only if it has not
 // been accessed since the walk saw it (its idle time says so, within two seconds).
 // Removal batches are never resent by go-redis's retries: a batch whose reply
@@ -413,13 +414,18 @@ func scanMatch(lit string) string {
 }
 
 // Walk enumerates the sessions with SCAN MATCH prefix* COUNT BatchSize
-// (never KEYS), then, per batch, pipelines TYPE, OBJECT IDLETIME, PTTL and the
+// (never KEYS), then, per batch, reads TYPE, OBJECT IDLETIME, PTTL and the
 // size (STRLEN under CLIENT NO-TOUCH, else MEMORY USAGE), and GET with
-// WithValue, on one connection of each server with CLIENT NO-TOUCH on where the
-// server has it (see Redis). Keys that vanish in between are counted in
-// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each SCAN
-// batch is sorted (SCAN itself has no order). Entries carry a Version (the time
-// of the last access) for RemoveUnchanged.
+// WithValue, in one script call (per-key commands where a cluster master has
+// no script flags), on one connection of each server with CLIENT NO-TOUCH on
+// where the server has it (see Redis); with OlderThan, a key too young to
+// match gets only TYPE and OBJECT IDLETIME. Each server (every master of a
+// cluster, at once) is read up to two pages ahead of fn, the facts of a page
+// and the next SCAN in one round trip; fn is called from one goroutine. Keys
+// that vanish in between are counted in Stats.Vanished; keys of another type
+// in Stats.Skipped. With Sorted each SCAN batch is sorted (SCAN itself has no
+// order). Entries carry a Version (the time of the last access) for
+// RemoveUnchanged.
 func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
 	m := o.matcher()
 	var st WalkStats
