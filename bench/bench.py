@@ -390,7 +390,11 @@ format = "current"
                 c = sum(1 for _ in open(path, 'rb'))
                 if c != n:
                     raise SystemExit(f'bench: redis list ({name}) printed {c} lines for {n} keys')
-            self.side_by_side('redis-list', n, 'entries/s', ours, [scan], check=lines)
+            before = os.environ.get('BENCH_REDIS_BEFORE')  # another build of sessionctl, side by side
+            refs = [scan]
+            if before:
+                refs.append(('sessionctl-before', lambda: ([before, 'storage', 'list', '--store', url, '--json'], None, out)))
+            self.side_by_side('redis-list', n, 'entries/s', ours, refs, check=lines)
             # the old half (40 days idle, ids a-h): ours by age, the pipeline by name
             ours = ('sessionctl', lambda: ([self.a.bin, 'storage', 'purge', '--store', url, '--older-than', '30d', '--yes'],
                                            None, None))
@@ -402,7 +406,11 @@ format = "current"
                 old = resp_call(port, 'SCAN', '0', 'MATCH', 'sess:[a-h]*', 'COUNT', str(n))
                 if c != n - n // 2 or old[1]:
                     raise SystemExit(f'bench: redis purge ({name}) left {c} keys of {n}, want the {n - n // 2} new ones')
-            self.side_by_side('redis-purge', n // 2, 'removed/s', ours, [ref], prepare=load, check=left)
+            refs = [ref]
+            if before:
+                refs.append(('sessionctl-before', lambda: ([before, 'storage', 'purge', '--store', url, '--older-than', '30d',
+                                                            '--yes'], None, None)))
+            self.side_by_side('redis-purge', n // 2, 'removed/s', ours, refs, prepare=load, check=left)
             os.remove(proto)
         if os.path.exists(out):
             os.remove(out)
@@ -459,7 +467,11 @@ format = "current"
                 c = sum(1 for _ in open(path, 'rb'))
                 if c != n:
                     raise SystemExit(f'bench: redis cluster list ({name}) printed {c} lines for {n} keys')
-            self.side_by_side('redis-cluster-list', n, 'entries/s', ours, [scan], check=lines)
+            before = os.environ.get('BENCH_REDIS_CLUSTER_BEFORE')  # bench/rediscluster built on another build
+            refs = [scan]
+            if before:
+                refs.append(('sessionctl-before', lambda: ([before, '-addrs', ','.join(hosts), 'list'], None, out)))
+            self.side_by_side('redis-cluster-list', n, 'entries/s', ours, refs, check=lines)
             # a cluster refuses UNLINK of keys in different slots (CROSSSLOT), so xargs -n 1000 cannot
             # be used: every key gets its own UNLINK, pipelined with redis-cli --pipe (inline commands)
             ref = ('redis-cli-unlink-pipe', lambda: (['sh', '-c', each(
@@ -471,7 +483,11 @@ format = "current"
                 c = sum(int(resp_call(p, 'DBSIZE')) for p in ports)
                 if c != n - n // 2:
                     raise SystemExit(f'bench: redis cluster purge ({name}) left {c} keys of {n}, want {n - n // 2}')
-            self.side_by_side('redis-cluster-purge', n // 2, 'removed/s', ours_p, [ref], prepare=load, check=left)
+            refs = [ref]
+            if before:
+                refs.append(('sessionctl-before', lambda: ([before, '-addrs', ','.join(hosts), 'purge', '-older-than', '720h'],
+                                                           None, None)))
+            self.side_by_side('redis-cluster-purge', n // 2, 'removed/s', ours_p, refs, prepare=load, check=left)
             for p in protos.values():
                 os.remove(p)
         if os.path.exists(out):
