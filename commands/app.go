@@ -107,6 +107,10 @@ The keyring is --keys FILE, else SESSIONCTL_KEYS, else $XDG_CONFIG_HOME/sessionc
 		Flags: []cli.Flag{
 			// taken out of the arguments by RunWith wherever it stands; listed here for --help
 			&cli.StringFlag{Name: "color", Value: colorAuto, Usage: "colour: `auto|always|never` (auto: on a terminal, unless NO_COLOR or CLICOLOR=0; CLICOLOR_FORCE=1 forces it; accepted after the command too)"},
+			// urfave/cli adds --help to the app only when the app has no command named "help",
+			// and ours has one (helpCommand): without this, `sessionctl --help` failed with
+			// "flag: help requested"
+			cli.HelpFlag,
 		},
 		Commands: []*cli.Command{
 			inspectCommand(env, ui),

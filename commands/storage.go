@@ -527,20 +527,25 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 	return nil
 }
 
-// appendEntryJSON is the hot path of list --json: id, size, modified, age without reflection.
+// appendEntryJSON is the hot path of list --json: id, size, modified, age and TTL without
+// reflection, byte for byte what marshalJSON writes (TestAppendEntryJSON).
 func appendEntryJSON(b []byte, v *entryView) []byte {
-	if v.Value != nil || v.Session != nil || v.TTL != nil || v.Error != "" || needsEscape(v.ID) {
+	if v.Value != nil || v.Session != nil || v.Format != "" || v.Error != "" || needsEscape(v.ID) || needsEscape(v.Modified) {
 		j, _ := marshalJSON(v)
-		return append(j, '\n')
+		return append(append(b, j...), '\n')
 	}
 	b = append(b, `{"id":"`...)
 	b = append(b, v.ID...)
 	b = append(b, `","size":`...)
-	b = fmt.Appendf(b, "%d", v.Size)
+	b = strconv.AppendInt(b, v.Size, 10)
 	b = append(b, `,"modified":"`...)
 	b = append(b, v.Modified...)
 	b = append(b, `","age_seconds":`...)
-	b = fmt.Appendf(b, "%d", v.Age)
+	b = strconv.AppendInt(b, v.Age, 10)
+	if v.TTL != nil {
+		b = append(b, `,"ttl_seconds":`...)
+		b = strconv.AppendInt(b, *v.TTL, 10)
+	}
 	return append(b, "}\n"...)
 }
 
@@ -1000,15 +1005,32 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	}
 	var removed atomic.Int64
 	// SCAN returns a key twice when Redis resizes its table during the walk (a purge shrinks it):
-	// a key seen while its removal is pending, or in the batch just removed (described before that
-	// removal), is the same session; later, it is gone and the walk no longer yields it
-	inBatch, lastBatch := map[string]struct{}{}, map[string]struct{}{}
+	// a key seen while its removal is pending, or in a batch removed after the walk read it again,
+	// is the same session; later, it is gone and the walk no longer yields it. A Redis walk reads
+	// a few pages ahead of what it yields (two per server), so the ids of the last recentBatches
+	// batches are kept (at most recentBatches x batchSize ids)
+	const recentBatches = 8
+	seenIDs := map[string]struct{}{}       // the ids of the batch pending and of the last batches removed
+	var recent [recentBatches + 1][]string // those batches' ids: recent[batchNo % len]
+	batchNo := 0
+	seen := func(id string) bool {
+		if _, ok := seenIDs[id]; ok {
+			return true
+		}
+		seenIDs[id] = struct{}{}
+		recent[batchNo%len(recent)] = append(recent[batchNo%len(recent)], id)
+		return false
+	}
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		lastBatch, inBatch = inBatch, lastBatch
-		clear(inBatch)
+		batchNo++
+		old := recent[batchNo%len(recent)] // removed recentBatches batches ago: out of the window
+		for _, id := range old {
+			delete(seenIDs, id)
+		}
+		recent[batchNo%len(recent)] = old[:0]
 		if err := lim.wait(ctx, len(pending)); err != nil {
 			return err
 		}
@@ -1062,12 +1084,8 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	}
 	if !setBased {
 		err = sc.walkMatching(ctx, o, ms, false, func(e storage.Entry, v *entryView) error {
-			if !dry {
-				_, dup := inBatch[e.ID]
-				if _, dup2 := lastBatch[e.ID]; dup || dup2 {
-					return nil
-				}
-				inBatch[e.ID] = struct{}{}
+			if !dry && seen(e.ID) {
+				return nil
 			}
 			res.Matched++
 			matched.Store(int64(res.Matched))

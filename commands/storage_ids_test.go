@@ -127,3 +127,27 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestAppendEntryJSON: list --json's hot path writes what marshalJSON writes, with and without a
+// TTL, for ids that need escaping (then marshalJSON itself) and for the other fields.
+func TestAppendEntryJSON(t *testing.T) {
+	ttl, zero, neg := int64(86399), int64(0), int64(-5)
+	val := "v"
+	for _, v := range []entryView{
+		{ID: "abc", Size: 152, Modified: "2026-12-01T14:00:00Z", Age: 3456000},
+		{ID: "abc", Size: 152, Modified: "2026-12-01T14:00:00Z", Age: -3, TTL: &ttl},
+		{ID: "abc", Size: 0, Modified: "2026-12-01T14:00:00Z", Age: 0, TTL: &zero},
+		{ID: "abc", Size: 1, Modified: "x", Age: 1, TTL: &neg},
+		{ID: "a\"b\\c\n\u2028<&>\x1b", Size: 1, Modified: "2026-12-01T14:00:00Z", TTL: &ttl},
+		{ID: "é", Size: 1, Modified: "2026-12-01T14:00:00Z"},
+		{ID: "abc", Size: 1, Modified: "2026-12-01T14:00:00Z", Value: &val, Format: "text", Error: "e"},
+	} {
+		want, err := marshalJSON(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendEntryJSON([]byte("prefix"), &v); string(got) != "prefix"+string(want)+"\n" {
+			t.Errorf("appendEntryJSON(%+v) = %s, want %s", v, got, want)
+		}
+	}
+}

@@ -37,8 +37,9 @@ import (
 // in the server, not the value's length), and a value read resets the key's
 // idle time: the Entry says Touched, WalkStats counts them.
 //
-// Removal (InvalidateMany, RemoveUnchanged) runs one Lua script per key that
-// removes it only if it holds a string (a session; any other type is left
+// Removal (InvalidateMany, RemoveUnchanged) runs a Lua script (one call per 100
+// keys: on a cluster, per 100 keys of one master, the masters at once) that
+// removes each key only if it holds a string (a session; any other type is left
 // alone and counted in NotSession) and, for RemoveUnchanged, only if it has not
 // been accessed since the walk saw it (its idle time says so, within two seconds).
 // Removal batches are never resent by go-redis's retries: a batch whose reply
@@ -63,6 +64,12 @@ type Redis struct {
 	codec  ValueCodec  // how values hold the session text (redislayout.go; "" = text)
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 	perKey bool        // tests: the per-key commands a cluster gets, on one server
+	// anySlot: tests: the cluster's per-master scripts (anySlotDescribe, anySlotRemove), on
+	// one server
+	anySlot bool
+	// noAnySlot: a master refused the per-master scripts (Redis before 7.0 has no script
+	// flags): a cluster gets per-key commands
+	noAnySlot atomic.Bool
 
 	// ConfirmReplicas, when > 0, makes every removal batch wait (WAIT) until
 	// this many replicas have it (redisreplicas.go).
@@ -290,6 +297,15 @@ func redisLastAccess(v Version) (time.Time, bool) {
 }
 
 func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	if r.useAnySlot() {
+		return r.removeAnySlot(ctx, n, item)
+	}
+	return r.removeKeys(ctx, n, item)
+}
+
+// removeKeys removes with removeScript: on a cluster one call per key (its
+// keys must share a slot), pipelined through the cluster client.
+func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
 	out := make([]Outcome, n)
 	size := r.batch()
 	per := r.scriptKeys(100) // an unknown outcome covers one call: at most 100 keys
@@ -363,7 +379,7 @@ func (r *Redis) remove(ctx context.Context, n int, item func(i int) (id, minIdle
 			if err := r.loadScripts(ctx); err != nil {
 				return resultOf(out), r.err("purge", "", err)
 			}
-			sub, err := r.remove(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
+			sub, err := r.removeKeys(ctx, len(again), func(i int) (string, string) { return item(again[i]) })
 			for j, o := range sub.Outcomes {
 				out[again[j]] = o
 			}
@@ -411,54 +427,74 @@ func scanMatch(lit string) string {
 }
 
 // Walk enumerates the sessions with SCAN MATCH prefix* COUNT BatchSize
-// (never KEYS), then, per batch, pipelines TYPE, OBJECT IDLETIME, PTTL and the
+// (never KEYS), then, per batch, reads TYPE, OBJECT IDLETIME, PTTL and the
 // size (STRLEN under CLIENT NO-TOUCH, else MEMORY USAGE), and GET with
-// WithValue, on one connection of each server with CLIENT NO-TOUCH on where the
-// server has it (see Redis). Keys that vanish in between are counted in
-// Stats.Vanished; keys of another type in Stats.Skipped. With Sorted each SCAN
-// batch is sorted (SCAN itself has no order). Entries carry a Version (the time
-// of the last access) for RemoveUnchanged.
+// WithValue, in one script call (per-key commands where a cluster master has
+// no script flags), on one connection of each server with CLIENT NO-TOUCH on
+// where the server has it (see Redis); with OlderThan, a key too young to
+// match gets only TYPE and OBJECT IDLETIME. Each server (every master of a
+// cluster, at once) is read up to two pages ahead of fn, the facts of a page
+// and the next SCAN in one round trip; fn is called from one goroutine. Keys
+// that vanish in between are counted in Stats.Vanished; keys of another type
+// in Stats.Skipped. With Sorted each SCAN batch is sorted (SCAN itself has no
+// order). Entries carry a Version (the time of the last access) for
+// RemoveUnchanged.
 func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) error {
 	m := o.matcher()
 	var st WalkStats
 	var matched int64
 	stop := errors.New("stop")
-	scanOne := func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		var cursor uint64
-		pattern := scanMatch(r.prefix + o.IDPrefix)
-		for {
-			keys, next, err := c.Scan(ctx, cursor, pattern, int64(r.batch())).Result()
-			if err != nil {
-				return r.err("scan", "", err)
-			}
-			if o.Sorted {
-				sort.Strings(keys)
-			}
-			if err := r.describe(ctx, c, noTouch, keys, o, &m, &st, func(e Entry) error {
-				if o.Limit > 0 && matched >= int64(o.Limit) {
-					return stop
-				}
-				matched++
-				return fn(e)
-			}); err != nil {
-				return err
-			}
-			cursor = next
-			if cursor == 0 {
-				return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// one producer per server (every master of a cluster, at once) reads pages ahead: SCAN and
+	// the facts of a page in one round trip, while this goroutine builds the entries and calls fn
+	pages := make(chan redisPage, 1)
+	produce := func(ctx context.Context, c redis.Cmdable) {
+		if err := r.onConn(ctx, c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
+			return r.scanPages(ctx, c, noTouch, o, m.now, pages)
+		}); err != nil {
+			select {
+			case pages <- redisPage{err: err}:
+			case <-ctx.Done():
 			}
 		}
 	}
+	go func() {
+		defer close(pages)
+		cc, ok := r.c.(*redis.ClusterClient)
+		if !ok {
+			produce(ctx, r.c)
+			return
+		}
+		// ForEachMaster runs fn for every master at once and returns when all have
+		if err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			produce(ctx, c)
+			return nil
+		}); err != nil {
+			select {
+			case pages <- redisPage{err: r.err("scan", "", err)}:
+			case <-ctx.Done():
+			}
+		}
+	}()
 	var err error
-	if cc, ok := r.c.(*redis.ClusterClient); ok {
-		var mu sync.Mutex // ForEachMaster runs concurrently; fn must see one goroutine
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-			mu.Lock()
-			defer mu.Unlock()
-			return r.onConn(ctx, c, scanOne)
-		})
-	} else {
-		err = r.onConn(ctx, r.c, scanOne)
+	for p := range pages {
+		if p.err != nil {
+			err = p.err
+			break
+		}
+		if err = r.describe(ctx, p, o, &m, &st, func(e Entry) error {
+			if o.Limit > 0 && matched >= int64(o.Limit) {
+				return stop
+			}
+			matched++
+			return fn(e)
+		}); err != nil {
+			break
+		}
+	}
+	cancel()
+	for range pages { // every producer sees the cancel and ends
 	}
 	st.Matched = matched
 	if o.Stats != nil {
@@ -468,6 +504,62 @@ func (r *Redis) Walk(ctx context.Context, o WalkOptions, fn func(Entry) error) e
 		return nil
 	}
 	return err
+}
+
+// redisPage is one SCAN page with the facts of its keys, read at time at.
+type redisPage struct {
+	keys    []string
+	facts   []keyFacts
+	noTouch bool
+	at      time.Time
+	err     error
+}
+
+// scanPages walks one server with SCAN MATCH COUNT BatchSize and sends each page with its facts:
+// the facts of a page and the next SCAN go in one pipeline (one round trip per page).
+func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o WalkOptions, now time.Time, pages chan<- redisPage) error {
+	pattern := scanMatch(r.prefix + o.IDPrefix)
+	count := int64(r.batch())
+	keys, cursor, err := c.Scan(ctx, 0, pattern, count).Result()
+	if err != nil {
+		return r.err("scan", "", err)
+	}
+	for {
+		if o.Sorted {
+			sort.Strings(keys)
+		}
+		var scan *redis.ScanCmd
+		var fs []keyFacts
+		if len(keys) > 0 {
+			var next func(redis.Pipeliner)
+			if cursor != 0 {
+				next = func(p redis.Pipeliner) { scan = p.Scan(ctx, cursor, pattern, count) }
+			}
+			if fs, err = r.facts(ctx, c, noTouch, keys, o.WithValue, minIdle(o, now, r.now()), next); err != nil {
+				return r.err("scan", "", err)
+			}
+		} else if cursor != 0 {
+			scan = c.Scan(ctx, cursor, pattern, count)
+		}
+		if len(keys) > 0 {
+			select {
+			case pages <- redisPage{keys: keys, facts: fs, noTouch: noTouch, at: r.now()}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if cursor == 0 {
+			return nil
+		}
+		if scan == nil {
+			// the facts were read on their own (the script was not loaded, or a cluster's
+			// per-key commands): SCAN now
+			scan = c.Scan(ctx, cursor, pattern, count)
+		}
+		if keys, cursor, err = scan.Result(); err != nil {
+			return r.err("scan", "", err)
+		}
+	}
 }
 
 // onConn runs f on one connection of c with CLIENT NO-TOUCH on, where c is a
@@ -494,9 +586,15 @@ func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Cont
 // OBJECT IDLETIME (-1 when the server tracks none: an LFU policy), PTTL, and by
 // ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH) or
 // MEMORY USAGE. One call per SCAN batch instead of four commands per key; the
-// commands are the same, and touch as they do outside a script.
-var describeScript = redis.NewScript(`local out = {}
+// commands are the same, and touch as they do outside a script. A string whose
+// idle time is below ARGV[2] (seconds; a walk with --older-than: it cannot
+// match) gets -3 in place of its PTTL and neither size nor value: not read, not
+// touched.
+var describeScript = redis.NewScript(describeBody)
+
+const describeBody = `local out = {}
 local mode = ARGV[1]
+local minIdle = tonumber(ARGV[2]) or -1
 for i, k in ipairs(KEYS) do
   local n = (i - 1) * 4
   local t = redis.call('TYPE', k)['ok']
@@ -505,15 +603,73 @@ for i, k in ipairs(KEYS) do
     local idle = redis.pcall('OBJECT', 'IDLETIME', k)
     if type(idle) ~= 'number' then idle = -1 end
     out[n + 2] = idle
-    out[n + 3] = redis.call('PTTL', k)
-    if mode == 'value' then out[n + 4] = redis.call('GET', k)
-    elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
-    else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+    if idle >= 0 and idle < minIdle then
+      out[n + 3] = -3; out[n + 4] = 0
+    else
+      out[n + 3] = redis.call('PTTL', k)
+      if mode == 'value' then out[n + 4] = redis.call('GET', k)
+      elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
+      else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+    end
   else
     out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
   end
 end
+return out`
+
+// anySlotFlags lets a script reach keys of several slots (Redis 7.0+), all on
+// the master that runs it: a cluster's walk and removal send one call per page
+// or batch to each master instead of one per key.
+const anySlotFlags = "#!lua flags=allow-cross-slot-keys\n"
+
+// anySlotDescribe is describeScript for one cluster master: ARGV[1] and
+// ARGV[2] as there, the keys from ARGV[3] on (keys of several slots cannot be
+// KEYS). A key the master does not serve fails the call: the walk then reads
+// that page with per-key commands.
+var anySlotDescribe = redis.NewScript(anySlotFlags + `local KEYS = {}
+for i = 3, #ARGV do KEYS[i - 2] = ARGV[i] end
+` + describeBody)
+
+// anySlotRemove is removeScript for one cluster master: ARGV[1] is n, the keys
+// ARGV[2..n+1], their minimum idle times ARGV[n+2..2n+1]. A key this master no
+// longer serves (its slot moved since the walk) gets 4, left for the cluster
+// client: every redis.call after TYPE is on a key the master has, so the
+// script never stops half-way.
+var anySlotRemove = redis.NewScript(anySlotFlags + `local out = {}
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local k = ARGV[1 + i]
+  local t = redis.pcall('TYPE', k)
+  if type(t) ~= 'table' or t['ok'] == nil then out[i] = 4
+  else
+    t = t['ok']
+    if t == 'none' then out[i] = 0
+    elseif t ~= 'string' then out[i] = 2
+    else
+      local min = tonumber(ARGV[1 + n + i])
+      if min and redis.call('OBJECT', 'IDLETIME', k) < min then out[i] = 3
+      else redis.call('DEL', k); out[i] = 1 end
+    end
+  end
+end
 return out`)
+
+// minIdle is the idle time (whole seconds) below which a key read at or after
+// sent cannot pass o's --older-than, whatever the walk measures its age from
+// (see entry: age = Now − (at − idle) truncated to the second, at ≥ sent); -1
+// without --older-than. Keys idle less are not described further.
+func minIdle(o WalkOptions, now, sent time.Time) int64 {
+	if o.OlderThan <= 0 {
+		return -1
+	}
+	// age < Now − sent + idle + 1 s: below OlderThan when idle < OlderThan − (Now − sent) − 1 s;
+	// one second more for the LRU clock's rounding
+	b := o.OlderThan - now.Sub(sent) - 2*time.Second
+	if b <= 0 {
+		return -1
+	}
+	return int64(b / time.Second)
+}
 
 // keyFacts is what a walk learns of one key.
 type keyFacts struct {
@@ -524,6 +680,7 @@ type keyFacts struct {
 	size     int64
 	value    string
 	hasValue bool
+	young    bool  // idle less than a walk's --older-than can match: neither TTL, size nor value read
 	err      error // a failed command for this key
 }
 
@@ -531,10 +688,10 @@ var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
 
 // facts reads the facts of keys: one script call on a single server, per-key
 // pipelined commands on a cluster (whose keys in one call must share a slot).
-func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
-	if r.scriptKeys(2) == 1 {
-		return r.factsPipeline(ctx, c, noTouch, keys, withValue)
-	}
+//
+// next, when not nil, adds a command (the next SCAN) to the same pipeline. A
+// string idle less than minIdle seconds (see minIdle) is only counted (young).
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, minIdle int64, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	mode := "memory"
 	switch {
 	case withValue:
@@ -542,10 +699,54 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 	case noTouch:
 		mode = "strlen"
 	}
-	v, err := describeScript.EvalSha(ctx, c, keys, mode).Slice()
+	if r.useAnySlot() {
+		args := make([]any, 0, 2+len(keys))
+		args = append(args, mode, minIdle)
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		fs, err := r.factsScript(ctx, c, anySlotDescribe, nil, args, keys, withValue, next)
+		switch {
+		case err == nil:
+			return fs, nil
+		case !isRedisReply(err):
+			return nil, err
+		case isCompileError(err):
+			r.noAnySlot.Store(true)
+		}
+		// refused (a key of the page has moved to another master since the SCAN): per-key
+		// commands, the next SCAN having been sent with the script
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue, nil)
+	}
+	if r.scriptKeys(2) == 1 {
+		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
+	}
+	return r.factsScript(ctx, c, describeScript, keys, []any{mode, minIdle}, keys, withValue, next)
+}
+
+// isCompileError: the server cannot run the script (Redis before 7.0 reads no
+// flags line).
+func isCompileError(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "compiling script") || strings.Contains(err.Error(), "Unknown lua shebang") ||
+		strings.Contains(err.Error(), "Unexpected flag"))
+}
+
+// factsScript reads the facts of keys with one call of a describe script
+// (describeScript with the keys as KEYS, or anySlotDescribe with them in args).
+func (r *Redis) factsScript(ctx context.Context, c redis.Cmdable, script *redis.Script, scriptKeys []string, args []any, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
+	p := c.Pipeline()
+	cmd := script.EvalSha(ctx, p, scriptKeys, args...)
+	if next != nil {
+		next(p)
+	}
+	_, err := p.Exec(ctx)
+	if err != nil && !isRedisReply(err) {
+		return nil, err
+	}
+	v, err := cmd.Slice()
 	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		if err = describeScript.Load(ctx, c).Err(); err == nil {
-			v, err = describeScript.EvalSha(ctx, c, keys, mode).Slice()
+		if err = script.Load(ctx, c).Err(); err == nil {
+			v, err = script.EvalSha(ctx, c, scriptKeys, args...).Slice()
 		}
 	}
 	if err != nil {
@@ -568,6 +769,10 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 			f.idle = time.Duration(idle) * time.Second
 		}
 		pttl, _ := v[4*i+2].(int64)
+		if pttl == -3 {
+			f.young = true
+			continue
+		}
 		f.pttl = time.Duration(pttl) * time.Millisecond
 		if pttl < 0 {
 			f.pttl = time.Duration(pttl) // -1: none, as PTTL's DurationCmd gives it
@@ -584,7 +789,7 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 
 // factsPipeline reads the facts with TYPE, OBJECT IDLETIME, PTTL and the size
 // (or GET) per key, pipelined; the idle time comes before a GET that may touch.
-func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool) ([]keyFacts, error) {
+func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
@@ -603,6 +808,9 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 			default:
 				size[i] = p.MemoryUsage(ctx, k, 0)
 			}
+		}
+		if next != nil {
+			next(p)
 		}
 		return nil
 	})
@@ -640,22 +848,14 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 	return fs, nil
 }
 
-// describe reads the facts about one SCAN batch and calls fn for the entries
-// that match.
-func (r *Redis) describe(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	fs, err := r.facts(ctx, c, noTouch, keys, o.WithValue)
-	if err != nil {
-		return r.err("scan", "", err)
-	}
-	now := r.now()
-	for i, k := range keys {
+// describe makes the entries of one page and calls fn for those that match.
+// The ages are measured from the time the page's facts were read.
+func (r *Redis) describe(ctx context.Context, p redisPage, o WalkOptions, m *matcher, st *WalkStats, fn func(Entry) error) error {
+	for i, k := range p.keys {
 		if err := ctx.Err(); err != nil {
 			return r.err("scan", "", err)
 		}
-		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), fs[i], noTouch, m.ages, now, st)
+		e, ok, err := r.entry(strings.TrimPrefix(k, r.prefix), p.facts[i], p.noTouch, m.ages, p.at, st)
 		if err != nil {
 			return err
 		}
@@ -686,6 +886,9 @@ func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, 
 		return Entry{}, false, nil
 	}
 	st.Files++
+	if f.young {
+		return Entry{}, false, nil
+	}
 	e := Entry{ID: id, TTL: -1, Size: f.size}
 	switch {
 	case errors.Is(f.idleErr, redis.Nil):
@@ -730,7 +933,7 @@ func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, e
 	var found bool
 	var st WalkStats
 	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue)
+		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue, nil)
 		if err != nil {
 			return r.err("read", id, err)
 		}
@@ -835,4 +1038,179 @@ func redactURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// useAnySlot: walks and removals go to each master of a cluster as one script
+// call per page or batch (anySlotDescribe, anySlotRemove), unless a master
+// refused those scripts.
+func (r *Redis) useAnySlot() bool {
+	if r.noAnySlot.Load() || r.perKey {
+		return false
+	}
+	_, cluster := r.c.(*redis.ClusterClient)
+	return cluster || r.anySlot
+}
+
+// masterOf is the client of the server that holds key: its master on a cluster.
+func (r *Redis) masterOf(ctx context.Context, key string) (redis.Cmdable, error) {
+	if cc, ok := r.c.(*redis.ClusterClient); ok {
+		return cc.MasterForKey(ctx, key)
+	}
+	return r.c, nil
+}
+
+// removeAnySlot removes as removeKeys does, with one anySlotRemove call per 100
+// keys of a master, the masters at once. Keys whose master is not known, that
+// moved to another master, or whose call was refused for want of the script
+// flags go through removeKeys (per key, following the cluster's redirections).
+func (r *Redis) removeAnySlot(ctx context.Context, n int, item func(i int) (id, minIdle string)) (RemoveResult, error) {
+	out := make([]Outcome, n)
+	size := r.batch()
+	const per = 100 // an unknown outcome covers one call: at most 100 keys
+	for lo := 0; lo < n; lo += size {
+		if err := ctx.Err(); err != nil {
+			return resultOf(out), r.err("purge", "", err)
+		}
+		hi := min(lo+size, n)
+		var rest []int // for removeKeys
+		groups := map[redis.Cmdable][]int{}
+		var order []redis.Cmdable
+		for i := lo; i < hi; i++ {
+			id, _ := item(i)
+			m, err := r.masterOf(ctx, r.prefix+id)
+			if err != nil {
+				rest = append(rest, i)
+				continue
+			}
+			if _, ok := groups[m]; !ok {
+				order = append(order, m)
+			}
+			groups[m] = append(groups[m], i)
+		}
+		var mu sync.Mutex
+		var failed, connErr error
+		var wg sync.WaitGroup
+		for _, m := range order {
+			wg.Add(1)
+			go func(m redis.Cmdable, idx []int) {
+				defer wg.Done()
+				again, ferr, cerr := r.removeOn(ctx, m, idx, per, item, out)
+				mu.Lock()
+				defer mu.Unlock()
+				rest = append(rest, again...)
+				if failed == nil {
+					failed = ferr
+				}
+				if connErr == nil {
+					connErr = cerr
+				}
+			}(m, groups[m])
+		}
+		wg.Wait()
+		if connErr != nil {
+			return resultOf(out), r.err("purge", "", connErr)
+		}
+		if failed != nil {
+			return resultOf(out), r.err("purge", "", failed)
+		}
+		if len(rest) > 0 {
+			sort.Ints(rest)
+			sub, err := r.removeKeys(ctx, len(rest), func(i int) (string, string) { return item(rest[i]) })
+			for j, o := range sub.Outcomes {
+				out[rest[j]] = o
+			}
+			if err != nil {
+				return resultOf(out), err
+			}
+		}
+	}
+	return resultOf(out), nil
+}
+
+// removeOn sends the keys idx to master m, per keys a call, pipelined, and fills
+// out; again are the keys for removeKeys (moved, NOSCRIPT after a failed load,
+// a master without script flags), failed a refusal, connErr a lost connection
+// (the outcomes of the calls without a reply are unknown).
+func (r *Redis) removeOn(ctx context.Context, m redis.Cmdable, idx []int, per int, item func(i int) (id, minIdle string), out []Outcome) (again []int, failed, connErr error) {
+	type call struct {
+		cmd *redis.Cmd
+		idx []int
+	}
+	var calls []call
+	send := func(idx []int) error {
+		calls = calls[:0]
+		_, err := m.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for lo := 0; lo < len(idx); lo += per {
+				chunk := idx[lo:min(lo+per, len(idx))]
+				args := make([]any, 0, 4+2*len(chunk))
+				args = append(args, "evalsha", anySlotRemove.Hash(), 0, len(chunk))
+				mins := make([]any, 0, len(chunk))
+				for _, i := range chunk {
+					id, minIdle := item(i)
+					args = append(args, r.prefix+id)
+					mins = append(mins, minIdle)
+				}
+				c := redis.NewCmd(ctx, append(args, mins...)...)
+				calls = append(calls, call{c, chunk})
+				p.Process(ctx, noRetry{c})
+			}
+			return nil
+		})
+		return err
+	}
+	err := send(idx)
+	var noScript []int
+	for pass := 0; ; pass++ {
+		for _, cl := range calls {
+			codes, cerr := cl.cmd.Int64Slice()
+			switch {
+			case cerr == nil && len(codes) == len(cl.idx):
+				for j, v := range codes {
+					if v == 4 {
+						again = append(again, cl.idx[j])
+						continue
+					}
+					out[cl.idx[j]] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+				}
+			case cerr == nil:
+				if failed == nil {
+					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), len(cl.idx))
+				}
+			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
+				noScript = append(noScript, cl.idx...) // nothing ran
+			case isCompileError(cerr):
+				r.noAnySlot.Store(true)
+				again = append(again, cl.idx...)
+			case isRedisReply(cerr):
+				if failed == nil {
+					failed = cerr // a refusal (NOPERM, BUSY, OOM…): the script did not run
+				}
+			default:
+				for _, i := range cl.idx {
+					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
+				}
+			}
+		}
+		if err != nil && !isRedisReply(err) {
+			return again, failed, err
+		}
+		if len(noScript) == 0 || failed != nil {
+			return again, failed, nil
+		}
+		if pass > 0 {
+			return append(again, noScript...), failed, nil
+		}
+		if lerr := anySlotRemove.Load(ctx, m).Err(); lerr != nil {
+			if isCompileError(lerr) {
+				r.noAnySlot.Store(true)
+				return append(again, noScript...), failed, nil
+			}
+			if !isRedisReply(lerr) {
+				return again, failed, lerr
+			}
+			return again, lerr, nil
+		}
+		idx, noScript = noScript, nil
+		err = send(idx)
+	}
 }
