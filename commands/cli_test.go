@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sessionctl/sessionctl/internal/testsql"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/script")
@@ -17,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sc
 // TestMain lets the test binary be the sessionctl command inside testscript scripts, so the
 // end-to-end tests run the real command line, process and all.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(testsql.Wrap(m), map[string]func(){
 		"sessionctl": func() {
 			keys, err := os.ReadFile(filepath.Join(os.Getenv("SESSIONCTL_REPO"), "keys.example.toml"))
 			if err != nil {
@@ -42,8 +44,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: false,
-		Cmds:                redisCmds(),
-		Condition:           redisCondition,
+		Cmds:                scriptCmds(),
+		Condition:           scriptCondition,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SESSIONCTL_REPO", repo)
 			e.Setenv("NO_COLOR", "1")

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -23,10 +22,7 @@ func openRedis(ctx context.Context, url string, env Env) (*store, error) {
 	}
 	redis.SetLogger(quietLogger{}) // go-redis logs dial retries to stderr; our errors say it once
 	client := redis.NewUniversalClient(opts)
-	r := storage.NewRedis(client, prefix, 0)
-	r.SessionsOnly = ru.SessionsOnly
-	name := fmt.Sprintf("redis %s (prefix %q)", strings.Join(opts.Addrs, ","), prefix)
-	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}, nil
+	return redisStore(client, strings.Join(opts.Addrs, ","), prefix, ru.SessionsOnly, ru.Layout), nil
 }
 
 // quietLogger drops go-redis's internal log lines.

@@ -21,6 +21,7 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage/sqlstore"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -34,6 +35,7 @@ type store struct {
 	batch  storage.BatchInvalidator
 	cond   storage.ConditionalRemover // purge: removes only what is still as the walk saw it
 	lookup storage.Lookuper           // show: the session with its age, without touching it
+	set    setPurger                  // purge without --match, in the database (SQL: one DELETE per range)
 	check  func() error               // nil, or whether the store may remove in bulk (Redis without a prefix)
 	close  func() error
 }
@@ -59,12 +61,17 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 	switch {
 	case url == "":
 		return nil, usageHint("give --store dir:PATH or --store redis://host:port/0?prefix=…, or a provider with storage = …", "no storage")
+	}
+	if st, ok, err := openOtherStore(ctx, url, env); ok {
+		return st, err
+	}
+	switch {
 	case strings.HasPrefix(url, "redis://") || strings.HasPrefix(url, "rediss://"):
 		return openRedis(ctx, url, env)
 	case strings.HasPrefix(url, "dir:"):
 		url = strings.TrimPrefix(url, "dir:")
 	case strings.Contains(url, "://"):
-		return nil, usageErr("storage %q: want dir:PATH or redis://…", url)
+		return nil, usageErr("storage %q: want dir:PATH or redis://… (or redis+cluster://, redis+sentinel://, unix://, postgres://, mysql://, sqlite:PATH)", url)
 	}
 	// the command line only reads and removes: a mistyped path is an error, not a new, empty store
 	d, err := storage.OpenDirectory(url)
@@ -363,6 +370,9 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 	errStop := errors.New("limit")
 	err := sc.st.walk.Walk(ctx, o, func(e storage.Entry) error {
 		v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+		if e.Modified.IsZero() { // no age known (a Redis hash's fields, a SQL table without updated_column)
+			v.Modified, v.Age = "", 0
+		}
 		if e.TTL >= 0 {
 			t := int64(e.TTL / time.Second)
 			v.TTL = &t
@@ -493,7 +503,11 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 			_, err := w.Write(buf)
 			return err
 		}
-		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+		age := ageString(time.Duration(v.Age) * time.Second)
+		if v.Modified == "" {
+			age = "-"
+		}
+		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, age)
 		if fields {
 			if v.Session != nil {
 				line += "  " + termSafe(string(v.Session))
@@ -1047,33 +1061,56 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	})
 	var ws storage.WalkStats
 	o.Stats = &ws
-	err = sc.walkMatching(ctx, o, ms, false, func(e storage.Entry, v *entryView) error {
-		if !dry && seen(e.ID) {
-			return nil
+	setBased := false
+	if sc.st.set != nil && !dry && len(ms) == 0 && rate == 0 {
+		// the database tests each row as it deletes it: what matches then goes, nothing rewritten since
+		var p sqlstore.Purged
+		p, err = sc.st.set.PurgeMatching(ctx, o, sqlstore.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
+			for _, e := range es {
+				res.Matched++
+				if asJSON || ids {
+					v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+					emit(v)
+				}
+			}
+			matched.Store(int64(res.Matched))
+			removed.Store(int64(res.Matched))
+		}})
+		if setBased = !errors.Is(err, sqlstore.ErrNotSetBased); setBased {
+			done.Removed, done.Unknown = p.Removed, p.Unknown
+			res.Matched += p.Unknown
+			res.Bytes = p.Bytes
 		}
-		res.Matched++
-		matched.Store(int64(res.Matched))
-		res.Bytes += e.Size
-		if dry {
+	}
+	if !setBased {
+		err = sc.walkMatching(ctx, o, ms, false, func(e storage.Entry, v *entryView) error {
+			if !dry && seen(e.ID) {
+				return nil
+			}
+			res.Matched++
+			matched.Store(int64(res.Matched))
+			res.Bytes += e.Size
+			if dry {
+				if asJSON || ids {
+					emit(v)
+				} else {
+					fmt.Fprintf(w, "would remove %s  %d B  %s\n", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+				}
+				return nil
+			}
+			e.Value = "" // the id and the Version are what removal needs
+			pending = append(pending, e)
 			if asJSON || ids {
-				emit(v)
-			} else {
-				fmt.Fprintf(w, "would remove %s  %d B  %s\n", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+				views = append(views, v)
+			}
+			if len(pending) >= batchSize {
+				return flush()
 			}
 			return nil
+		})
+		if err == nil && !dry {
+			err = flush()
 		}
-		e.Value = "" // the id and the Version are what removal needs
-		pending = append(pending, e)
-		if asJSON || ids {
-			views = append(views, v)
-		}
-		if len(pending) >= batchSize {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil && !dry {
-		err = flush()
 	}
 	prog.end()
 	res.Removed, res.Changed, res.Missing, res.NotSessions, res.Unknown = done.Removed, done.Changed, done.Missing, done.NotSession, done.Unknown
@@ -1139,10 +1176,15 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	var ws storage.WalkStats
 	o.Stats = &ws
 	prog := startProgress(u, "sessions counted:")
+	unknown := 0 // sessions without an age (a Redis hash's fields, a SQL table without updated_column)
 	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {
 		count++
 		total += e.Size
 		prog.n.Add(1)
+		if e.Modified.IsZero() {
+			unknown++
+			return nil
+		}
 		if oldest.IsZero() || e.Modified.Before(oldest) {
 			oldest = e.Modified
 		}
@@ -1170,8 +1212,11 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 		if len(ms) > 0 {
 			m["undecodable"] = sc.undecodable
 		}
-		if count > 0 {
+		if !oldest.IsZero() {
 			m["oldest"], m["newest"] = oldest.UTC().Format(time.RFC3339), newest.UTC().Format(time.RFC3339)
+		}
+		if unknown > 0 {
+			m["age_unknown"] = unknown
 		}
 		b, _ := marshalJSON(m)
 		fmt.Fprintf(u.out, "%s\n", b)
@@ -1180,7 +1225,10 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	st := u.st
 	fmt.Fprintf(u.out, "%s %s\n", st.Title.Render("storage"), termSafe(sc.st.name))
 	fmt.Fprintf(u.out, "  %s %d\n  %s %d bytes\n", st.Label.Render("sessions"), count, st.Label.Render("bytes"), total)
-	if count > 0 {
+	if unknown > 0 {
+		fmt.Fprintf(u.out, "  %s %d (the store keeps no time of their last write)\n", st.Label.Render("age unknown"), unknown)
+	}
+	if !oldest.IsZero() {
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("oldest"), oldest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(oldest)))
 		fmt.Fprintf(u.out, "  %s %s (%s)\n", st.Label.Render("newest"), newest.UTC().Format(time.RFC3339), ageString(o.Now.Sub(newest)))
 	}

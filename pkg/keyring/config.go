@@ -144,6 +144,37 @@ type ProviderSpec struct {
 	Storage    string          `toml:"storage"`
 	Transform  []TransformSpec `toml:"transform"`
 	Cookie     *CookieSpec     `toml:"cookie"`
+	Store      *StoreSpec      `toml:"store"`
+}
+
+// StoreSpec is a [providers.NAME.store] table: parameters of the storage URL given as fields (a
+// SQL store's table mapping, a Redis key prefix), added to the URL's query; one given both ways
+// is an error of the URL.
+type StoreSpec struct {
+	Table         string `toml:"table"`
+	IDColumn      string `toml:"id_column"`
+	ValueColumn   string `toml:"value_column"`
+	UpdatedColumn string `toml:"updated_column"`
+	UpdatedUnit   string `toml:"updated_unit"`
+	ExpiresColumn string `toml:"expires_column"`
+	ExpiresUnit   string `toml:"expires_unit"`
+	Value         string `toml:"value"`
+	Prefix        string `toml:"prefix"`
+	Layout        string `toml:"layout"` // Redis: string (a key per session) or hash
+	Key           string `toml:"key"`    // Redis layout = "hash": the hash's key
+}
+
+// params are the fields that are set, as URL parameters in a fixed order.
+func (s *StoreSpec) params() [][2]string {
+	var out [][2]string
+	for _, f := range [][2]string{{"table", s.Table}, {"id_column", s.IDColumn}, {"value_column", s.ValueColumn},
+		{"updated_column", s.UpdatedColumn}, {"updated_unit", s.UpdatedUnit}, {"expires_column", s.ExpiresColumn},
+		{"expires_unit", s.ExpiresUnit}, {"value", s.Value}, {"prefix", s.Prefix}, {"layout", s.Layout}, {"key", s.Key}} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Config is the keyring file as decoded.
@@ -466,7 +497,8 @@ func excerpt(pe toml.ParseError) []string {
 func suggestKey(k toml.Key) string {
 	known := map[string][]string{
 		"keys":      {"hex", "base64", "text", "env", "file", "encoding"},
-		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie"},
+		"providers": {"transport", "tracker", "ktor", "serializer", "storage", "transform", "cookie", "store"},
+		"store":     {"table", "id_column", "value_column", "updated_column", "updated_unit", "expires_column", "expires_unit", "value", "prefix", "layout", "key"},
 		"transform": {"type", "keys", "sign_keys", "format", "backward_compatible_read", "algorithm", "sign_algorithm", "salt"},
 		"cookie":    {"max_age", "encoding", "domain", "path", "secure", "http_only", "extensions"},
 	}
@@ -483,6 +515,8 @@ func suggestKey(k toml.Key) string {
 		set = known["transform"]
 	case len(k) == 4 && k[2] == "cookie":
 		set = known["cookie"]
+	case len(k) == 4 && k[2] == "store":
+		set = known["store"]
 	}
 	best, bestD := "", 3
 	for _, s := range set {

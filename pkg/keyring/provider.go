@@ -151,6 +151,19 @@ func buildProvider(name string, spec ProviderSpec, extOrder []string, keys func(
 	if spec.Storage != "" && p.Tracker != "id" {
 		return nil, fmt.Errorf("storage is set but tracker is %q: a storage holds sessions only for tracker = \"id\"", p.Tracker)
 	}
+	if spec.Store != nil {
+		if spec.Storage == "" {
+			return nil, fmt.Errorf("[store] is set but storage is not: give storage = \"postgres://…\" (or another store URL)")
+		}
+		sep := "?"
+		if strings.Contains(p.Storage, "?") {
+			sep = "&"
+		}
+		for _, kv := range spec.Store.params() {
+			p.Storage += sep + kv[0] + "=" + queryEscape(kv[1])
+			sep = "&"
+		}
+	}
 	for i, t := range spec.Transform {
 		tr, info, err := buildTransformer(t, prof, keys, iv)
 		if err != nil {
@@ -313,4 +326,23 @@ func (p *Provider) SerializerFormat() serializer.Format {
 		return serializer.FormatJSON
 	}
 	return ""
+}
+
+// queryEscape percent-encodes a URL query value: every byte but the unreserved characters
+// (RFC 3986), so that a field can never add a parameter. (net/url would do, but this package
+// builds for js/wasm without the network packages.)
+func queryEscape(v string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }

@@ -61,6 +61,7 @@ type Redis struct {
 	// RemoveUnchanged), which it otherwise refuses with ErrNoPrefix.
 	SessionsOnly bool
 
+	codec  ValueCodec  // how values hold the session text (redislayout.go; "" = text)
 	useDel atomic.Bool // the server predates UNLINK (Redis < 4): DEL instead
 	perKey bool        // tests: the per-key commands a cluster gets, on one server
 	// anySlot: tests: the cluster's per-master scripts (anySlotDescribe, anySlotRemove), on
@@ -69,6 +70,10 @@ type Redis struct {
 	// noAnySlot: a master refused the per-master scripts (Redis before 7.0 has no script
 	// flags): a cluster gets per-key commands
 	noAnySlot atomic.Bool
+
+	// ConfirmReplicas, when > 0, makes every removal batch wait (WAIT) until
+	// this many replicas have it (redisreplicas.go).
+	ConfirmReplicas int
 }
 
 // unknownCommand: the server does not know UNLINK.
@@ -150,7 +155,7 @@ func (r *Redis) Write(ctx context.Context, id, value string) error {
 	if err := r.ValidateID(id); err != nil {
 		return r.err("write", id, err)
 	}
-	return r.err("write", id, r.c.Set(ctx, r.prefix+id, value, r.ttl).Err())
+	return r.err("write", id, r.c.Set(ctx, r.prefix+id, r.codec.encode(value), r.ttl).Err())
 }
 
 // Read returns the stored text; a missing key is ErrNotFound, a key holding
@@ -169,6 +174,9 @@ func (r *Redis) Read(ctx context.Context, id string) (string, error) {
 	}
 	if v == "" {
 		return "", r.err("read", id, ErrEmpty)
+	}
+	if v, err = r.codec.decode(v); err != nil {
+		return "", r.err("read", id, err)
 	}
 	return v, nil
 }
@@ -306,6 +314,7 @@ func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, min
 		lo, hi int
 	}
 	var calls []call
+	var wait *redis.IntCmd // ConfirmReplicas: WAIT on the pipeline's connection (redisreplicas.go)
 	for lo := 0; lo < n; lo += size {
 		if err := ctx.Err(); err != nil {
 			return resultOf(out), r.err("purge", "", err)
@@ -327,6 +336,7 @@ func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, min
 				calls = append(calls, call{c, clo, chi})
 				p.Process(ctx, noRetry{c})
 			}
+			wait = r.queueWait(ctx, p)
 			return nil
 		})
 		var again []int // NOSCRIPT: nothing ran; load the script and run them again
@@ -361,6 +371,9 @@ func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, min
 		}
 		if failed != nil {
 			return resultOf(out), r.err("purge", "", failed)
+		}
+		if err := r.checkWait(wait, out[lo:hi]); err != nil {
+			return resultOf(out), r.err("purge", "", err)
 		}
 		if len(again) > 0 {
 			if err := r.loadScripts(ctx); err != nil {
@@ -888,7 +901,7 @@ func (r *Redis) entry(id string, f keyFacts, noTouch, ages bool, now time.Time, 
 		e.Version = redisVersion(e.Modified)
 	}
 	if f.hasValue {
-		e.Value = f.value
+		e.Value = r.codec.decodeOrRaw(f.value)
 		if !noTouch {
 			// the GET reset its idle time: from now on, it was last accessed now
 			e.Touched = true
@@ -960,6 +973,8 @@ type RedisURL struct {
 	// SessionsOnly: sessions_only=true, the database holds nothing but
 	// sessions (for Redis.SessionsOnly).
 	SessionsOnly bool
+	// Layout: layout=, key=, value= (redislayout.go).
+	Layout RedisLayout
 }
 
 // ParseRedisStoreURL reads redis://[user:pass@]host:port/db?prefix=…&sessions_only=true
@@ -973,6 +988,10 @@ func ParseRedisStoreURL(u string) (RedisURL, error) {
 		return RedisURL{}, &Error{Store: "redis", Op: "parse url", Err: fmt.Errorf("%w: scheme %q, want redis:// or rediss://", ErrConfig, pu.Scheme)}
 	}
 	q := pu.Query()
+	layout, err := takeRedisLayout(q)
+	if err != nil {
+		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: err}
+	}
 	prefix := q.Get("prefix")
 	q.Del("prefix")
 	var only bool
@@ -987,7 +1006,7 @@ func ParseRedisStoreURL(u string) (RedisURL, error) {
 	if err != nil {
 		return RedisURL{}, &Error{Store: "redis " + pu.Host, Op: "parse url", Err: fmt.Errorf("%w: %v", ErrConfig, err)}
 	}
-	return RedisURL{Prefix: prefix, SessionsOnly: only, Options: &redis.UniversalOptions{
+	return RedisURL{Prefix: prefix, SessionsOnly: only, Layout: layout, Options: &redis.UniversalOptions{
 		Addrs:           []string{o.Addr},
 		ClientName:      o.ClientName,
 		DB:              o.DB,

@@ -1,0 +1,215 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
+)
+
+// PurgeReport says what PurgeMatching reports of the rows it removes.
+type PurgeReport struct {
+	// Removed, when set, is called after each range's COMMIT with the rows it
+	// removed (Size; TTL -1); the slice is reused after it returns.
+	Removed func([]storage.Entry)
+	// IDs: the entries also carry their ID and Modified (RETURNING id and the
+	// updated column). It costs: 1,000,000 rows purge in 5.6 s with them,
+	// 2.4 s without (bench/sqlpurge).
+	IDs bool
+}
+
+// Purged is the outcome of PurgeMatching.
+type Purged struct {
+	Removed int   // confirmed removed
+	Unknown int   // deleted by a transaction whose COMMIT's answer was lost
+	Bytes   int64 // the stored size of the rows confirmed removed
+}
+
+// ErrNotSetBased: PurgeMatching cannot do this purge in the database (a filter it cannot put
+// in SQL, a Limit, a dialect or server version without the means); walk and
+// RemoveUnchanged instead.
+var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
+
+// PurgeMatching removes the rows that match o's id prefix and ages in the database itself, a
+// range of the table's blocks at a time (PostgreSQL 14+: a TID range scan, one pass over the
+// table, as a plain DELETE … WHERE makes), each range in its own transaction: DELETE … WHERE the
+// filters … RETURNING, then COMMIT. The filters are evaluated by the server on each row as it
+// deletes it (under PostgreSQL's READ COMMITTED, on the row's newest version), so a row the
+// application rewrites meanwhile is judged as it is then: removal only of what matches at the
+// moment it is removed, nothing that was rewritten since. The counts are exact: the rows
+// RETURNING names are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a
+// failed DELETE removed nothing. r says what is reported of the rows removed. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
+func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r PurgeReport) (Purged, error) {
+	var p Purged
+	if s.d != Postgres || o.Limit > 0 {
+		return p, ErrNotSetBased
+	}
+	ages := o.OlderThan > 0 || o.NewerThan > 0
+	if ages && s.upd == "" {
+		return p, s.err("purge", "", fmt.Errorf("%w: an age filter needs the updated column (updated_column=…)", storage.ErrConfig))
+	}
+	var version int
+	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return p, s.err("purge", "", err)
+	}
+	if version < 140000 {
+		return p, ErrNotSetBased // no TID range scans: each range would scan the whole table
+	}
+	// only a plain table has its rows in its own blocks (a partitioned table's are in its
+	// partitions, a view has none): anything else would purge nothing and say so
+	var kind string
+	if err := s.db.QueryRowContext(ctx, "SELECT relkind::text FROM pg_class WHERE oid = CAST($1 AS regclass)", s.table).Scan(&kind); err != nil {
+		return p, s.err("purge", "", err)
+	}
+	if kind != "r" {
+		return p, ErrNotSetBased
+	}
+	if o.Now.IsZero() {
+		o.Now = s.now()
+	}
+	var conds []string
+	args := []any{nil, nil} // $1, $2: the block range
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if o.IDPrefix != "" {
+		// LIKE for an index, starts_with for the exact test (as the walk's)
+		args = append(args, escapeLike(o.IDPrefix), o.IDPrefix)
+		conds = append(conds, fmt.Sprintf("%s LIKE $%d ESCAPE '!' AND starts_with(CAST(%s AS text), $%d)", s.id, len(args)-1, s.id, len(args)))
+	}
+	if o.OlderThan > 0 {
+		add(s.upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan)))
+	}
+	if o.NewerThan > 0 {
+		add(s.upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan)))
+	}
+	where := "ctid >= $1::tid AND ctid < $2::tid"
+	if len(conds) > 0 {
+		where += " AND " + strings.Join(conds, " AND ")
+	}
+	ret := []string{"COALESCE(" + s.d.octets(s.value) + ", 0)"}
+	if r.IDs {
+		ret = append(ret, s.id)
+		if s.upd != "" {
+			ret = append(ret, s.upd)
+		}
+	}
+	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING " + strings.Join(ret, ", ")
+	blocks := func() (int64, error) {
+		var n int64
+		err := s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", s.table).Scan(&n)
+		return n, err
+	}
+	step := int64(s.RangeBlocks)
+	if step <= 0 {
+		step = 1024
+	}
+	end, err := blocks()
+	if err != nil {
+		return p, s.err("purge", "", err)
+	}
+	var buf []storage.Entry
+	for lo := int64(0); lo < end; lo += step {
+		if err := ctx.Err(); err != nil {
+			return p, s.err("purge", "", err)
+		}
+		args[0], args[1] = fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+step)
+		var err error
+		buf, err = s.deleteRange(ctx, q, args, r.IDs, buf[:0])
+		switch {
+		case errors.Is(err, errCommitUnknown):
+			p.Unknown += len(buf)
+			return p, s.err("purge", "", err)
+		case err != nil:
+			return p, s.err("purge", "", err)
+		}
+		p.Removed += len(buf)
+		for _, e := range buf {
+			p.Bytes += e.Size
+		}
+		if r.Removed != nil {
+			r.Removed(buf)
+		}
+		if lo+step >= end { // the table may have grown meanwhile: go on to its new end
+			if end, err = blocks(); err != nil {
+				return p, s.err("purge", "", err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// deleteRange runs one range's DELETE … RETURNING in a transaction and appends the rows it
+// deleted to buf: removed if err is nil, unknown with errCommitUnknown, none with any other error.
+func (s *Store) deleteRange(ctx context.Context, q string, args []any, ids bool, buf []storage.Entry) ([]storage.Entry, error) {
+	sctx, done := s.statementContext(ctx)
+	defer done()
+	tx, err := s.db.BeginTx(sctx, nil)
+	if err != nil {
+		return buf[:0], err
+	}
+	rows, err := tx.QueryContext(sctx, q, args...)
+	if err != nil {
+		tx.Rollback()
+		return buf[:0], err
+	}
+	for rows.Next() {
+		e := storage.Entry{TTL: -1}
+		var upd any
+		dest := []any{&e.Size}
+		if ids {
+			dest = append(dest, &e.ID)
+			if s.upd != "" {
+				dest = append(dest, &upd)
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			tx.Rollback()
+			return buf[:0], err
+		}
+		if upd != nil {
+			if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
+				e.Modified = t
+			}
+		}
+		buf = append(buf, e)
+	}
+	if err := rows.Err(); err != nil {
+		tx.Rollback()
+		return buf[:0], err
+	}
+	if err := tx.Commit(); err != nil {
+		if refused(err) || errors.Is(err, sql.ErrTxDone) {
+			return buf[:0], err
+		}
+		return buf, fmt.Errorf("%w: %v", errCommitUnknown, err)
+	}
+	return buf, nil
+}
+
+// exactBound is a time bound for the server's exact test: the same instant the walk's exact
+// test uses (epoch units: the column's whole numbers compare as the walk's test does).
+func (s *Store) exactBound(t time.Time) any {
+	switch s.m.UpdatedUnit {
+	case Seconds:
+		// mod < t  ⇔  secs*1e9 < t  ⇔  secs < ceil(t/1s)
+		sec := t.Unix()
+		if t.Nanosecond() > 0 {
+			sec++
+		}
+		return sec
+	case Millis:
+		ms := t.UnixMilli()
+		if t.Nanosecond()%int(time.Millisecond) > 0 {
+			ms++
+		}
+		return ms
+	}
+	return s.timeArg(t, Timestamp)
+}
