@@ -51,8 +51,30 @@ type Server struct {
 	mu   sync.Mutex
 }
 
-// PGBin is where Debian's postgresql-15 puts its programs.
-var PGBin = "/usr/lib/postgresql/15/bin"
+// PGBin is where Debian's PostgreSQL puts its programs: postgresql-15's (what .ci/run installs on
+// Debian 12), else the newest other major version installed.
+var PGBin = findPGBin("/usr/lib/postgresql")
+
+// findPGBin returns base/15/bin when it has initdb, else the bin directory with initdb of the
+// highest major version under base, else base/15/bin (whose absence the tests then report).
+func findPGBin(base string) string {
+	want := filepath.Join(base, "15", "bin")
+	if _, err := os.Stat(filepath.Join(want, "initdb")); err == nil {
+		return want
+	}
+	best, bestMajor := want, -1
+	dirs, _ := os.ReadDir(base)
+	for _, d := range dirs {
+		major, err := strconv.Atoi(d.Name())
+		if err != nil || major <= bestMajor {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(base, d.Name(), "bin", "initdb")); err == nil {
+			best, bestMajor = filepath.Join(base, d.Name(), "bin"), major
+		}
+	}
+	return best
+}
 
 // RequireServers reports whether a missing server fails the tests instead of skipping them.
 func RequireServers() bool {
