@@ -1067,12 +1067,10 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		var p sqlstore.Purged
 		p, err = sc.st.set.PurgeMatching(ctx, o, sqlstore.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
 			for _, e := range es {
-				res.Matched++
-				if asJSON || ids {
-					v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
-					emit(v)
-				}
+				emit(&entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)})
 			}
+		}, Counted: func(rows int, _ int64) {
+			res.Matched += rows
 			matched.Store(int64(res.Matched))
 			removed.Store(int64(res.Matched))
 		}})

@@ -182,7 +182,7 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	}
 	s.RangeBlocks = 64
 	c, cancel := context.WithCancel(ctx)
-	p, err := s.PurgeMatching(c, storage.WalkOptions{}, PurgeReport{Removed: func([]storage.Entry) { cancel() }})
+	p, err := s.PurgeMatching(c, storage.WalkOptions{}, PurgeReport{Counted: func(int, int64) { cancel() }})
 	var left int
 	db.QueryRow(`SELECT count(*) FROM s`).Scan(&left)
 	if err == nil || p.Unknown != 0 || p.Removed == 0 || n-left != p.Removed {
@@ -191,8 +191,8 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	gone0 := n - left
 	killed := make(chan struct{})
 	removed := 0
-	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, PurgeReport{Removed: func(es []storage.Entry) {
-		if removed += len(es); removed > 30000 {
+	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, PurgeReport{Counted: func(rows int, _ int64) {
+		if removed += rows; removed > 30000 {
 			select {
 			case <-killed:
 			default:
