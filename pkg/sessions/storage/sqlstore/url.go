@@ -65,10 +65,10 @@ func ParseURL(u string) (*Config, error) {
 	return nil, configErr("sql", "want postgres://, mysql:// or sqlite:")
 }
 
-// splitQuery takes this package's parameters out of a raw query, keeping the
-// others byte for byte in their order.
-func splitQuery(where, raw string) (ours map[string]string, rest string, err error) {
-	ours = map[string]string{}
+// splitQuery takes this package's parameters out of a raw query into the table
+// mapping they describe, keeping the others byte for byte in their order.
+func splitQuery(where, raw string) (m Mapping, rest string, err error) {
+	ours := map[string]string{}
 	var keep []string
 	for _, piece := range strings.Split(raw, "&") {
 		if piece == "" {
@@ -82,14 +82,15 @@ func splitQuery(where, raw string) (ours map[string]string, rest string, err err
 		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
-			return nil, "", configErr(where, "parameter %s: %v", key, err)
+			return m, "", configErr(where, "parameter %s: %v", key, err)
 		}
 		if _, dup := ours[key]; dup {
-			return nil, "", configErr(where, "parameter %s given twice", key)
+			return m, "", configErr(where, "parameter %s given twice", key)
 		}
 		ours[key] = val
 	}
-	return ours, strings.Join(keep, "&"), nil
+	m, err = mapping(where, ours)
+	return m, strings.Join(keep, "&"), err
 }
 
 func parsePostgres(u string) (*Config, error) {
@@ -99,11 +100,7 @@ func parsePostgres(u string) (*Config, error) {
 		return nil, configErr("postgres", "%v", redact(err))
 	}
 	where := pu.Host + pu.Path
-	ours, rest, err := splitQuery("postgres "+where, raw)
-	if err != nil {
-		return nil, err
-	}
-	m, err := mapping("postgres "+where, ours)
+	m, rest, err := splitQuery("postgres "+where, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +128,7 @@ func parseMySQL(rest string) (*Config, error) {
 			return nil, configErr("mysql", "%v", err)
 		}
 		where := cfg.Addr + "/" + cfg.DBName
-		ours, keep, err := splitQuery("mysql "+where, raw)
-		if err != nil {
-			return nil, err
-		}
-		m, err := mapping("mysql "+where, ours)
+		m, keep, err := splitQuery("mysql "+where, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -162,11 +155,7 @@ func parseMySQL(rest string) (*Config, error) {
 	}
 	db := strings.TrimPrefix(pu.Path, "/")
 	where := host + "/" + db
-	ours, keep, err := splitQuery("mysql "+where, raw)
-	if err != nil {
-		return nil, err
-	}
-	m, err := mapping("mysql "+where, ours)
+	m, keep, err := splitQuery("mysql "+where, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -198,11 +187,7 @@ func parseSQLite(rest string) (*Config, error) {
 	if path == "" {
 		return nil, configErr("sqlite", "no file: want sqlite:PATH?table=…")
 	}
-	ours, keep, err := splitQuery("sqlite "+path, raw)
-	if err != nil {
-		return nil, err
-	}
-	m, err := mapping("sqlite "+path, ours)
+	m, keep, err := splitQuery("sqlite "+path, raw)
 	if err != nil {
 		return nil, err
 	}
