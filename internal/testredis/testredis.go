@@ -39,12 +39,20 @@ var ErrNoBinary = errors.New("redis-server is not installed (apt-get install -y 
 // extra are more redis-server arguments.
 func Start(t TB, extra ...string) *Server {
 	t.Helper()
-	s, err := StartIn(t.TempDir(), extra...)
+	return startFor(t, "Redis", func(dir string) (*Server, error) { return StartIn(dir, extra...) })
+}
+
+// startFor starts what start starts under t's temporary directory and kills it when t ends;
+// without redis-server t is skipped ("skipping the <what> tests"), or fails under
+// SESSIONCTL_REQUIRE_REDIS=1.
+func startFor[T interface{ Kill() }](t TB, what string, start func(dir string) (T, error)) T {
+	t.Helper()
+	s, err := start(t.TempDir())
 	if errors.Is(err, ErrNoBinary) {
 		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
 			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
 		}
-		t.Skip("skipping the Redis tests: ", err)
+		t.Skip("skipping the "+what+" tests: ", err)
 	}
 	if err != nil {
 		t.Fatalf("%v", err)

@@ -25,18 +25,7 @@ type Cluster struct {
 // redis-server as Start is.
 func StartCluster(t TB) *Cluster {
 	t.Helper()
-	c, err := StartClusterIn(t.TempDir())
-	if errors.Is(err, ErrNoBinary) {
-		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
-			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
-		}
-		t.Skip("skipping the Redis Cluster tests: ", err)
-	}
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(c.Kill)
-	return c
+	return startFor(t, "Redis Cluster", StartClusterIn)
 }
 
 // StartClusterIn starts the cluster with its files under dir; the caller kills it.
@@ -46,18 +35,7 @@ func StartClusterIn(dir string) (*Cluster, error) { return startCluster(dir, 0) 
 // t, for Failover; killed when the test ends, skipped as StartCluster.
 func StartClusterReplicas(t TB) *Cluster {
 	t.Helper()
-	c, err := startCluster(t.TempDir(), 1)
-	if errors.Is(err, ErrNoBinary) {
-		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
-			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
-		}
-		t.Skip("skipping the Redis Cluster tests: ", err)
-	}
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(c.Kill)
-	return c
+	return startFor(t, "Redis Cluster", func(dir string) (*Cluster, error) { return startCluster(dir, 1) })
 }
 
 func startCluster(dir string, replicas int) (*Cluster, error) {
@@ -207,18 +185,7 @@ type Sentinel struct {
 // StartSentinel starts the master, the replica and the sentinel for t, killed when the test ends.
 func StartSentinel(t TB) *Sentinel {
 	t.Helper()
-	s, err := StartSentinelIn(t.TempDir())
-	if errors.Is(err, ErrNoBinary) {
-		if os.Getenv("SESSIONCTL_REQUIRE_REDIS") == "1" {
-			t.Fatalf("%v and SESSIONCTL_REQUIRE_REDIS=1", err)
-		}
-		t.Skip("skipping the Redis Sentinel tests: ", err)
-	}
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(s.Kill)
-	return s
+	return startFor(t, "Redis Sentinel", StartSentinelIn)
 }
 
 // StartSentinelIn starts them with their files under dir; the caller kills them.
