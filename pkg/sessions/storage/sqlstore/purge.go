@@ -166,70 +166,64 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r Purg
 // deleteRange runs one range's DELETE … RETURNING in a transaction and appends the rows it
 // deleted to buf: removed if err is nil, unknown with errCommitUnknown, none with any other error.
 func (s *Store) deleteRange(ctx context.Context, q string, args []any, buf []storage.Entry) ([]storage.Entry, error) {
-	sctx, done := s.statementContext(ctx)
-	defer done()
-	tx, err := s.db.BeginTx(sctx, nil)
-	if err != nil {
-		return buf[:0], err
-	}
-	rows, err := tx.QueryContext(sctx, q, args...)
-	if err != nil {
-		tx.Rollback()
-		return buf[:0], err
-	}
-	for rows.Next() {
-		e := storage.Entry{TTL: -1}
-		var upd any
-		dest := []any{&e.Size, &e.ID}
-		if s.upd != "" {
-			dest = append(dest, &upd)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
 		}
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			tx.Rollback()
-			return buf[:0], err
-		}
-		if upd != nil {
-			if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
-				e.Modified = t
+		defer rows.Close()
+		for rows.Next() {
+			e := storage.Entry{TTL: -1}
+			var upd any
+			dest := []any{&e.Size, &e.ID}
+			if s.upd != "" {
+				dest = append(dest, &upd)
 			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if upd != nil {
+				if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
+					e.Modified = t
+				}
+			}
+			buf = append(buf, e)
 		}
-		buf = append(buf, e)
-	}
-	if err := rows.Err(); err != nil {
-		tx.Rollback()
+		return rows.Err()
+	})
+	if err != nil && !errors.Is(err, errCommitUnknown) {
 		return buf[:0], err
 	}
-	if err := tx.Commit(); err != nil {
-		if refused(err) || errors.Is(err, sql.ErrTxDone) {
-			return buf[:0], err
-		}
-		return buf, fmt.Errorf("%w: %v", errCommitUnknown, err)
-	}
-	return buf, nil
+	return buf, err
 }
 
 // deleteRangeCounted runs one range's counting DELETE (one row: count, bytes) in a transaction:
 // the counts are of rows removed if err is nil, unknown with errCommitUnknown, none otherwise.
 func (s *Store) deleteRangeCounted(ctx context.Context, q string, args []any) (int, int64, error) {
+	var rows, bytes int64
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, q, args...).Scan(&rows, &bytes)
+	})
+	if err != nil && !errors.Is(err, errCommitUnknown) {
+		return 0, 0, err
+	}
+	return int(rows), bytes, err
+}
+
+// inTx runs body in a transaction under the statement context and commits it: body's error
+// rolls it back and is returned as it is; a failed COMMIT is classified by commitErr.
+func (s *Store) inTx(ctx context.Context, body func(context.Context, *sql.Tx) error) error {
 	sctx, done := s.statementContext(ctx)
 	defer done()
 	tx, err := s.db.BeginTx(sctx, nil)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	var rows, bytes int64
-	if err := tx.QueryRowContext(sctx, q, args...).Scan(&rows, &bytes); err != nil {
+	if err := body(sctx, tx); err != nil {
 		tx.Rollback()
-		return 0, 0, err
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		if refused(err) || errors.Is(err, sql.ErrTxDone) {
-			return 0, 0, err
-		}
-		return int(rows), bytes, fmt.Errorf("%w: %v", errCommitUnknown, err)
-	}
-	return int(rows), bytes, nil
+	return commitErr(tx.Commit())
 }
 
 // exactBound is a time bound for the server's exact test: the same instant the walk's exact

@@ -117,6 +117,16 @@ func (s *Store) removeBatches(ctx context.Context, ids []string, want func(i int
 // errCommitUnknown: the COMMIT was sent and its answer was lost.
 var errCommitUnknown = errors.New("the COMMIT's outcome is unknown (connection lost)")
 
+// commitErr classifies the error of a COMMIT: nil stays nil; an answer of the server (a
+// refusal: rolled back) or a transaction already ended is returned as it is; anything else
+// (the connection lost before the answer) is errCommitUnknown.
+func commitErr(err error) error {
+	if err == nil || refused(err) || errors.Is(err, sql.ErrTxDone) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", errCommitUnknown, err)
+}
+
 // removeBatch is one batch's transaction; out gets each id's outcome.
 func (s *Store) removeBatch(ctx context.Context, ids []string, want func(int, storage.Version) bool, out []storage.Outcome) error {
 	sctx, done := s.statementContext(ctx)
@@ -191,15 +201,15 @@ func (s *Store) removeBatch(ctx context.Context, ids []string, want func(int, st
 	}
 	_, err = conn.ExecContext(sctx, "COMMIT")
 	committed = true
-	if err != nil {
-		if refused(err) || errors.Is(err, sql.ErrTxDone) {
+	if err := commitErr(err); err != nil {
+		if !errors.Is(err, errCommitUnknown) {
 			return err // the server answered: rolled back
 		}
 		copy(out, decided)
 		for _, i := range at {
 			out[i] = storage.OutcomeUnknown
 		}
-		return fmt.Errorf("%w: %v", errCommitUnknown, err)
+		return err
 	}
 	copy(out, decided)
 	for _, i := range at {
