@@ -26,16 +26,7 @@ type fastJSON struct {
 	i int
 }
 
-func (p *fastJSON) ws() {
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
+func (p *fastJSON) ws() { p.i = skipSpace(p.s, p.i) }
 
 func (p *fastJSON) value(depth int) (Value, bool) {
 	if depth > MaxDepth {
@@ -160,7 +151,18 @@ func (p *fastJSON) str() (string, bool) {
 
 // num: a JSON number literal, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, kept as written.
 func (p *fastJSON) num() (string, bool) {
-	s, i := p.s, p.i
+	end, ok := scanNumber(p.s, p.i)
+	if !ok {
+		return "", false
+	}
+	n := p.s[p.i:end]
+	p.i = end
+	return n, true
+}
+
+// scanNumber scans the JSON number (RFC 8259 grammar) that starts at s[i] and returns where it
+// ends; it must end where a value may end (encoding/json reads "1x" as an error).
+func scanNumber(s string, i int) (int, bool) {
 	digits := func() bool {
 		j := i
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
@@ -168,18 +170,18 @@ func (p *fastJSON) num() (string, bool) {
 		}
 		return i > j
 	}
-	if s[i] == '-' {
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
 	if i < len(s) && s[i] == '0' {
 		i++
 	} else if !digits() {
-		return "", false
+		return 0, false
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if !digits() {
-			return "", false
+			return 0, false
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
@@ -188,20 +190,30 @@ func (p *fastJSON) num() (string, bool) {
 			i++
 		}
 		if !digits() {
-			return "", false
+			return 0, false
 		}
 	}
-	// a number must end where a value may end (encoding/json reads "1x" as an error)
 	if i < len(s) {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r', ',', ']', '}':
 		default:
-			return "", false
+			return 0, false
 		}
 	}
-	n := s[p.i:i]
-	p.i = i
-	return n, true
+	return i, true
+}
+
+// skipSpace returns the index of the first byte at or after i of s that is not JSON whitespace.
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 func (p *fastJSON) lit(word string) bool {

@@ -269,16 +269,7 @@ type fastDecoder struct {
 	i int
 }
 
-func (d *fastDecoder) space() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
+func (d *fastDecoder) space() { d.i = skipSpace(d.s, d.i) }
 
 func (d *fastDecoder) value(c *fastCodec, v reflect.Value) bool {
 	d.space()
@@ -579,49 +570,11 @@ func (d *fastDecoder) integer(bits int) (int64, bool) {
 // number reads a JSON number (RFC 8259 grammar) at d.i; it must end where a
 // value may end.
 func (d *fastDecoder) number() (string, bool) {
-	s, i := d.s, d.i
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
+	end, ok := scanNumber(d.s, d.i)
+	if !ok {
 		return "", false
 	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return "", false
-		}
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return "", false
-		}
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(s) {
-		switch s[i] {
-		case ' ', '\t', '\n', '\r', ',', ']', '}':
-		default:
-			return "", false
-		}
-	}
-	text := s[d.i:i]
-	d.i = i
+	text := d.s[d.i:end]
+	d.i = end
 	return text, true
 }
