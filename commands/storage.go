@@ -21,7 +21,6 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/inspect"
 	"github.com/sessionctl/sessionctl/pkg/sessions/serializer"
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
-	"github.com/sessionctl/sessionctl/pkg/sessions/storage/sqlstore"
 	"github.com/sessionctl/sessionctl/pkg/transform"
 )
 
@@ -35,7 +34,7 @@ type store struct {
 	batch  storage.BatchInvalidator
 	cond   storage.ConditionalRemover // purge: removes only what is still as the walk saw it
 	lookup storage.Lookuper           // show: the session with its age, without touching it
-	set    setPurger                  // purge without --match, in the database (SQL: one DELETE per range)
+	set    storage.MatchPurger        // purge without --match in the store itself (SQL: one DELETE per range; Redis: a script per page)
 	check  func() error               // nil, or whether the store may remove in bulk (Redis without a prefix)
 	close  func() error
 }
@@ -143,6 +142,7 @@ MATCH:
 				Flags: append(append(storageFlags(), filterFlags()...),
 					&cli.BoolFlag{Name: "fields", Usage: "decode each session and show its fields"},
 					&cli.BoolFlag{Name: "sorted", Usage: "in id order (a little slower)"},
+					&cli.BoolFlag{Name: "size", Usage: "Redis: read each key's size (MEMORY USAGE, STRLEN on Redis 7.2+), a command per key more for the server; without it a Redis key's size is shown as - (null in JSON) unless its value is read"},
 				),
 				Action: func(c *cli.Context) error { return runStorageList(c, env, u) },
 			},
@@ -259,7 +259,7 @@ func openStoreFor(c *cli.Context, env Env, u *ui) (*storeContext, error) {
 
 type entryView struct {
 	ID       string          `json:"id"`
-	Size     int64           `json:"size"`
+	Size     sizeJSON        `json:"size"`
 	Modified string          `json:"modified"`
 	Age      int64           `json:"age_seconds"`
 	TTL      *int64          `json:"ttl_seconds,omitempty"`
@@ -267,6 +267,25 @@ type entryView struct {
 	Format   string          `json:"format,omitempty"`
 	Session  json.RawMessage `json:"session,omitempty"`
 	Error    string          `json:"error,omitempty"`
+}
+
+// sizeJSON is a session's size in bytes, null when the listing did not read it (-1:
+// storage.WalkOptions.NoSize on Redis).
+type sizeJSON int64
+
+func (n sizeJSON) MarshalJSON() ([]byte, error) {
+	if n < 0 {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(nil, int64(n), 10), nil
+}
+
+// text is the size for people: "152 B", "- B" when unknown, right-aligned in width.
+func (n sizeJSON) text(width int) string {
+	if n < 0 {
+		return fmt.Sprintf("%*s B", width, "-")
+	}
+	return fmt.Sprintf("%*d B", width, int64(n))
 }
 
 type fieldMatch = serializer.Match
@@ -369,7 +388,7 @@ func (sc *storeContext) walkMatching(ctx context.Context, o storage.WalkOptions,
 	n := 0
 	errStop := errors.New("limit")
 	err := sc.st.walk.Walk(ctx, o, func(e storage.Entry) error {
-		v := &entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+		v := &entryView{ID: e.ID, Size: sizeJSON(e.Size), Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
 		if e.Modified.IsZero() { // no age known (a Redis hash's fields, a SQL table without updated_column)
 			v.Modified, v.Age = "", 0
 		}
@@ -491,6 +510,7 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 	}
 	defer sc.st.close()
 	o.Sorted = c.Bool("sorted")
+	o.NoSize = !c.Bool("size")
 	asJSON, fields := c.Bool(flagJSON), c.Bool("fields")
 	w := bufio.NewWriterSize(u.out, 256<<10)
 	defer w.Flush()
@@ -507,7 +527,7 @@ func runStorageList(c *cli.Context, env Env, u *ui) error {
 		if v.Modified == "" {
 			age = "-"
 		}
-		line := fmt.Sprintf("%s  %6d B  %s", termSafe(quoteID(v.ID)), v.Size, age)
+		line := fmt.Sprintf("%s  %s  %s", termSafe(quoteID(v.ID)), v.Size.text(6), age)
 		if fields {
 			if v.Session != nil {
 				line += "  " + termSafe(string(v.Session))
@@ -537,7 +557,11 @@ func appendEntryJSON(b []byte, v *entryView) []byte {
 	b = append(b, `{"id":"`...)
 	b = append(b, v.ID...)
 	b = append(b, `","size":`...)
-	b = strconv.AppendInt(b, v.Size, 10)
+	if v.Size < 0 {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(v.Size), 10)
+	}
 	b = append(b, `,"modified":"`...)
 	b = append(b, v.Modified...)
 	b = append(b, `","age_seconds":`...)
@@ -600,7 +624,7 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 			return showErr(err)
 		}
 		text = e.Value
-		v.Size, v.Modified, v.Age = e.Size, e.Modified.UTC().Format(time.RFC3339), int64(now.Sub(e.Modified)/time.Second)
+		v.Size, v.Modified, v.Age = sizeJSON(e.Size), e.Modified.UTC().Format(time.RFC3339), int64(now.Sub(e.Modified)/time.Second)
 		if e.Modified.IsZero() {
 			v.Modified, v.Age = "", 0
 		}
@@ -614,7 +638,7 @@ func runStorageShow(c *cli.Context, env Env, u *ui) error {
 	} else if text, err = sc.st.Read(c.Context, id); err != nil {
 		return showErr(err)
 	} else {
-		v.Size = int64(len(text))
+		v.Size = sizeJSON(len(text))
 	}
 	v.Value = &text
 	val, ok := sc.decodeEntry(v, text)
@@ -1064,17 +1088,17 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	setBased := false
 	if sc.st.set != nil && !dry && len(ms) == 0 && rate == 0 {
 		// the database tests each row as it deletes it: what matches then goes, nothing rewritten since
-		var p sqlstore.Purged
-		p, err = sc.st.set.PurgeMatching(ctx, o, sqlstore.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
+		var p storage.Purged
+		p, err = sc.st.set.PurgeMatching(ctx, o, storage.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
 			for _, e := range es {
-				emit(&entryView{ID: e.ID, Size: e.Size, Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)})
+				emit(&entryView{ID: e.ID, Size: sizeJSON(e.Size), Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)})
 			}
 		}, Counted: func(rows int, _ int64) {
 			res.Matched += rows
 			matched.Store(int64(res.Matched))
 			removed.Store(int64(res.Matched))
 		}})
-		if setBased = !errors.Is(err, sqlstore.ErrNotSetBased); setBased {
+		if setBased = !errors.Is(err, storage.ErrNotSetBased); setBased {
 			done.Removed, done.Unknown = p.Removed, p.Unknown
 			res.Matched += p.Unknown
 			res.Bytes = p.Bytes
@@ -1092,7 +1116,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 				if asJSON || ids {
 					emit(v)
 				} else {
-					fmt.Fprintf(w, "would remove %s  %d B  %s\n", termSafe(quoteID(v.ID)), v.Size, ageString(time.Duration(v.Age)*time.Second))
+					fmt.Fprintf(w, "would remove %s  %s  %s\n", termSafe(quoteID(v.ID)), v.Size.text(0), ageString(time.Duration(v.Age)*time.Second))
 				}
 				return nil
 			}
@@ -1173,6 +1197,7 @@ func runStorageStats(c *cli.Context, env Env, u *ui) error {
 	var oldest, newest time.Time
 	var ws storage.WalkStats
 	o.Stats = &ws
+	o.CountSkipped = true // other_files: a TYPE per Redis key
 	prog := startProgress(u, "sessions counted:")
 	unknown := 0 // sessions without an age (a Redis hash's fields, a SQL table without updated_column)
 	err = sc.walkMatching(c.Context, o, ms, false, func(e storage.Entry, v *entryView) error {

@@ -91,12 +91,5 @@ func redisStore(client redis.UniversalClient, where, prefix string, sessionsOnly
 	r.SessionsOnly = sessionsOnly
 	r.SetValueCodec(l.Value)
 	name := fmt.Sprintf("redis %s (prefix %q)", where, prefix)
-	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, check: r.CheckRemoval, close: client.Close}
-}
-
-// setPurger is a store that can run a purge without --match in the database itself
-// (sqlstore.PurgeMatching: PostgreSQL's set-based DELETE … RETURNING); r.Removed gets the
-// sessions each committed range removed (with their ids when r.IDs). ErrNotSetBased (nothing removed) means: walk instead.
-type setPurger interface {
-	PurgeMatching(ctx context.Context, o storage.WalkOptions, r sqlstore.PurgeReport) (sqlstore.Purged, error)
+	return &store{Storage: r, name: name, walk: r, batch: r, cond: r, lookup: r, set: r, check: r.CheckRemoval, close: client.Close}
 }

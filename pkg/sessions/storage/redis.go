@@ -70,6 +70,8 @@ type Redis struct {
 	// noAnySlot: a master refused the per-master scripts (Redis before 7.0 has no script
 	// flags): a cluster gets per-key commands
 	noAnySlot atomic.Bool
+	// noScanType: the server refused SCAN's TYPE option (Redis before 6.0)
+	noScanType atomic.Bool
 
 	// ConfirmReplicas, when > 0, makes every removal batch wait (WAIT) until
 	// this many replicas have it (redisreplicas.go).
@@ -520,7 +522,22 @@ type redisPage struct {
 func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o WalkOptions, now time.Time, pages chan<- redisPage) error {
 	pattern := scanMatch(r.prefix + o.IDPrefix)
 	count := int64(r.batch())
-	keys, cursor, err := c.Scan(ctx, 0, pattern, count).Result()
+	// SCAN … TYPE string (Redis 6.0+) spares a TYPE per key, unless the keys of other types
+	// are to be counted (Stats.Skipped)
+	typed := !o.CountSkipped && !r.noScanType.Load()
+	scan := func(c redis.Cmdable, cursor uint64) *redis.ScanCmd {
+		if typed {
+			return c.ScanType(ctx, cursor, pattern, count, "string")
+		}
+		return c.Scan(ctx, cursor, pattern, count)
+	}
+	keys, cursor, err := scan(c, 0).Result()
+	if err != nil && typed && isRedisReply(err) {
+		// Redis before 6.0: ERR syntax error
+		r.noScanType.Store(true)
+		typed = false
+		keys, cursor, err = scan(c, 0).Result()
+	}
 	if err != nil {
 		return r.err("scan", "", err)
 	}
@@ -528,18 +545,18 @@ func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o 
 		if o.Sorted {
 			sort.Strings(keys)
 		}
-		var scan *redis.ScanCmd
+		var sc *redis.ScanCmd
 		var fs []keyFacts
 		if len(keys) > 0 {
 			var next func(redis.Pipeliner)
 			if cursor != 0 {
-				next = func(p redis.Pipeliner) { scan = p.Scan(ctx, cursor, pattern, count) }
+				next = func(p redis.Pipeliner) { sc = scan(p, cursor) }
 			}
-			if fs, err = r.facts(ctx, c, noTouch, keys, o.WithValue, minIdle(o, now, r.now()), next); err != nil {
+			if fs, err = r.facts(ctx, c, noTouch, typed, o.NoSize, keys, o.WithValue, minIdle(o, now, r.now()), next); err != nil {
 				return r.err("scan", "", err)
 			}
 		} else if cursor != 0 {
-			scan = c.Scan(ctx, cursor, pattern, count)
+			sc = scan(c, cursor)
 		}
 		if len(keys) > 0 {
 			select {
@@ -551,12 +568,12 @@ func (r *Redis) scanPages(ctx context.Context, c redis.Cmdable, noTouch bool, o 
 		if cursor == 0 {
 			return nil
 		}
-		if scan == nil {
+		if sc == nil {
 			// the facts were read on their own (the script was not loaded, or a cluster's
 			// per-key commands): SCAN now
-			scan = c.Scan(ctx, cursor, pattern, count)
+			sc = scan(c, cursor)
 		}
-		if keys, cursor, err = scan.Result(); err != nil {
+		if keys, cursor, err = sc.Result(); err != nil {
 			return r.err("scan", "", err)
 		}
 	}
@@ -584,32 +601,43 @@ func (r *Redis) onConn(ctx context.Context, c redis.Cmdable, f func(context.Cont
 
 // describeScript gives, for each of KEYS, 4 values: its TYPE and, for a string,
 // OBJECT IDLETIME (-1 when the server tracks none: an LFU policy), PTTL, and by
-// ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH) or
-// MEMORY USAGE. One call per SCAN batch instead of four commands per key; the
-// commands are the same, and touch as they do outside a script. A string whose
-// idle time is below ARGV[2] (seconds; a walk with --older-than: it cannot
-// match) gets -3 in place of its PTTL and neither size nor value: not read, not
-// touched.
+// ARGV[1] the value (GET), its length (STRLEN, under CLIENT NO-TOUCH), MEMORY
+// USAGE, or nothing ("none": -1, WalkOptions.NoSize). One call per SCAN batch
+// instead of a command per fact and key; the commands are the same, and touch
+// as they do outside a script. A string whose idle time is below ARGV[2]
+// (seconds; a walk with --older-than: it cannot match) gets -3 in place of its
+// PTTL and neither size nor value: not read, not touched. With ARGV[3] = "1"
+// the keys come from SCAN … TYPE string and TYPE is not asked: a key gone since
+// (OBJECT IDLETIME answers nil) is "none", a key that holds another type since
+// (GET or STRLEN refuse it) "other".
 var describeScript = redis.NewScript(describeBody)
 
 const describeBody = `local out = {}
 local mode = ARGV[1]
 local minIdle = tonumber(ARGV[2]) or -1
+local typed = ARGV[3] == '1'
 for i, k in ipairs(KEYS) do
   local n = (i - 1) * 4
-  local t = redis.call('TYPE', k)['ok']
+  local t = 'string'
+  if not typed then t = redis.call('TYPE', k)['ok'] end
   out[n + 1] = t
   if t == 'string' then
     local idle = redis.pcall('OBJECT', 'IDLETIME', k)
+    if idle == false then t = 'none'; out[n + 1] = t; idle = 0 end
     if type(idle) ~= 'number' then idle = -1 end
     out[n + 2] = idle
-    if idle >= 0 and idle < minIdle then
+    if t ~= 'string' then
+      out[n + 3] = 0; out[n + 4] = 0
+    elseif idle >= 0 and idle < minIdle then
       out[n + 3] = -3; out[n + 4] = 0
     else
       out[n + 3] = redis.call('PTTL', k)
-      if mode == 'value' then out[n + 4] = redis.call('GET', k)
-      elseif mode == 'strlen' then out[n + 4] = redis.call('STRLEN', k)
-      else out[n + 4] = redis.call('MEMORY', 'USAGE', k) end
+      local v = -1
+      if mode == 'value' then v = redis.pcall('GET', k)
+      elseif mode == 'strlen' then v = redis.pcall('STRLEN', k)
+      elseif mode == 'memory' then v = redis.call('MEMORY', 'USAGE', k) or 0 end
+      if type(v) == 'table' then out[n + 1] = 'other'; v = 0 end
+      out[n + 4] = v
     end
   else
     out[n + 2] = 0; out[n + 3] = 0; out[n + 4] = 0
@@ -620,22 +648,56 @@ return out`
 // anySlotFlags lets a script reach keys of several slots (Redis 7.0+), all on
 // the master that runs it: a cluster's walk and removal send one call per page
 // or batch to each master instead of one per key.
-const anySlotFlags = "#!lua flags=allow-cross-slot-keys\n"
+const anySlotFlags = "#!lua flags=allow-cross-slot-keys,no-writes\n"
 
-// anySlotDescribe is describeScript for one cluster master: ARGV[1] and
-// ARGV[2] as there, the keys from ARGV[3] on (keys of several slots cannot be
+// anySlotWriteFlags are the flags of the scripts that remove: allow-oom, as a
+// script with flags that may write is otherwise refused whole while the server
+// is over its maxmemory, when a purge is most needed (they only read, DEL and
+// UNLINK, which Redis allows then).
+const anySlotWriteFlags = "#!lua flags=allow-cross-slot-keys,allow-oom\n"
+
+// anySlotDescribe is describeScript for one cluster master: ARGV[1] to
+// ARGV[3] as there, the keys from ARGV[4] on (keys of several slots cannot be
 // KEYS). A key the master does not serve fails the call: the walk then reads
 // that page with per-key commands.
 var anySlotDescribe = redis.NewScript(anySlotFlags + `local KEYS = {}
-for i = 3, #ARGV do KEYS[i - 2] = ARGV[i] end
+for i = 4, #ARGV do KEYS[i - 3] = ARGV[i] end
 ` + describeBody)
+
+// listScript is describeScript for the commonest walk, a listing (Walk without
+// values and with NoSize) of keys SCAN … TYPE string gave: two values per key,
+// OBJECT IDLETIME (-1 untracked: an LFU policy; -2 the key is gone) and PTTL
+// (-3 not read: idle less than ARGV[1], see describeScript). Half the reply
+// of describeScript: each value of a script's reply costs the server about as
+// much as a command on a key.
+var listScript = redis.NewScript(listBody)
+
+const listBody = `local out = {}
+local minIdle = tonumber(ARGV[1]) or -1
+for i, k in ipairs(KEYS) do
+  local idle = redis.pcall('OBJECT', 'IDLETIME', k)
+  local ttl = 0
+  if idle == false then idle = -2
+  else
+    if type(idle) ~= 'number' then idle = -1 end
+    if idle >= 0 and idle < minIdle then ttl = -3 else ttl = redis.call('PTTL', k) end
+  end
+  out[2 * i - 1] = idle; out[2 * i] = ttl
+end
+return out`
+
+// anySlotList is listScript for one cluster master: ARGV[1] as there, the keys
+// from ARGV[2] on.
+var anySlotList = redis.NewScript(anySlotFlags + `local KEYS = {}
+for i = 2, #ARGV do KEYS[i - 1] = ARGV[i] end
+` + listBody)
 
 // anySlotRemove is removeScript for one cluster master: ARGV[1] is n, the keys
 // ARGV[2..n+1], their minimum idle times ARGV[n+2..2n+1]. A key this master no
 // longer serves (its slot moved since the walk) gets 4, left for the cluster
 // client: every redis.call after TYPE is on a key the master has, so the
 // script never stops half-way.
-var anySlotRemove = redis.NewScript(anySlotFlags + `local out = {}
+var anySlotRemove = redis.NewScript(anySlotWriteFlags + `local out = {}
 local n = tonumber(ARGV[1])
 for i = 1, n do
   local k = ARGV[1 + i]
@@ -691,21 +753,34 @@ var errNoIdle = errors.New("idle time not tracked (an LFU maxmemory policy)")
 //
 // next, when not nil, adds a command (the next SCAN) to the same pipeline. A
 // string idle less than minIdle seconds (see minIdle) is only counted (young).
-func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, minIdle int64, next func(redis.Pipeliner)) ([]keyFacts, error) {
+func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch, typed, noSize bool, keys []string, withValue bool, minIdle int64, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	mode := "memory"
 	switch {
 	case withValue:
 		mode = "value"
+	case noSize:
+		mode = "none"
 	case noTouch:
 		mode = "strlen"
 	}
+	typedArg := "0"
+	if typed {
+		typedArg = "1"
+	}
+	list := typed && mode == "none" // listScript's two values per key
 	if r.useAnySlot() {
-		args := make([]any, 0, 2+len(keys))
-		args = append(args, mode, minIdle)
+		args := make([]any, 0, 3+len(keys))
+		script := anySlotDescribe
+		if list {
+			script = anySlotList
+			args = append(args, minIdle)
+		} else {
+			args = append(args, mode, minIdle, typedArg)
+		}
 		for _, k := range keys {
 			args = append(args, k)
 		}
-		fs, err := r.factsScript(ctx, c, anySlotDescribe, nil, args, keys, withValue, next)
+		fs, err := r.factsScript(ctx, c, script, nil, args, keys, withValue, next)
 		switch {
 		case err == nil:
 			return fs, nil
@@ -716,12 +791,15 @@ func (r *Redis) facts(ctx context.Context, c redis.Cmdable, noTouch bool, keys [
 		}
 		// refused (a key of the page has moved to another master since the SCAN): per-key
 		// commands, the next SCAN having been sent with the script
-		return r.factsPipeline(ctx, c, noTouch, keys, withValue, nil)
+		return r.factsPipeline(ctx, c, noTouch, noSize, keys, withValue, nil)
 	}
 	if r.scriptKeys(2) == 1 {
-		return r.factsPipeline(ctx, c, noTouch, keys, withValue, next)
+		return r.factsPipeline(ctx, c, noTouch, noSize, keys, withValue, next)
 	}
-	return r.factsScript(ctx, c, describeScript, keys, []any{mode, minIdle}, keys, withValue, next)
+	if list {
+		return r.factsScript(ctx, c, listScript, keys, []any{minIdle}, keys, false, next)
+	}
+	return r.factsScript(ctx, c, describeScript, keys, []any{mode, minIdle, typedArg}, keys, withValue, next)
 }
 
 // isCompileError: the server cannot run the script (Redis before 7.0 reads no
@@ -751,6 +829,9 @@ func (r *Redis) factsScript(ctx context.Context, c redis.Cmdable, script *redis.
 	}
 	if err != nil {
 		return nil, err
+	}
+	if script == listScript || script == anySlotList {
+		return listFacts(v, len(keys))
 	}
 	if len(v) != 4*len(keys) {
 		return nil, fmt.Errorf("the describe script replied %d values for %d keys", len(v), len(keys))
@@ -787,9 +868,41 @@ func (r *Redis) factsScript(ctx context.Context, c redis.Cmdable, script *redis.
 	return fs, nil
 }
 
+// listFacts reads listScript's reply: idle time and PTTL per key.
+func listFacts(v []any, n int) ([]keyFacts, error) {
+	if len(v) != 2*n {
+		return nil, fmt.Errorf("the list script replied %d values for %d keys", len(v), n)
+	}
+	fs := make([]keyFacts, n)
+	for i := range fs {
+		f := &fs[i]
+		idle, _ := v[2*i].(int64)
+		pttl, _ := v[2*i+1].(int64)
+		f.typ, f.size = "string", -1
+		switch {
+		case idle == -2:
+			f.typ = "none"
+			continue
+		case idle < 0:
+			f.idleErr = errNoIdle
+		default:
+			f.idle = time.Duration(idle) * time.Second
+		}
+		switch {
+		case pttl == -3:
+			f.young = true
+		case pttl < 0:
+			f.pttl = time.Duration(pttl) // -1: none, -2: gone, as PTTL's DurationCmd gives them
+		default:
+			f.pttl = time.Duration(pttl) * time.Millisecond
+		}
+	}
+	return fs, nil
+}
+
 // factsPipeline reads the facts with TYPE, OBJECT IDLETIME, PTTL and the size
 // (or GET) per key, pipelined; the idle time comes before a GET that may touch.
-func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
+func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch, noSize bool, keys []string, withValue bool, next func(redis.Pipeliner)) ([]keyFacts, error) {
 	typ := make([]*redis.StatusCmd, len(keys))
 	idle := make([]*redis.DurationCmd, len(keys))
 	ttl := make([]*redis.DurationCmd, len(keys))
@@ -803,6 +916,7 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 			switch {
 			case withValue:
 				get[i] = p.Get(ctx, k)
+			case noSize:
 			case noTouch:
 				size[i] = p.StrLen(ctx, k)
 			default:
@@ -836,6 +950,8 @@ func (r *Redis) factsPipeline(ctx context.Context, c redis.Cmdable, noTouch bool
 		if withValue {
 			f.value, err = get[i].Result()
 			f.size, f.hasValue = int64(len(f.value)), true
+		} else if size[i] == nil {
+			f.size = -1 // noSize
 		} else {
 			f.size, err = size[i].Result()
 		}
@@ -933,7 +1049,7 @@ func (r *Redis) Lookup(ctx context.Context, id string, withValue bool) (Entry, e
 	var found bool
 	var st WalkStats
 	err := r.onConn(ctx, r.c, func(ctx context.Context, c redis.Cmdable, noTouch bool) error {
-		fs, err := r.factsPipeline(ctx, c, noTouch, []string{r.prefix + id}, withValue, nil)
+		fs, err := r.factsPipeline(ctx, c, noTouch, false, []string{r.prefix + id}, withValue, nil)
 		if err != nil {
 			return r.err("read", id, err)
 		}

@@ -94,7 +94,7 @@ func TestRedisClusterMasters(t *testing.T) {
 	r.BatchSize = 128
 	var matched []Entry
 	var st WalkStats
-	if err := r.Walk(ctx, WalkOptions{OlderThan: 30 * 24 * time.Hour, Stats: &st}, func(e Entry) error {
+	if err := r.Walk(ctx, WalkOptions{OlderThan: 30 * 24 * time.Hour, Stats: &st, CountSkipped: true}, func(e Entry) error {
 		matched = append(matched, e)
 		return nil
 	}); err != nil {

@@ -75,9 +75,15 @@ func TestRedisWalkOlderThanInScript(t *testing.T) {
 			t.Fatal(err)
 		}
 		sort.Strings(want)
-		for _, oo := range []WalkOptions{o, {OlderThan: o.OlderThan, Now: now, Sorted: true}, {OlderThan: o.OlderThan, Now: now, WithValue: true}} {
+		// WithValue last: on Redis 7.0 its GET touches the old keys
+		for _, oo := range []WalkOptions{o, {OlderThan: o.OlderThan, Now: now, Sorted: true}, {OlderThan: o.OlderThan, Now: now, CountSkipped: true},
+			{OlderThan: o.OlderThan, Now: now, WithValue: true}} {
 			got, st := walkIDs(t, r, oo)
-			if fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(old) || st.Files != 501 || st.Skipped != 1 || st.Matched != 250 || st.Vanished != 0 {
+			files, skipped := int64(500), int64(0)
+			if oo.CountSkipped {
+				files, skipped = 501, 1
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(old) || st.Files != files || st.Skipped != skipped || st.Matched != 250 || st.Vanished != 0 {
 				t.Fatalf("batch %d, %+v: %d yielded (want %d of %d), stats %+v", batch, oo, len(got), len(want), len(all), st)
 			}
 			if oo.WithValue && !noTouch && st.Touched != int64(len(old)) {

@@ -139,7 +139,9 @@ func TestRedisWalk(t *testing.T) {
 		want int
 	}{
 		{"all", WalkOptions{}, 2500},
+		{"all, other types counted", WalkOptions{CountSkipped: true}, 2500},
 		{"with value", WalkOptions{WithValue: true}, 2500},
+		{"with value, other types counted", WalkOptions{WithValue: true, CountSkipped: true}, 2500},
 		{"sorted", WalkOptions{Sorted: true}, 2500},
 		{"prefix", WalkOptions{IDPrefix: ids[5][:3]}, -1},
 		{"older than 1d in 2 days", WalkOptions{OlderThan: 24 * time.Hour, Now: now.Add(48 * time.Hour)}, 2500},
@@ -167,8 +169,8 @@ func TestRedisWalk(t *testing.T) {
 			if _, ok := got["other:keep"]; ok {
 				t.Error("a key outside the prefix")
 			}
-			if tc.o.IDPrefix == "" && tc.o.Limit == 0 && st.Skipped != 1 {
-				t.Errorf("skipped %d, want 1 (the hash)", st.Skipped)
+			if skipped := map[bool]int64{true: 1}[tc.o.CountSkipped]; tc.o.IDPrefix == "" && tc.o.Limit == 0 && st.Skipped != skipped {
+				t.Errorf("skipped %d, want %d (the hash)", st.Skipped, skipped)
 			}
 			for id, e := range got {
 				if e.TTL < 59*time.Minute || e.Size == 0 || e.Modified.IsZero() {

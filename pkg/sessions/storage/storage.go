@@ -166,6 +166,15 @@ type WalkOptions struct {
 	Limit int
 	// WithValue fills Entry.Value with the stored text.
 	WithValue bool
+	// NoSize: Entry.Size is not needed where it costs a read of its own per
+	// session (Redis: MEMORY USAGE, or STRLEN on 7.2+); such a store leaves it
+	// -1 (unknown). Where the size comes with what is read anyway (a file's
+	// stat, a SQL row, WithValue) it is filled all the same.
+	NoSize bool
+	// CountSkipped: fill Stats.Skipped even where it costs more (Redis: a TYPE
+	// per key, where SCAN's TYPE option otherwise keeps other keys out of
+	// sight). Directories always count.
+	CountSkipped bool
 	// Sorted yields entries in id order (directory: in path order, which costs a
 	// little parallelism; Redis: buffers the ids of one SCAN batch only, so the
 	// order is sorted per batch, not overall).

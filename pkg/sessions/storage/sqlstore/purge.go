@@ -11,34 +11,6 @@ import (
 	"github.com/sessionctl/sessionctl/pkg/sessions/storage"
 )
 
-// PurgeReport says what PurgeMatching reports of the rows it removes.
-type PurgeReport struct {
-	// Counted, when set, is called after each range's COMMIT with how many rows
-	// it removed and their stored bytes.
-	Counted func(rows int, bytes int64)
-	// Removed, when set with IDs, is called after each range's COMMIT with the
-	// rows it removed (ID, Size, Modified; TTL -1); the slice is reused after it
-	// returns.
-	Removed func([]storage.Entry)
-	// IDs: return each removed row (RETURNING id and the updated column). It
-	// costs a row to the client per session removed; without it each range's
-	// DELETE answers one row of counts (WITH d AS (DELETE … RETURNING …)
-	// SELECT count(*), sum(…) FROM d).
-	IDs bool
-}
-
-// Purged is the outcome of PurgeMatching.
-type Purged struct {
-	Removed int   // confirmed removed
-	Unknown int   // deleted by a transaction whose COMMIT's answer was lost
-	Bytes   int64 // the stored size of the rows confirmed removed
-}
-
-// ErrNotSetBased: PurgeMatching cannot do this purge in the database (a filter it cannot put
-// in SQL, a Limit, a dialect or server version without the means); walk and
-// RemoveUnchanged instead.
-var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
-
 // PurgeMatching removes the rows that match o's id prefix and ages in the database itself, a
 // range of the table's blocks at a time (PostgreSQL 14+: a TID range scan, one pass over the
 // table, as a plain DELETE … WHERE makes), each range in its own transaction: DELETE … WHERE the
@@ -47,11 +19,11 @@ var ErrNotSetBased = errors.New("this purge cannot run as a set-based DELETE")
 // application rewrites meanwhile is judged as it is then: removal only of what matches at the
 // moment it is removed, nothing that was rewritten since. The counts are exact: the rows
 // RETURNING names are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a
-// failed DELETE removed nothing. r says what is reported of the rows removed. It returns ErrNotSetBased when it cannot do the purge; nothing is removed then.
-func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r PurgeReport) (Purged, error) {
-	var p Purged
+// failed DELETE removed nothing. r says what is reported of the rows removed. It returns storage.ErrNotSetBased when it cannot do the purge; nothing is removed then.
+func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r storage.PurgeReport) (storage.Purged, error) {
+	var p storage.Purged
 	if s.d != Postgres || o.Limit > 0 {
-		return p, ErrNotSetBased
+		return p, storage.ErrNotSetBased
 	}
 	ages := o.OlderThan > 0 || o.NewerThan > 0
 	if ages && s.upd == "" {
@@ -62,7 +34,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r Purg
 		return p, s.err("purge", "", err)
 	}
 	if version < 140000 {
-		return p, ErrNotSetBased // no TID range scans: each range would scan the whole table
+		return p, storage.ErrNotSetBased // no TID range scans: each range would scan the whole table
 	}
 	// only a plain table has its rows in its own blocks (a partitioned table's are in its
 	// partitions, a view has none): anything else would purge nothing and say so
@@ -71,7 +43,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r Purg
 		return p, s.err("purge", "", err)
 	}
 	if kind != "r" {
-		return p, ErrNotSetBased
+		return p, storage.ErrNotSetBased
 	}
 	if o.Now.IsZero() {
 		o.Now = s.now()

@@ -22,7 +22,7 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 	forEach(t, func(t *testing.T, b *backend) {
 		if b.d != Postgres {
 			s := b.store(t, Mapping{Table: b.table(t, "id "+b.types().id+" PRIMARY KEY", "value "+b.types().text)})
-			if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, PurgeReport{}); !errors.Is(err, ErrNotSetBased) {
+			if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
 				t.Fatalf("%s: %v, want ErrNotSetBased", b.d, err)
 			}
 			return
@@ -57,7 +57,7 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 					bytes += e.Size
 				}
 				told := map[string]bool{} // the rows the purge said it removed
-				p, err := s.PurgeMatching(ctx, o, PurgeReport{IDs: true, Removed: func(es []storage.Entry) {
+				p, err := s.PurgeMatching(ctx, o, storage.PurgeReport{IDs: true, Removed: func(es []storage.Entry) {
 					for _, e := range es {
 						told[e.ID] = true
 					}
@@ -86,10 +86,10 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 		}
 		table := b.table(t, "id "+ty.id+" PRIMARY KEY", "value "+ty.text)
 		s := b.store(t, Mapping{Table: table})
-		if _, err := s.PurgeMatching(ctx, storage.WalkOptions{OlderThan: time.Hour}, PurgeReport{}); !errors.Is(err, storage.ErrConfig) {
+		if _, err := s.PurgeMatching(ctx, storage.WalkOptions{OlderThan: time.Hour}, storage.PurgeReport{}); !errors.Is(err, storage.ErrConfig) {
 			t.Fatalf("age without an updated column: %v", err)
 		}
-		if _, err := s.PurgeMatching(ctx, storage.WalkOptions{Limit: 3}, PurgeReport{}); !errors.Is(err, ErrNotSetBased) {
+		if _, err := s.PurgeMatching(ctx, storage.WalkOptions{Limit: 3}, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
 			t.Fatalf("limit: %v", err)
 		}
 	})
@@ -136,7 +136,7 @@ func TestPurgeMatchingLiveWriters(t *testing.T) {
 		}
 	}()
 	<-started
-	p, err := s.PurgeMatching(ctx, storage.WalkOptions{Now: time.Unix(1000+40*86400, 0), OlderThan: 30 * 24 * time.Hour}, PurgeReport{})
+	p, err := s.PurgeMatching(ctx, storage.WalkOptions{Now: time.Unix(1000+40*86400, 0), OlderThan: 30 * 24 * time.Hour}, storage.PurgeReport{})
 	close(stop)
 	<-done
 	if err != nil {
@@ -182,7 +182,7 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	}
 	s.RangeBlocks = 64
 	c, cancel := context.WithCancel(ctx)
-	p, err := s.PurgeMatching(c, storage.WalkOptions{}, PurgeReport{Counted: func(int, int64) { cancel() }})
+	p, err := s.PurgeMatching(c, storage.WalkOptions{}, storage.PurgeReport{Counted: func(int, int64) { cancel() }})
 	var left int
 	db.QueryRow(`SELECT count(*) FROM s`).Scan(&left)
 	if err == nil || p.Unknown != 0 || p.Removed == 0 || n-left != p.Removed {
@@ -191,7 +191,7 @@ func TestPurgeMatchingFaults(t *testing.T) {
 	gone0 := n - left
 	killed := make(chan struct{})
 	removed := 0
-	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, PurgeReport{Counted: func(rows int, _ int64) {
+	p, err = s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{Counted: func(rows int, _ int64) {
 		if removed += rows; removed > 30000 {
 			select {
 			case <-killed:
@@ -236,7 +236,7 @@ func TestPurgeMatchingPartitioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, PurgeReport{}); !errors.Is(err, ErrNotSetBased) {
+	if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
 		t.Fatalf("partitioned: %v", err)
 	}
 	r, err := s.RemoveUnchanged(ctx, walkAll(t, s, storage.WalkOptions{}))
