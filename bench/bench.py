@@ -335,12 +335,19 @@ format = "current"
             self.results['notes'].append('Redis not measured: redis-server is not installed and apt-get failed')
             return
         srvs = []
-        try:
-            port = self.start_redis(srvs, 'single')
-            self.redis_single(port)
-        finally:
-            stop_redis(srvs)
+        if [n for n in self.a.redis_sizes if n]:  # BENCH_REDIS_SIZES=0: the cluster only
+            try:
+                port = self.start_redis(srvs, 'single')
+                self.redis_single(port)
+            finally:
+                stop_redis(srvs)
         if [n for n in self.a.redis_cluster_sizes if n]:
+            if not hasattr(self, 'payloads'):  # the single server did not run: DUMP them on one of its own
+                srvs = []
+                try:
+                    self.payloads = old_payloads(self.start_redis(srvs, 'payloads'))
+                finally:
+                    stop_redis(srvs)
             srvs = []
             try:
                 ports = [self.start_redis(srvs, f'node{i}', cluster=True) for i in range(3)]
@@ -350,10 +357,23 @@ format = "current"
 
     def start_redis(self, srvs, name, cluster=False):
         """A redis-server on a free loopback port, no persistence; appended to srvs (stop_redis)."""
-        s = socket.socket()
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-        s.close()
+        while True:
+            s = socket.socket()
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+            s.close()
+            if not cluster:
+                break
+            # a cluster node also listens on port + 10000 (its bus): it must exist and be free
+            if port + 10000 <= 65535:
+                b = socket.socket()
+                try:
+                    b.bind(('127.0.0.1', port + 10000))
+                    break
+                except OSError:
+                    pass
+                finally:
+                    b.close()
         d = os.path.join(self.tmp, 'redis', name)
         os.makedirs(d, exist_ok=True)
         args = ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', d]
@@ -374,7 +394,7 @@ format = "current"
         url = f'redis://127.0.0.1:{port}/0?prefix=sess:'
         out = os.path.join(self.tmp, 'redis.out')
         payloads = self.payloads = old_payloads(port)
-        for n in self.a.redis_sizes:
+        for n in [n for n in self.a.redis_sizes if n]:
             proto = os.path.join(self.tmp, f'redis-{n}.resp')
             write_resp({0: proto}, n, payloads, lambda key: 0)
 
@@ -467,10 +487,15 @@ format = "current"
                 c = sum(1 for _ in open(path, 'rb'))
                 if c != n:
                     raise SystemExit(f'bench: redis cluster list ({name}) printed {c} lines for {n} keys')
-            before = os.environ.get('BENCH_REDIS_CLUSTER_BEFORE')  # bench/rediscluster built on another build
+            # another build side by side: BENCH_REDIS_CLUSTER_BEFORE, bench/rediscluster built on it, or
+            # BENCH_REDIS_BEFORE, a sessionctl that has redis+cluster://
+            before = os.environ.get('BENCH_REDIS_CLUSTER_BEFORE')
+            before_cli = os.environ.get('BENCH_REDIS_BEFORE') if not before and ours_cmd[0] == self.a.bin else None
             refs = [scan]
             if before:
                 refs.append(('sessionctl-before', lambda: ([before, '-addrs', ','.join(hosts), 'list'], None, out)))
+            elif before_cli:
+                refs.append(('sessionctl-before', lambda: ([before_cli, 'storage', 'list', '--store', url, '--json'], None, out)))
             self.side_by_side('redis-cluster-list', n, 'entries/s', ours, refs, check=lines)
             # a cluster refuses UNLINK of keys in different slots (CROSSSLOT), so xargs -n 1000 cannot
             # be used: every key gets its own UNLINK, pipelined with redis-cli --pipe (inline commands)
@@ -487,6 +512,9 @@ format = "current"
             if before:
                 refs.append(('sessionctl-before', lambda: ([before, '-addrs', ','.join(hosts), 'purge', '-older-than', '720h'],
                                                            None, None)))
+            elif before_cli:
+                refs.append(('sessionctl-before', lambda: ([before_cli, 'storage', 'purge', '--store', url, '--older-than', '30d',
+                                                            '--yes'], None, None)))
             self.side_by_side('redis-cluster-purge', n // 2, 'removed/s', ours_p, refs, prepare=load, check=left)
             for p in protos.values():
                 os.remove(p)

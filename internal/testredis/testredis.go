@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"time"
 
@@ -70,18 +71,41 @@ func StartIn(dir string, extra ...string) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freePort(slices.Contains(extra, "--cluster-enabled"))
 	if err != nil {
 		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), args: args}
 	if err := s.start(bin); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// freePort is a free loopback port; for a cluster node one of at most 55535 whose port + 10000
+// (the node's cluster bus) is free too: redis-server refuses a higher one, and the kernel hands
+// out ports up to 60999.
+func freePort(cluster bool) (int, error) {
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !cluster {
+			return port, nil
+		}
+		if port+10000 > 65535 {
+			continue
+		}
+		if b, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+10000)); err == nil {
+			b.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free loopback port with a free cluster bus port")
 }
 
 func (s *Server) start(bin string) error {

@@ -232,3 +232,139 @@ type failoverOut struct {
 	res RemoveResult
 	err error
 }
+
+// TestRedisFailoverDuringPurgeMatching: the one-step purge (PurgeMatching: SCAN and a
+// test-and-remove script per 100 keys) of 20,000 matched sessions of 40,000, paced so that it
+// outlasts a failover, on Sentinel (waiting for the replica on every page) and on a cluster with
+// a replica per master (CLUSTER FAILOVER). It completes or fails with an error; afterwards no
+// session that was not matched is gone, every session it reported removed is gone from the new
+// masters, and removed <= gone <= removed + unknown.
+func TestRedisFailoverDuringPurgeMatching(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a failover takes seconds")
+	}
+	for _, mode := range []string{"sentinel", "cluster"} {
+		t.Run(mode, func(t *testing.T) {
+			var url string
+			var failover func() error
+			if mode == "sentinel" {
+				st := testredis.StartSentinel(t)
+				url = st.URL("sess:")
+				failover = func() error { _, err := st.Failover(); return err }
+			} else {
+				cl := testredis.StartClusterReplicas(t)
+				url = cl.URL("sess:")
+				failover = func() error { _, _, err := cl.Failover(); return err }
+			}
+			topo, err := ParseRedisTopologyURL(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := topo.Client()
+			defer c.Close()
+			ctx := context.Background()
+			r := NewRedis(c, topo.Prefix, 0)
+			r.BatchSize = 100
+			if mode == "sentinel" {
+				if r.ConfirmReplicas, err = ConnectedReplicas(ctx, c); err != nil || r.ConfirmReplicas != 1 {
+					t.Fatalf("replicas: %d %v", r.ConfirmReplicas, err)
+				}
+			}
+			const n = 20000
+			p := c.Pipeline()
+			for i := range n {
+				p.Set(ctx, fmt.Sprintf("sess:a%063x", i), "userId=%23su-1", 0) // to purge
+				p.Set(ctx, fmt.Sprintf("sess:b%063x", i), "userId=%23su-2", 0) // to keep
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if mode == "sentinel" {
+				if err := c.(*redis.Client).Wait(ctx, 1, 10*time.Second).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var removed atomic.Int64
+			var reported []string
+			type result struct {
+				p   Purged
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				pr, err := r.PurgeMatching(ctx, WalkOptions{IDPrefix: "a"}, PurgeReport{IDs: true,
+					Removed: func(es []Entry) {
+						for _, e := range es {
+							reported = append(reported, e.ID)
+						}
+					},
+					Counted: func(k int, _ int64) {
+						removed.Add(int64(k))
+						time.Sleep(15 * time.Millisecond) // about 200 pages: longer than the failover
+					}})
+				done <- result{pr, err}
+			}()
+			for removed.Load() < 2000 {
+				time.Sleep(time.Millisecond)
+			}
+			if err := failover(); err != nil {
+				t.Fatal(err)
+			}
+			if at := removed.Load(); at >= n {
+				t.Fatalf("the purge ended (%d removed) before the failover did", at)
+			}
+			got := <-done
+			var fresh redis.UniversalClient
+			if mode == "sentinel" {
+				fresh = topo.Client() // the sentinel names the new master
+			} else {
+				fresh = c
+			}
+			if mode == "sentinel" {
+				defer fresh.Close()
+			}
+			count := func(prefix string, ids []string) (there int, present map[string]bool) {
+				present = map[string]bool{}
+				p := fresh.Pipeline()
+				cmds := make([]*redis.IntCmd, len(ids))
+				for i, id := range ids {
+					cmds[i] = p.Exists(ctx, prefix+id)
+				}
+				if _, err := p.Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for i, cmd := range cmds {
+					if cmd.Val() == 1 {
+						there++
+						present[ids[i]] = true
+					}
+				}
+				return there, present
+			}
+			as, bs := make([]string, n), make([]string, n)
+			for i := range n {
+				as[i], bs[i] = fmt.Sprintf("a%063x", i), fmt.Sprintf("b%063x", i)
+			}
+			leftA, present := count("sess:", as)
+			kept, _ := count("sess:", bs)
+			gone := n - leftA
+			back := 0
+			for _, id := range reported {
+				if present[id] {
+					back++
+				}
+			}
+			t.Logf("%s failover during PurgeMatching: %+v, err %v; %d of %d matched gone, %d reported removed are there, %d of %d others there",
+				mode, got.p, got.err, gone, n, back, kept, n)
+			if kept != n {
+				t.Errorf("%d sessions that were not matched are gone", n-kept)
+			}
+			if back > 0 {
+				t.Errorf("%d sessions reported removed are on the new master", back)
+			}
+			if got.p.Removed != len(reported) || got.p.Removed > gone || gone > got.p.Removed+got.p.Unknown {
+				t.Errorf("reported removed %d (%d ids), unknown %d, but %d are gone", got.p.Removed, len(reported), got.p.Unknown, gone)
+			}
+		})
+	}
+}

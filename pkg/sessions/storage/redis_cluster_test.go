@@ -15,44 +15,18 @@ import (
 	"github.com/sessionctl/sessionctl/internal/testredis"
 )
 
-// startCluster starts a 3-master Redis Cluster (no replicas) on loopback ports: slots assigned
-// with CLUSTER ADDSLOTSRANGE, the nodes joined with CLUSTER MEET.
+// startCluster starts a 3-master Redis Cluster (no replicas) on loopback ports (testredis's)
+// and returns its nodes with a client of each.
 func startCluster(t *testing.T) ([]*testredis.Server, []*redis.Client) {
 	t.Helper()
-	ctx := context.Background()
-	var srvs []*testredis.Server
+	cl := testredis.StartCluster(t)
 	var cs []*redis.Client
-	for i := 0; i < 3; i++ {
-		s := testredis.Start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+	for _, s := range cl.Nodes {
 		c := s.Client()
 		t.Cleanup(func() { c.Close() })
-		srvs, cs = append(srvs, s), append(cs, c)
-		lo, hi := i*16384/3, (i+1)*16384/3-1
-		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
-			t.Fatal(err)
-		}
+		cs = append(cs, c)
 	}
-	for _, s := range srvs[1:] {
-		host, port, _ := strings.Cut(s.Addr, ":")
-		if err := cs[0].ClusterMeet(ctx, host, port).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ok := 0
-		for _, c := range cs {
-			if info := c.ClusterInfo(ctx).Val(); strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
-				ok++
-			}
-		}
-		if ok == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the cluster did not come up")
-		}
-	}
-	return srvs, cs
+	return cl.Nodes, cs
 }
 
 // TestRedisClusterMasters: on a real 3-master cluster, a walk reads every master with the

@@ -189,6 +189,20 @@ func (r *Redis) purgeServer(ctx context.Context, c redis.Cmdable, anySlot bool, 
 		err  error
 	}
 	pages := make(chan page, 2)
+	// one connection for the whole SCAN: a cursor means something only to the server that gave
+	// it, and a pool would carry it on to another (Sentinel's new master after a failover), which
+	// could skip keys without saying so; a broken connection ends the purge with an error instead
+	var sc redis.Cmdable = c
+	if cl, ok := c.(*redis.Client); ok {
+		conn := cl.Conn()
+		sc = conn
+		defer conn.Close() // after the SCANs have stopped (below)
+	}
+	defer func() {
+		cancel()
+		for range pages { // the producer sees the cancel and ends
+		}
+	}()
 	go func() {
 		defer close(pages)
 		pattern := scanMatch(r.prefix + o.IDPrefix)
@@ -196,7 +210,7 @@ func (r *Redis) purgeServer(ctx context.Context, c redis.Cmdable, anySlot bool, 
 		// other), and SCAN's TYPE option would cost a lookup per key more
 		var cursor uint64
 		for {
-			keys, next, err := c.Scan(ctx, cursor, pattern, int64(r.batch())).Result()
+			keys, next, err := sc.Scan(ctx, cursor, pattern, int64(r.batch())).Result()
 			select {
 			case pages <- page{keys, err}:
 			case <-ctx.Done():
