@@ -912,19 +912,19 @@ var errStopReading = errors.New("stop reading")
 
 // purgeResult is what purge did, in text and JSON, on every path.
 type purgeResult struct {
-	Store       string `json:"store"`
-	Matched     int    `json:"matched"`
-	Removed     int    `json:"removed"`
-	Changed     int    `json:"changed"`
-	Missing     int    `json:"missing"`
-	NotSessions int    `json:"not_sessions"`
-	Unknown     int    `json:"unknown"`
-	Undecodable int    `json:"undecodable"`
-	PrunedDirs  int64  `json:"pruned_dirs"`
-	Bytes       int64  `json:"bytes"`
-	DryRun      bool   `json:"dry_run"`
-	Interrupted bool   `json:"interrupted,omitempty"`
-	Error       string `json:"error,omitempty"`
+	Store       string   `json:"store"`
+	Matched     int      `json:"matched"`
+	Removed     int      `json:"removed"`
+	Changed     int      `json:"changed"`
+	Missing     int      `json:"missing"`
+	NotSessions int      `json:"not_sessions"`
+	Unknown     int      `json:"unknown"`
+	Undecodable int      `json:"undecodable"`
+	PrunedDirs  int64    `json:"pruned_dirs"`
+	Bytes       sizeJSON `json:"bytes"` // null: not counted (a PostgreSQL set-based purge without --ids/--json)
+	DryRun      bool     `json:"dry_run"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Error       string   `json:"error,omitempty"`
 }
 
 // details: the counts besides removed, for the summary line.
@@ -1101,7 +1101,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		if setBased = !errors.Is(err, storage.ErrNotSetBased); setBased {
 			done.Removed, done.Unknown = p.Removed, p.Unknown
 			res.Matched += p.Unknown
-			res.Bytes = p.Bytes
+			res.Bytes = sizeJSON(p.Bytes)
 		}
 	}
 	if !setBased {
@@ -1111,7 +1111,7 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 			}
 			res.Matched++
 			matched.Store(int64(res.Matched))
-			res.Bytes += e.Size
+			res.Bytes += sizeJSON(e.Size)
 			if dry {
 				if asJSON || ids {
 					emit(v)
@@ -1165,7 +1165,11 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 	if dry {
 		u.infof("dry run: %d session(s), %d bytes would be removed from %s", res.Matched, res.Bytes, sc.st.name)
 	} else {
-		u.infof("purged %d session(s), %d bytes, from %s%s", res.Removed, res.Bytes, sc.st.name, res.details())
+		bytes := fmt.Sprintf(", %d bytes", res.Bytes)
+		if res.Bytes < 0 {
+			bytes = "" // not counted
+		}
+		u.infof("purged %d session(s)%s, from %s%s", res.Removed, bytes, sc.st.name, res.details())
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // topologyCmds: redis-cluster-start (a 3-master cluster; sets CLUSTER_URL) and
 // redis-sentinel-start (master, replica, sentinel; sets SENTINEL_URL); topo-fill N [EVERY] and
 // topo-count PATTERN N work on the script's topology as redis-fill and redis-count do on one
-// server; redis-failover makes the sentinel promote the replica.
+// server, topo-hfill KEY N EVERY and topo-hlen KEY N on a hash of sessions; redis-failover makes
+// the sentinel promote the replica.
 func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	var clients sync.Map // *testscript.TestScript -> redis.UniversalClient
 	var sentinels sync.Map
@@ -45,6 +47,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			clients.Store(ts, redis.UniversalClient(cc))
 			ts.Setenv("CLUSTER_URL", c.URL("sess:"))
 			ts.Setenv("CLUSTER_BARE", c.URL(""))
+			ts.Setenv("CLUSTER_HASH", strings.TrimSuffix(c.URL(""), "&prefix=")+"&layout=hash&key=app:sessions")
 		},
 		"redis-sentinel-start": func(ts *testscript.TestScript, neg bool, args []string) {
 			redis.SetLogger(quietLogger{}) // the failover client logs each master it finds
@@ -102,6 +105,31 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			p.Set(ctx, "other:keep", "not a session", 0)
 			_, err := p.Exec(ctx)
 			ts.Check(err)
+		},
+		"topo-hfill": func(ts *testscript.TestScript, neg bool, args []string) {
+			// topo-hfill KEY N EVERY: a hash KEY with N sessions as fields (one key: one slot, one
+			// master), every EVERY-th an admin
+			n, _ := strconv.Atoi(args[1])
+			every, _ := strconv.Atoi(args[2])
+			c := client(ts)
+			ctx := context.Background()
+			p := c.Pipeline()
+			for i := 0; i < n; i++ {
+				admin := "f"
+				if every > 0 && i%every == 0 {
+					admin = "t"
+				}
+				p.HSet(ctx, args[0], fmt.Sprintf("%064x", i), fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin))
+			}
+			_, err := p.Exec(ctx)
+			ts.Check(err)
+		},
+		"topo-hlen": func(ts *testscript.TestScript, neg bool, args []string) {
+			n, err := client(ts).HLen(context.Background(), args[0]).Result()
+			ts.Check(err)
+			if strconv.FormatInt(n, 10) != args[1] {
+				ts.Fatalf("hash %s has %d fields, want %s", args[0], n, args[1])
+			}
 		},
 		"topo-set": func(ts *testscript.TestScript, neg bool, args []string) {
 			// topo-set KEY VALUE: KEY and VALUE in Go's quoted syntax (hostile bytes)

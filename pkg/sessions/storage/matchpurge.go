@@ -23,7 +23,7 @@ type MatchPurger interface {
 type PurgeReport struct {
 	// Counted, when set, is called after each step the store confirmed (a
 	// range's COMMIT, a page's removal calls) with how many sessions it removed
-	// and their stored bytes.
+	// and their stored bytes (-1: not counted, see Purged.Bytes).
 	Counted func(rows int, bytes int64)
 	// Removed, when set with IDs, is called after each confirmed step with the
 	// sessions it removed (ID, Size, Modified; TTL -1); the slice is reused
@@ -31,15 +31,18 @@ type PurgeReport struct {
 	Removed func([]Entry)
 	// IDs: report each removed session (SQL: RETURNING id and the updated
 	// column, a row to the client per session; without it each range's DELETE
-	// answers one row of counts).
+	// answers only its row count).
 	IDs bool
 }
 
 // Purged is the outcome of PurgeMatching.
 type Purged struct {
-	Removed int   // confirmed removed
-	Unknown int   // sent for removal in a step whose answer was lost: removed or not
-	Bytes   int64 // the stored size of the sessions confirmed removed
+	Removed int // confirmed removed
+	Unknown int // sent for removal in a step whose answer was lost: removed or not
+	// Bytes is the stored size of the sessions confirmed removed; -1 where the
+	// store does not count it (sqlstore without IDs: a plain DELETE answers
+	// only its row count).
+	Bytes int64
 }
 
 // ErrNotSetBased: PurgeMatching cannot do this purge in the store (a filter it
