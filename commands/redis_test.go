@@ -58,11 +58,7 @@ func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ctx := context.Background()
 			p := c.Pipeline()
 			for i := 0; i < n; i++ {
-				admin := "f"
-				if every > 0 && i%every == 0 {
-					admin = "t"
-				}
-				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin), time.Hour)
+				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fillValue(i, every), time.Hour)
 				if p.Len() >= 1000 {
 					_, err := p.Exec(ctx)
 					ts.Check(err)
@@ -117,4 +113,14 @@ func redisCondition(cond string) (bool, error) {
 	}
 	_, err := exec.LookPath("redis-server")
 	return err == nil, nil
+}
+
+// fillValue is the Ktor text of the i-th session the fill commands write: every every-th (0:
+// none) an admin.
+func fillValue(i, every int) string {
+	admin := "f"
+	if every > 0 && i%every == 0 {
+		admin = "t"
+	}
+	return fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin)
 }

@@ -45,12 +45,8 @@ func layoutCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			ctx := context.Background()
 			p := c.Pipeline()
 			for i := range n {
-				admin := "f"
-				if every > 0 && i%every == 0 {
-					admin = "t"
-				}
 				id := fmt.Sprintf("%064x", i)
-				v := encode(ts, codec, fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin))
+				v := encode(ts, codec, fillValue(i, every))
 				if layout == "hash" {
 					p.HSet(ctx, name, id, v)
 				} else {

@@ -92,11 +92,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			ctx := context.Background()
 			p := c.Pipeline()
 			for i := 0; i < n; i++ {
-				admin := "f"
-				if every > 0 && i%every == 0 {
-					admin = "t"
-				}
-				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin), time.Hour)
+				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fillValue(i, every), time.Hour)
 				if p.Len() >= 1000 {
 					_, err := p.Exec(ctx)
 					ts.Check(err)
@@ -115,11 +111,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			ctx := context.Background()
 			p := c.Pipeline()
 			for i := 0; i < n; i++ {
-				admin := "f"
-				if every > 0 && i%every == 0 {
-					admin = "t"
-				}
-				p.HSet(ctx, args[0], fmt.Sprintf("%064x", i), fmt.Sprintf("userId=%%23su-%d&admin=%%23bo%s", i, admin))
+				p.HSet(ctx, args[0], fmt.Sprintf("%064x", i), fillValue(i, every))
 			}
 			_, err := p.Exec(ctx)
 			ts.Check(err)

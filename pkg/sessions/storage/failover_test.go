@@ -34,14 +34,7 @@ func TestRedisSentinelFailoverDuringPurge(t *testing.T) {
 		t.Fatalf("replicas: %d %v", r.ConfirmReplicas, err)
 	}
 	const n = 20000
-	p := c.Pipeline()
-	for i := range n {
-		p.Set(ctx, fmt.Sprintf("sess:a%063x", i), "userId=%23su-1", 0) // to purge
-		p.Set(ctx, fmt.Sprintf("sess:b%063x", i), "userId=%23su-2", 0) // to keep
-	}
-	if _, err := p.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fillAB(t, c, n)
 	mc := st.Master.Client()
 	if err := mc.Wait(ctx, 1, 10*time.Second).Err(); err != nil {
 		t.Fatal(err)
@@ -138,14 +131,7 @@ func TestRedisClusterFailoverDuringPurge(t *testing.T) {
 	r.BatchSize = 200
 	ctx := context.Background()
 	const n = 20000
-	p := c.Pipeline()
-	for i := range n {
-		p.Set(ctx, fmt.Sprintf("sess:a%063x", i), "userId=%23su-1", 0)
-		p.Set(ctx, fmt.Sprintf("sess:b%063x", i), "userId=%23su-2", 0)
-	}
-	if _, err := p.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	fillAB(t, c, n)
 	var es []Entry
 	if err := r.Walk(ctx, WalkOptions{IDPrefix: "a"}, func(e Entry) error { es = append(es, e); return nil }); err != nil || len(es) != n {
 		t.Fatalf("walk: %d %v", len(es), err)
@@ -271,14 +257,7 @@ func TestRedisFailoverDuringPurgeMatching(t *testing.T) {
 				}
 			}
 			const n = 20000
-			p := c.Pipeline()
-			for i := range n {
-				p.Set(ctx, fmt.Sprintf("sess:a%063x", i), "userId=%23su-1", 0) // to purge
-				p.Set(ctx, fmt.Sprintf("sess:b%063x", i), "userId=%23su-2", 0) // to keep
-			}
-			if _, err := p.Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
+			fillAB(t, c, n)
 			if mode == "sentinel" {
 				if err := c.(*redis.Client).Wait(ctx, 1, 10*time.Second).Err(); err != nil {
 					t.Fatal(err)
@@ -366,5 +345,19 @@ func TestRedisFailoverDuringPurgeMatching(t *testing.T) {
 				t.Errorf("reported removed %d (%d ids), unknown %d, but %d are gone", got.p.Removed, len(reported), got.p.Unknown, gone)
 			}
 		})
+	}
+}
+
+// fillAB writes n sessions sess:a… (to purge: --id-prefix a) and n sessions sess:b… (to keep).
+func fillAB(t *testing.T, c redis.UniversalClient, n int) {
+	t.Helper()
+	ctx := context.Background()
+	p := c.Pipeline()
+	for i := range n {
+		p.Set(ctx, fmt.Sprintf("sess:a%063x", i), "userId=%23su-1", 0)
+		p.Set(ctx, fmt.Sprintf("sess:b%063x", i), "userId=%23su-2", 0)
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
