@@ -1091,7 +1091,11 @@ func runStoragePurge(c *cli.Context, env Env, u *ui) error {
 		var p storage.Purged
 		p, err = sc.st.set.PurgeMatching(ctx, o, storage.PurgeReport{IDs: asJSON || ids, Removed: func(es []storage.Entry) {
 			for _, e := range es {
-				emit(&entryView{ID: e.ID, Size: sizeJSON(e.Size), Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)})
+				v := &entryView{ID: e.ID, Size: sizeJSON(e.Size), Modified: e.Modified.UTC().Format(time.RFC3339), Age: int64(o.Now.Sub(e.Modified) / time.Second)}
+				if e.Modified.IsZero() { // no age known (no updated column; an LFU policy)
+					v.Modified, v.Age = "", 0
+				}
+				emit(v)
 			}
 		}, Counted: func(rows int, _ int64) {
 			res.Matched += rows

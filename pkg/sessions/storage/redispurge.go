@@ -93,15 +93,16 @@ func ageBounds(o WalkOptions, now, sent time.Time) (older, newer string) {
 }
 
 // PurgeMatching removes the sessions matching o's id prefix and ages in Redis
-// itself: SCAN MATCH prefix* finds the keys a page at a time, and one script call per 100 keys of the page (purgeBody)
-// reads each key's idle time and removes it in the same step when it matches,
-// with the next SCAN in the same round trip; every master of a cluster at once.
-// A key used between the SCAN and its call is judged by its new idle time, so
-// nothing used since it matched is removed, with no second pass. What a call
-// removed counts once its answer arrives (and, with ConfirmReplicas, once WAIT
-// says the replicas have it); the keys of a call whose answer is lost are
-// Unknown. A Limit, or a server that refuses the scripts, is ErrNotSetBased,
-// nothing removed; under an LFU policy an age filter fails, nothing removed.
+// itself: SCAN MATCH prefix* finds the keys a page at a time (on a connection of
+// its own, read ahead), and one script call per 100 keys of the page
+// (purgeBody) reads each key's idle time and removes it in the same step when it
+// matches; every master of a cluster at once. A key used between the SCAN and
+// its call is judged by its new idle time, so nothing used since it matched is
+// removed, with no second pass. What a call removed counts once its answer
+// arrives (and, with ConfirmReplicas, once WAIT says the replicas have it); the
+// keys of a call whose answer is lost are Unknown. A Limit, or a server that
+// refuses the scripts, is ErrNotSetBased, nothing removed; under an LFU policy
+// an age filter fails, nothing removed.
 func (r *Redis) PurgeMatching(ctx context.Context, o WalkOptions, rep PurgeReport) (Purged, error) {
 	if o.Limit > 0 || r.perKey {
 		return Purged{}, ErrNotSetBased
