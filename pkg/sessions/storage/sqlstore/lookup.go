@@ -17,20 +17,7 @@ func (s *Store) Lookup(ctx context.Context, id string, withValue bool) (storage.
 	if err := s.ValidateID(id); err != nil {
 		return storage.Entry{}, s.err("read", id, err)
 	}
-	cols := []string{s.id}
-	if withValue {
-		cols = append(cols, s.value)
-	} else {
-		cols = append(cols, "COALESCE("+s.d.octets(s.value)+", 0)")
-	}
-	if s.upd != "" {
-		cols = append(cols, s.upd, "COALESCE("+s.d.asText(s.upd)+", '')")
-	}
-	if s.exp != "" {
-		cols = append(cols, s.exp)
-	}
-	cols = append(cols, s.digest())
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + s.table + " WHERE " + s.idEquals(1)
+	q := "SELECT " + strings.Join(s.rowColumns(withValue), ", ") + " FROM " + s.table + " WHERE " + s.idEquals(1)
 	rows, err := s.readPage(ctx, q, s.idArgs(id), withValue, nil)
 	if err != nil {
 		return storage.Entry{}, err

@@ -124,11 +124,11 @@ func (s *Store) Walk(ctx context.Context, o storage.WalkOptions, fn func(storage
 
 type walkSQL struct{ first, next string }
 
-// walkQuery builds the page query (and its version after a given id, whose
-// argument comes first) with the fixed arguments of the filters.
-func (s *Store) walkQuery(o storage.WalkOptions, page int) (walkSQL, []any) {
+// rowColumns are the columns of a row readPage reads, in its order: the id, the value (or its
+// size), the updated column with its text, the expires column, and the value's digest.
+func (s *Store) rowColumns(withValue bool) []string {
 	cols := []string{s.id}
-	if o.WithValue {
+	if withValue {
 		cols = append(cols, s.value)
 	} else {
 		cols = append(cols, "COALESCE("+s.d.octets(s.value)+", 0)")
@@ -139,7 +139,13 @@ func (s *Store) walkQuery(o storage.WalkOptions, page int) (walkSQL, []any) {
 	if s.exp != "" {
 		cols = append(cols, s.exp)
 	}
-	cols = append(cols, s.digest())
+	return append(cols, s.digest())
+}
+
+// walkQuery builds the page query (and its version after a given id, whose
+// argument comes first) with the fixed arguments of the filters.
+func (s *Store) walkQuery(o storage.WalkOptions, page int) (walkSQL, []any) {
+	cols := s.rowColumns(o.WithValue)
 	// conds builds the filters with placeholders numbered from n
 	conds := func(n int) (string, []any) {
 		var cs []string
