@@ -368,22 +368,14 @@ func (r *Redis) purgeKeys(ctx context.Context, c redis.Cmdable, anySlot bool, ke
 				}
 			}
 		}
-		if wait != nil {
-			out := make([]Outcome, len(keys))
-			for j, f := range res {
-				if f.code == 1 {
-					out[j] = OutcomeRemoved
+		if werr := waitShort(wait, r.ConfirmReplicas); werr != nil {
+			for j := range res {
+				if res[j].code == 1 {
+					res[j].code = -1 // removed on the master, perhaps not on its replicas
 				}
 			}
-			if werr := r.checkWait(wait, out); werr != nil {
-				for j := range res {
-					if out[j] == OutcomeUnknown {
-						res[j].code = -1
-					}
-				}
-				if failed == nil {
-					failed = werr
-				}
+			if failed == nil {
+				failed = werr
 			}
 		}
 		if perr != nil && !isRedisReply(perr) {

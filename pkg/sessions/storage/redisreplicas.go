@@ -42,22 +42,31 @@ func (r *Redis) checkWait(wait *redis.IntCmd, out []Outcome) error {
 }
 
 func checkWait(wait *redis.IntCmd, want int, out []Outcome) error {
+	err := waitShort(wait, want)
+	if err != nil {
+		for i, o := range out {
+			if o == OutcomeRemoved {
+				out[i] = OutcomeUnknown
+			}
+		}
+	}
+	return err
+}
+
+// waitShort is ErrNotReplicated when a batch's WAIT (nil: none was sent) did not see want
+// replicas acknowledge it: what the batch removed is then unknown.
+func waitShort(wait *redis.IntCmd, want int) error {
 	if wait == nil {
 		return nil
 	}
 	n, err := wait.Result()
-	if err == nil && n >= int64(want) {
-		return nil
-	}
-	for i, o := range out {
-		if o == OutcomeRemoved {
-			out[i] = OutcomeUnknown
-		}
-	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return fmt.Errorf("%w: %v", ErrNotReplicated, err)
+	case n < int64(want):
+		return fmt.Errorf("%w: %d of %d replicas", ErrNotReplicated, n, want)
 	}
-	return fmt.Errorf("%w: %d of %d replicas", ErrNotReplicated, n, want)
+	return nil
 }
 
 // ConnectedReplicas is the number of replicas connected to the master c reaches (INFO
