@@ -48,25 +48,9 @@ func redisCmds() map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Setenv("REDIS_URL", "redis://"+s.Addr+"/0?prefix=sess:")
 		},
 		"redis-fill": func(ts *testscript.TestScript, neg bool, args []string) {
-			n, _ := strconv.Atoi(args[0])
-			every := 0
-			if len(args) > 1 {
-				every, _ = strconv.Atoi(args[1])
-			}
 			c := client(ts)
 			defer c.Close()
-			ctx := context.Background()
-			p := c.Pipeline()
-			for i := 0; i < n; i++ {
-				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fillValue(i, every), time.Hour)
-				if p.Len() >= 1000 {
-					_, err := p.Exec(ctx)
-					ts.Check(err)
-				}
-			}
-			p.Set(ctx, "other:keep", "not a session", 0)
-			_, err := p.Exec(ctx)
-			ts.Check(err)
+			fillSessions(ts, c, args)
 		},
 		"redis-kill-after-deletes": func(ts *testscript.TestScript, neg bool, args []string) {
 			n, _ := strconv.ParseInt(args[0], 10, 64)
@@ -113,6 +97,28 @@ func redisCondition(cond string) (bool, error) {
 	}
 	_, err := exec.LookPath("redis-server")
 	return err == nil, nil
+}
+
+// fillSessions is redis-fill and topo-fill: args N [EVERY], N sessions sess:<64 hex> with a TTL
+// of an hour (fillValue), plus other:keep.
+func fillSessions(ts *testscript.TestScript, c redis.Cmdable, args []string) {
+	n, _ := strconv.Atoi(args[0])
+	every := 0
+	if len(args) > 1 {
+		every, _ = strconv.Atoi(args[1])
+	}
+	ctx := context.Background()
+	p := c.Pipeline()
+	for i := 0; i < n; i++ {
+		p.Set(ctx, fmt.Sprintf("sess:%064x", i), fillValue(i, every), time.Hour)
+		if p.Len() >= 1000 {
+			_, err := p.Exec(ctx)
+			ts.Check(err)
+		}
+	}
+	p.Set(ctx, "other:keep", "not a session", 0)
+	_, err := p.Exec(ctx)
+	ts.Check(err)
 }
 
 // fillValue is the Ktor text of the i-th session the fill commands write: every every-th (0:

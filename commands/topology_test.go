@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -83,24 +82,7 @@ func topologyCmds() map[string]func(ts *testscript.TestScript, neg bool, args []
 			ts.Check(err)
 		},
 		"topo-fill": func(ts *testscript.TestScript, neg bool, args []string) {
-			n, _ := strconv.Atoi(args[0])
-			every := 0
-			if len(args) > 1 {
-				every, _ = strconv.Atoi(args[1])
-			}
-			c := client(ts)
-			ctx := context.Background()
-			p := c.Pipeline()
-			for i := 0; i < n; i++ {
-				p.Set(ctx, fmt.Sprintf("sess:%064x", i), fillValue(i, every), time.Hour)
-				if p.Len() >= 1000 {
-					_, err := p.Exec(ctx)
-					ts.Check(err)
-				}
-			}
-			p.Set(ctx, "other:keep", "not a session", 0)
-			_, err := p.Exec(ctx)
-			ts.Check(err)
+			fillSessions(ts, client(ts), args)
 		},
 		"topo-hfill": func(ts *testscript.TestScript, neg bool, args []string) {
 			// topo-hfill KEY N EVERY: a hash KEY with N sessions as fields (one key: one slot, one

@@ -21,15 +21,10 @@ func TestRedisSentinelFailoverDuringPurge(t *testing.T) {
 		t.Skip("a failover takes seconds")
 	}
 	st := testredis.StartSentinel(t)
-	topo, err := ParseRedisTopologyURL(st.URL("sess:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := topo.Client()
-	defer c.Close()
-	r := NewRedis(c, topo.Prefix, 0)
+	r, c := topologyStore(t, st.URL("sess:"), 0)
 	r.BatchSize = 100
 	ctx := context.Background()
+	var err error
 	if r.ConfirmReplicas, err = ConnectedReplicas(ctx, c); err != nil || r.ConfirmReplicas != 1 {
 		t.Fatalf("replicas: %d %v", r.ConfirmReplicas, err)
 	}
@@ -121,13 +116,7 @@ func TestRedisClusterFailoverDuringPurge(t *testing.T) {
 		t.Skip("a failover takes seconds")
 	}
 	cl := testredis.StartClusterReplicas(t)
-	topo, err := ParseRedisTopologyURL(cl.URL("sess:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := topo.Client()
-	defer c.Close()
-	r := NewRedis(c, topo.Prefix, 0)
+	r, c := topologyStore(t, cl.URL("sess:"), 0)
 	r.BatchSize = 200
 	ctx := context.Background()
 	const n = 20000
@@ -242,16 +231,11 @@ func TestRedisFailoverDuringPurgeMatching(t *testing.T) {
 				url = cl.URL("sess:")
 				failover = func() error { _, _, err := cl.Failover(); return err }
 			}
-			topo, err := ParseRedisTopologyURL(url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := topo.Client()
-			defer c.Close()
+			r, c := topologyStore(t, url, 0)
 			ctx := context.Background()
-			r := NewRedis(c, topo.Prefix, 0)
 			r.BatchSize = 100
 			if mode == "sentinel" {
+				var err error
 				if r.ConfirmReplicas, err = ConnectedReplicas(ctx, c); err != nil || r.ConfirmReplicas != 1 {
 					t.Fatalf("replicas: %d %v", r.ConfirmReplicas, err)
 				}
@@ -293,14 +277,9 @@ func TestRedisFailoverDuringPurgeMatching(t *testing.T) {
 				t.Fatalf("the purge ended (%d removed) before the failover did", at)
 			}
 			got := <-done
-			var fresh redis.UniversalClient
+			fresh := c
 			if mode == "sentinel" {
-				fresh = topo.Client() // the sentinel names the new master
-			} else {
-				fresh = c
-			}
-			if mode == "sentinel" {
-				defer fresh.Close()
+				_, fresh = topologyStore(t, url, 0) // a new client: the sentinel names the new master
 			}
 			count := func(prefix string, ids []string) (there int, present map[string]bool) {
 				present = map[string]bool{}
@@ -360,4 +339,17 @@ func fillAB(t *testing.T, c redis.UniversalClient, n int) {
 	if _, err := p.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// topologyStore is the store of a topology URL (a test's cluster or sentinel), with entries
+// written for ttl, and its client, closed when the test ends.
+func topologyStore(t *testing.T, url string, ttl time.Duration) (*Redis, redis.UniversalClient) {
+	t.Helper()
+	topo, err := ParseRedisTopologyURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := topo.Client()
+	t.Cleanup(func() { c.Close() })
+	return NewRedis(c, topo.Prefix, ttl), c
 }

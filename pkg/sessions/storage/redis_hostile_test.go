@@ -19,23 +19,7 @@ const idle40d = 40 * 24 * 3600
 // agedKeys writes n sessions prefix+<64 hex> made 40 days idle with RESTORE … IDLETIME.
 func agedKeys(t testing.TB, c *redis.Client, prefix string, n int) []string {
 	t.Helper()
-	ctx := context.Background()
-	c.Set(ctx, "tmp:dump", "userId=%23su-1", 0)
-	dump, err := c.Dump(ctx, "tmp:dump").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Del(ctx, "tmp:dump")
-	ids := make([]string, n)
-	p := c.Pipeline()
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%064x", uint64(i+1)*0x9E3779B97F4A7C15)
-		p.Do(ctx, "RESTORE", prefix+ids[i], 0, dump, "IDLETIME", idle40d, "REPLACE")
-	}
-	if _, err := p.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return ids
+	return restoreIdle(t, c, prefix, "", n, idle40d)
 }
 
 // touchedKeys counts the keys whose idle time is below 30 days.

@@ -13,7 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// restoreIdle writes n sessions prefix+<tag><hex> made idle seconds idle with RESTORE … IDLETIME.
+// restoreIdle writes n sessions prefix+<tag><hex> (64 characters) made idle seconds idle with
+// RESTORE … IDLETIME.
 func restoreIdle(t testing.TB, c *redis.Client, prefix, tag string, n int, idle int) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -26,7 +27,7 @@ func restoreIdle(t testing.TB, c *redis.Client, prefix, tag string, n int, idle 
 	ids := make([]string, n)
 	p := c.Pipeline()
 	for i := range ids {
-		ids[i] = fmt.Sprintf("%s%060x", tag, uint64(i+1)*0x9E3779B97F4A7C15)
+		ids[i] = fmt.Sprintf("%s%0*x", tag, 64-len(tag), uint64(i+1)*0x9E3779B97F4A7C15)
 		p.Do(ctx, "RESTORE", prefix+ids[i], 0, dump, "IDLETIME", idle, "REPLACE")
 	}
 	if _, err := p.Exec(ctx); err != nil {

@@ -69,13 +69,7 @@ func TestParseRedisTopologyURL(t *testing.T) {
 // every master, and a walk, a read and a batch invalidation reach all of them.
 func TestRedisCluster(t *testing.T) {
 	cl := testredis.StartCluster(t)
-	topo, err := ParseRedisTopologyURL(cl.URL("sess:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := topo.Client()
-	defer c.Close()
-	r := NewRedis(c, topo.Prefix, time.Hour)
+	r, _ := topologyStore(t, cl.URL("sess:"), time.Hour)
 	ctx := context.Background()
 	var ids []string
 	for i := range 600 {
@@ -129,13 +123,7 @@ func TestRedisCluster(t *testing.T) {
 // finds the new one, and the sessions (replicated) are all there.
 func TestRedisSentinel(t *testing.T) {
 	st := testredis.StartSentinel(t)
-	topo, err := ParseRedisTopologyURL(st.URL("sess:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := topo.Client()
-	defer c.Close()
-	r := NewRedis(c, topo.Prefix, 0)
+	r, _ := topologyStore(t, st.URL("sess:"), 0)
 	ctx := context.Background()
 	for i := range 200 {
 		if err := r.Write(ctx, fmt.Sprintf("%064x", i), "v"); err != nil {
