@@ -74,6 +74,7 @@ func openStore(ctx context.Context, url string, env Env) (*store, error) {
 	}
 	// the command line only reads and removes: a mistyped path is an error, not a new, empty store
 	d, err := storage.OpenDirectory(url)
+	dirProcs()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &exitError{code: ExitIO, err: fmt.Errorf("storage dir:%s: no such directory (nothing was created)", url),
 			hint: "check the path: it is the directory given to Ktor's directorySessionStorage"}
@@ -99,7 +100,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringFlag{Name: "id-prefix", Usage: "only ids starting with `PREFIX`"},
 		&cli.IntFlag{Name: "limit", Usage: "stop after `N` sessions"},
 		&cli.StringFlag{Name: flagNow, Usage: "the clock ages are measured from (RFC 3339 or Unix seconds)"},
-		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 32 per CPU, 32 to 256)"},
+		&cli.IntFlag{Name: "workers", Usage: "directory storage: read up to `N` directories at once (0: 32 per GOMAXPROCS, which directory commands set to twice the CPUs unless GOMAXPROCS is in the environment; 32 to 256)"},
 		&cli.BoolFlag{Name: "strict", Usage: "with --match: a session that cannot be decoded is an error (exit 1) instead of not matching"},
 	}
 }
