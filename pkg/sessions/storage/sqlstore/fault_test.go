@@ -139,9 +139,16 @@ func TestPurgeWithLiveWriters(t *testing.T) {
 	})
 }
 
-func fill(t *testing.T, db *sql.DB, table string, n int) {
+func fill(t *testing.T, db *sql.DB, table string, n int) { fillOn(t, db, Postgres, table, n) }
+
+// fillOn is fill on PostgreSQL or MariaDB (its Sequence engine's seq_1_to_N).
+func fillOn(t *testing.T, db *sql.DB, d Dialect, table string, n int) {
 	t.Helper()
-	if _, err := db.Exec(`INSERT INTO ` + table + ` (id, value, updated_at) SELECT 's' || lpad(g::text, 7, '0'), 'v', 1000 FROM generate_series(1, ` + fmt.Sprint(n) + `) g`); err != nil {
+	q := `INSERT INTO ` + table + ` (id, value, updated_at) SELECT 's' || lpad(g::text, 7, '0'), 'v', 1000 FROM generate_series(1, ` + fmt.Sprint(n) + `) g`
+	if d == MySQL {
+		q = `INSERT INTO ` + table + ` (id, value, updated_at) SELECT concat('s', lpad(seq, 7, '0')), 'v', 1000 FROM seq_1_to_` + fmt.Sprint(n)
+	}
+	if _, err := db.Exec(q); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,111 +13,104 @@ import (
 )
 
 // PurgeMatching removes the rows that match o's id prefix and ages in the database itself, a
-// range of the table's blocks at a time (PostgreSQL 14+: a TID range scan, one pass over the
-// table, as a plain DELETE … WHERE makes), each range in its own transaction: DELETE … WHERE the
-// filters (… RETURNING the id and the updated column with r.IDs), then COMMIT. The filters are
-// evaluated by the server on each row as it deletes it (under PostgreSQL's READ COMMITTED, on the
-// row's newest version), so a row the application rewrites meanwhile is judged as it is then:
-// removal only of what matches at the moment it is removed, nothing that was rewritten since. The
-// counts are exact: the rows a range's DELETE removed (its row count, or the rows RETURNING
-// names) are Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a failed DELETE
-// removed nothing. Without r.IDs the bytes are not counted (Purged.Bytes -1). r says what is
-// reported of the rows removed. It returns storage.ErrNotSetBased when it cannot do the purge;
-// nothing is removed then.
+// range of the table at a time, each range in its own transaction: DELETE … WHERE the range and
+// the filters, then COMMIT. PostgreSQL 14+: ranges of the table's blocks (a TID range scan, one
+// pass over the table, as a plain DELETE … WHERE makes; … RETURNING the id and the updated column
+// with r.IDs). MySQL and MariaDB: ranges of RangeRows ids in the order of an index that starts
+// with the id column (the bound read from the index, then DELETE … WHERE id > lo AND id <= hi AND
+// the filters; with r.IDs the range's matching rows are first read with SELECT … FOR UPDATE under
+// REPEATABLE READ, which locks them and the range's gaps, and the DELETE must remove exactly
+// those). The filters are evaluated by the server on each row as it deletes it (on the row's
+// newest version), so a row the application rewrites meanwhile is judged as it is then: removal
+// only of what matches at the moment it is removed, nothing that was rewritten since. The counts
+// are exact: the rows a range's DELETE removed (its row count, or the rows RETURNING names) are
+// Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a failed DELETE removed
+// nothing. Without r.IDs the bytes are not counted (Purged.Bytes -1). r says what is reported of
+// the rows removed. It returns storage.ErrNotSetBased when it cannot do the purge (SQLite, a
+// limit, PostgreSQL before 14 or a table that is not plain, MySQL without an index on the id
+// column, with an id prefix, or with an updated column whose type the server would compare
+// otherwise than the walk does); nothing is removed then.
 func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r storage.PurgeReport) (storage.Purged, error) {
 	var p storage.Purged
-	if s.d != Postgres || o.Limit > 0 {
+	if o.Limit > 0 || s.d == SQLite {
 		return p, storage.ErrNotSetBased
 	}
 	ages := o.OlderThan > 0 || o.NewerThan > 0
 	if ages && s.upd == "" {
 		return p, s.err("purge", "", fmt.Errorf("%w: an age filter needs the updated column (updated_column=…)", storage.ErrConfig))
 	}
-	var version int
-	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+	var ranges rangeScan
+	var err error
+	if s.d == Postgres {
+		ranges, err = s.blockRanges(ctx)
+	} else {
+		ranges, err = s.keyRanges(ctx, o, ages)
+	}
+	if err != nil {
+		if errors.Is(err, storage.ErrNotSetBased) {
+			return p, err
+		}
 		return p, s.err("purge", "", err)
-	}
-	if version < 140000 {
-		return p, storage.ErrNotSetBased // no TID range scans: each range would scan the whole table
-	}
-	// only a plain table has its rows in its own blocks (a partitioned table's are in its
-	// partitions, a view has none): anything else would purge nothing and say so
-	var kind string
-	if err := s.db.QueryRowContext(ctx, "SELECT relkind::text FROM pg_class WHERE oid = CAST($1 AS regclass)", s.table).Scan(&kind); err != nil {
-		return p, s.err("purge", "", err)
-	}
-	if kind != "r" {
-		return p, storage.ErrNotSetBased
 	}
 	if o.Now.IsZero() {
 		o.Now = s.now()
 	}
 	var conds []string
-	args := []any{nil, nil} // $1, $2: the block range
+	var condArgs []any
 	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+		condArgs = append(condArgs, arg)
+		conds = append(conds, strings.ReplaceAll(cond, "?", s.d.ph(ranges.args()+len(condArgs))))
 	}
-	if o.IDPrefix != "" {
+	if o.IDPrefix != "" { // PostgreSQL only (keyRanges declines a prefix)
 		// LIKE for an index, starts_with for the exact test (as the walk's)
-		args = append(args, escapeLike(o.IDPrefix), o.IDPrefix)
-		conds = append(conds, fmt.Sprintf("%s LIKE $%d ESCAPE '!' AND starts_with(CAST(%s AS text), $%d)", s.id, len(args)-1, s.id, len(args)))
+		add(s.id+" LIKE ? ESCAPE '!'", escapeLike(o.IDPrefix))
+		add("starts_with(CAST("+s.id+" AS text), ?)", o.IDPrefix)
 	}
 	if o.OlderThan > 0 {
-		add(s.upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan)))
+		add(s.upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan), false))
 	}
 	if o.NewerThan > 0 {
-		add(s.upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan)))
+		add(s.upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan), true))
 	}
-	where := "ctid >= $1::tid AND ctid < $2::tid"
-	if len(conds) > 0 {
-		where += " AND " + strings.Join(conds, " AND ")
+	ret := []string{"COALESCE(" + s.d.octets(s.value) + ", 0)", s.id}
+	if s.upd != "" {
+		ret = append(ret, s.upd)
 	}
-	ret := []string{"COALESCE(" + s.d.octets(s.value) + ", 0)"}
-	if r.IDs {
-		ret = append(ret, s.id)
-		if s.upd != "" {
-			ret = append(ret, s.upd)
-		}
-	}
-	q := "DELETE FROM " + s.table + " WHERE " + where + " RETURNING " + strings.Join(ret, ", ")
 	if !r.IDs {
-		// no RETURNING: the command tag's row count; RETURNING anything (even into a counting
-		// WITH) costs about half a plain DELETE's time again, so the bytes are not counted
-		q = "DELETE FROM " + s.table + " WHERE " + where
 		p.Bytes = -1
 	}
-	blocks := func() (int64, error) {
-		var n int64
-		err := s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", s.table).Scan(&n)
-		return n, err
-	}
-	step := int64(s.RangeBlocks)
-	if step <= 0 {
-		step = 1024
-	}
-	end, err := blocks()
-	if err != nil {
-		return p, s.err("purge", "", err)
-	}
 	var buf []storage.Entry
-	for lo := int64(0); lo < end; lo += step {
+	for {
 		if err := ctx.Err(); err != nil {
 			return p, s.err("purge", "", err)
 		}
-		args[0], args[1] = fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+step)
-		var err error
+		pred, args, ok, err := ranges.next(ctx)
+		if err != nil {
+			return p, s.err("purge", "", err)
+		}
+		if !ok {
+			return p, nil
+		}
+		where := strings.Join(append([]string{pred}, conds...), " AND ")
+		args = append(args, condArgs...)
 		var rows int
-		var bytes int64
+		var bytes int64 = -1
+		switch {
+		case !r.IDs:
+			// no RETURNING: the command tag's row count; RETURNING anything (even into a
+			// counting WITH) costs about half a plain DELETE's time again, so the bytes are
+			// not counted
+			rows, err = s.deleteRangeCounted(ctx, "DELETE FROM "+s.table+" WHERE "+where, args)
+		case s.d == Postgres:
+			buf, err = s.deleteRange(ctx, "DELETE FROM "+s.table+" WHERE "+where+" RETURNING "+strings.Join(ret, ", "), args, buf[:0])
+		default:
+			buf, err = s.deleteRangeLocked(ctx, where, strings.Join(ret, ", "), args, buf[:0])
+		}
 		if r.IDs {
-			buf, err = s.deleteRange(ctx, q, args, buf[:0])
-			rows = len(buf)
+			rows, bytes = len(buf), 0
 			for _, e := range buf {
 				bytes += e.Size
 			}
-		} else {
-			rows, err = s.deleteRangeCounted(ctx, q, args)
-			bytes = -1
 		}
 		switch {
 		case errors.Is(err, errCommitUnknown):
@@ -135,13 +129,181 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 		if r.Removed != nil && r.IDs {
 			r.Removed(buf)
 		}
-		if lo+step >= end { // the table may have grown meanwhile: go on to its new end
-			if end, err = blocks(); err != nil {
-				return p, s.err("purge", "", err)
-			}
+	}
+}
+
+// rangeScan yields the ranges of a set-based purge, each as a predicate over the table's rows.
+type rangeScan interface {
+	// args is how many arguments a predicate of next may take at most (the first placeholder
+	// number of the filters after it is args()+1).
+	args() int
+	// next is the next range's predicate and its arguments; ok is false when the table is done.
+	next(ctx context.Context) (pred string, args []any, ok bool, err error)
+}
+
+// blockRanges: PostgreSQL 14+'s TID ranges of RangeBlocks blocks of a plain table, to its end
+// (read again at the end: the table may have grown meanwhile).
+func (s *Store) blockRanges(ctx context.Context) (rangeScan, error) {
+	var version int
+	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return nil, err
+	}
+	if version < 140000 {
+		return nil, storage.ErrNotSetBased // no TID range scans: each range would scan the whole table
+	}
+	// only a plain table has its rows in its own blocks (a partitioned table's are in its
+	// partitions, a view has none): anything else would purge nothing and say so
+	var kind string
+	if err := s.db.QueryRowContext(ctx, "SELECT relkind::text FROM pg_class WHERE oid = CAST($1 AS regclass)", s.table).Scan(&kind); err != nil {
+		return nil, err
+	}
+	if kind != "r" {
+		return nil, storage.ErrNotSetBased
+	}
+	b := &pgBlocks{s: s, step: int64(s.RangeBlocks)}
+	if b.step <= 0 {
+		b.step = 1024
+	}
+	var err error
+	b.end, err = b.blocks(ctx)
+	return b, err
+}
+
+type pgBlocks struct {
+	s             *Store
+	step, lo, end int64
+}
+
+func (b *pgBlocks) args() int { return 2 }
+
+func (b *pgBlocks) blocks(ctx context.Context) (int64, error) {
+	var n int64
+	err := b.s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", b.s.table).Scan(&n)
+	return n, err
+}
+
+func (b *pgBlocks) next(ctx context.Context) (string, []any, bool, error) {
+	if b.lo >= b.end {
+		var err error
+		if b.end, err = b.blocks(ctx); err != nil || b.lo >= b.end {
+			return "", nil, false, err
 		}
 	}
-	return p, nil
+	lo := b.lo
+	b.lo += b.step
+	return "ctid >= $1::tid AND ctid < $2::tid", []any{fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+b.step)}, true, nil
+}
+
+// keyRanges: MySQL's and MariaDB's ranges of RangeRows ids in the id column's index order, the
+// order and comparisons of the walk's keyset pages (the column's collation). It declines (no
+// index starting with the id column: every bound would sort the table) an id prefix (LIKE follows
+// the collation, the walk's test does not) and an updated column the server would compare
+// otherwise than the walk reads it: for a timestamp unit only DATETIME and TIMESTAMP, for epoch
+// units only integers (a text column would compare as text, or as a number from its leading
+// digits).
+func (s *Store) keyRanges(ctx context.Context, o storage.WalkOptions, ages bool) (rangeScan, error) {
+	if o.IDPrefix != "" {
+		return nil, storage.ErrNotSetBased
+	}
+	if ages {
+		ok := false
+		switch s.updType {
+		case "DATETIME", "TIMESTAMP":
+			ok = s.m.UpdatedUnit == Timestamp
+		case "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "UNSIGNED TINYINT", "UNSIGNED SMALLINT",
+			"UNSIGNED MEDIUMINT", "UNSIGNED INT", "UNSIGNED BIGINT":
+			ok = s.m.UpdatedUnit != Timestamp
+		}
+		if !ok {
+			return nil, storage.ErrNotSetBased
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, "SHOW INDEX FROM "+s.table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	colName, seq := -1, -1
+	for i, c := range cols {
+		switch strings.ToLower(c) {
+		case "column_name":
+			colName = i
+		case "seq_in_index":
+			seq = i
+		}
+	}
+	if colName < 0 || seq < 0 {
+		return nil, storage.ErrNotSetBased
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	indexed := false
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		// column names are case-insensitive in MySQL
+		indexed = indexed || (string(vals[seq]) == "1" && strings.EqualFold(string(vals[colName]), s.m.IDColumn))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !indexed {
+		return nil, storage.ErrNotSetBased
+	}
+	k := &myKeys{s: s, step: s.RangeRows}
+	if k.step <= 0 {
+		k.step = 5000
+	}
+	return k, nil
+}
+
+type myKeys struct {
+	s    *Store
+	step int
+	lo   *string // the last range's upper bound; nil before the first
+	done bool
+}
+
+func (k *myKeys) args() int { return 2 }
+
+func (k *myKeys) next(ctx context.Context) (string, []any, bool, error) {
+	if k.done {
+		return "", nil, false, nil
+	}
+	q := "SELECT " + k.s.id + " FROM " + k.s.table
+	var args []any
+	if k.lo != nil {
+		q += " WHERE " + k.s.id + " > ?"
+		args = append(args, *k.lo)
+	}
+	var hi string
+	err := k.s.db.QueryRowContext(ctx, q+" ORDER BY "+k.s.id+" LIMIT 1 OFFSET "+strconv.Itoa(k.step-1), args...).Scan(&hi)
+	var pred []string
+	if k.lo != nil {
+		pred = append(pred, k.s.id+" > ?")
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // the last range: everything after lo, up to the end as it is then
+		k.done = true
+	case err != nil:
+		return "", nil, false, err
+	default:
+		pred = append(pred, k.s.id+" <= ?")
+		args = append(args, hi)
+		k.lo = &hi
+	}
+	if len(pred) == 0 {
+		pred = append(pred, "1 = 1")
+	}
+	return strings.Join(pred, " AND "), args, true, nil
 }
 
 // deleteRange runs one range's DELETE … RETURNING in a transaction and appends the rows it
@@ -152,30 +314,66 @@ func (s *Store) deleteRange(ctx context.Context, q string, args []any, buf []sto
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			e := storage.Entry{TTL: -1}
-			var upd any
-			dest := []any{&e.Size, &e.ID}
-			if s.upd != "" {
-				dest = append(dest, &upd)
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			if upd != nil {
-				if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
-					e.Modified = t
-				}
-			}
-			buf = append(buf, e)
-		}
-		return rows.Err()
-	})
+		buf, err = s.scanPurged(rows, buf)
+		return err
+	}, nil)
 	if err != nil && !errors.Is(err, errCommitUnknown) {
 		return buf[:0], err
 	}
 	return buf, err
+}
+
+// deleteRangeLocked is deleteRange without RETURNING (MySQL, MariaDB): in one REPEATABLE READ
+// transaction, SELECT … FOR UPDATE reads and locks the rows of where (and the gaps of its range,
+// so no matching row can be inserted), then DELETE … WHERE removes them; a DELETE that removes
+// another number of rows than were locked is rolled back (removed nothing) and an error.
+func (s *Store) deleteRangeLocked(ctx context.Context, where, cols string, args []any, buf []storage.Entry) ([]storage.Entry, error) {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+cols+" FROM "+s.table+" WHERE "+where+" FOR UPDATE", args...)
+		if err != nil {
+			return err
+		}
+		if buf, err = s.scanPurged(rows, buf); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM "+s.table+" WHERE "+where, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err == nil && n != int64(len(buf)) {
+			err = fmt.Errorf("the DELETE of a range removed %d rows where %d were locked (rolled back)", n, len(buf))
+		}
+		return err
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil && !errors.Is(err, errCommitUnknown) {
+		return buf[:0], err
+	}
+	return buf, err
+}
+
+// scanPurged appends the rows of a purge's RETURNING (or locking SELECT) to buf: the value's
+// size, the id and, when the store has one, the updated column; it closes rows.
+func (s *Store) scanPurged(rows *sql.Rows, buf []storage.Entry) ([]storage.Entry, error) {
+	defer rows.Close()
+	for rows.Next() {
+		e := storage.Entry{TTL: -1}
+		var upd any
+		dest := []any{&e.Size, &e.ID}
+		if s.upd != "" {
+			dest = append(dest, &upd)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return buf, err
+		}
+		if upd != nil {
+			if t, ok, err := parseTime(upd, s.m.UpdatedUnit); ok && err == nil {
+				e.Modified = t
+			}
+		}
+		buf = append(buf, e)
+	}
+	return buf, rows.Err()
 }
 
 // deleteRangeCounted runs one range's plain DELETE in a transaction and returns the rows it
@@ -189,19 +387,20 @@ func (s *Store) deleteRangeCounted(ctx context.Context, q string, args []any) (i
 		}
 		rows, err = res.RowsAffected()
 		return err
-	})
+	}, nil)
 	if err != nil && !errors.Is(err, errCommitUnknown) {
 		return 0, err
 	}
 	return int(rows), err
 }
 
-// inTx runs body in a transaction under the statement context and commits it: body's error
-// rolls it back and is returned as it is; a failed COMMIT is classified by commitErr.
-func (s *Store) inTx(ctx context.Context, body func(context.Context, *sql.Tx) error) error {
+// inTx runs body in a transaction (opts: nil = the server's default) under the statement
+// context and commits it: body's error rolls it back and is returned as it is; a failed COMMIT
+// is classified by commitErr.
+func (s *Store) inTx(ctx context.Context, body func(context.Context, *sql.Tx) error, opts *sql.TxOptions) error {
 	sctx, done := s.statementContext(ctx)
 	defer done()
-	tx, err := s.db.BeginTx(sctx, nil)
+	tx, err := s.db.BeginTx(sctx, opts)
 	if err != nil {
 		return err
 	}
@@ -212,23 +411,22 @@ func (s *Store) inTx(ctx context.Context, body func(context.Context, *sql.Tx) er
 	return commitErr(tx.Commit())
 }
 
-// exactBound is a time bound for the server's exact test: the same instant the walk's exact
-// test uses (epoch units: the column's whole numbers compare as the walk's test does).
-func (s *Store) exactBound(t time.Time) any {
+// exactBound is a time bound for the server's exact test: the same answer the walk's exact
+// test gives for every value the column can hold. The walk keeps a row when its time is < t
+// (older than) or > t (newer than, after true); the column holds whole seconds, milliseconds or
+// (timestamps) microseconds, so the bound is t rounded up to the column's unit for "<" (a value
+// below t is below t rounded up) and rounded down for ">".
+func (s *Store) exactBound(t time.Time, after bool) any {
+	unit := time.Microsecond
 	switch s.m.UpdatedUnit {
 	case Seconds:
-		// mod < t  ⇔  secs*1e9 < t  ⇔  secs < ceil(t/1s)
-		sec := t.Unix()
-		if t.Nanosecond() > 0 {
-			sec++
-		}
-		return sec
+		unit = time.Second
 	case Millis:
-		ms := t.UnixMilli()
-		if t.Nanosecond()%int(time.Millisecond) > 0 {
-			ms++
-		}
-		return ms
+		unit = time.Millisecond
 	}
-	return s.timeArg(t, Timestamp)
+	b := t.Truncate(unit)
+	if !after && b.Before(t) {
+		b = b.Add(unit)
+	}
+	return s.timeArg(b, s.m.UpdatedUnit)
 }

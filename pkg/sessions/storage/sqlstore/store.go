@@ -25,19 +25,20 @@ import (
 // storage.Storage, Walker, BatchInvalidator, ConditionalRemover, Lookuper
 // and IDValidator.
 type Store struct {
-	db     *sql.DB
-	d      Dialect
-	m      Mapping
-	table  string // quoted
-	id     string
-	value  string
-	upd    string // "" = no updated column
-	exp    string // "" = no expires column
-	binary bool   // the value column holds bytes (bytea, BLOB, VARBINARY)
-	name   string
-	ttl    time.Duration
-	now    func() time.Time
-	owned  bool // Close closes db
+	db      *sql.DB
+	d       Dialect
+	m       Mapping
+	table   string // quoted
+	id      string
+	value   string
+	upd     string // "" = no updated column
+	exp     string // "" = no expires column
+	binary  bool   // the value column holds bytes (bytea, BLOB, VARBINARY)
+	updType string // the updated column's type as the driver names it ("DATETIME", "BIGINT")
+	name    string
+	ttl     time.Duration
+	now     func() time.Time
+	owned   bool // Close closes db
 
 	// PageSize is how many rows one walk query reads (keyset pages in id
 	// order, so no cursor stays open while the caller works); default 5000.
@@ -47,6 +48,9 @@ type Store struct {
 	// RangeBlocks is how many table blocks one set-based DELETE of PurgeMatching
 	// covers (PostgreSQL's 8 KB pages: about 50,000 rows of 150 bytes); default 1024.
 	RangeBlocks int
+	// RangeRows is how many ids one set-based DELETE of PurgeMatching covers on
+	// MySQL and MariaDB (a range of the id column's index); default 5000.
+	RangeRows int
 	// Grace is how long a DELETE under way is waited for after the caller's
 	// context is cancelled, so that an interrupted purge knows what it
 	// removed; past it the statement is cancelled and its outcome unknown.
@@ -114,6 +118,9 @@ func New(ctx context.Context, db *sql.DB, d Dialect, m Mapping, o Options) (*Sto
 	switch strings.ToUpper(types[1].DatabaseTypeName()) {
 	case "BYTEA", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "VARBINARY", "BINARY":
 		s.binary = true
+	}
+	if s.upd != "" {
+		s.updType = strings.ToUpper(types[2].DatabaseTypeName())
 	}
 	return s, nil
 }
