@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -16,23 +17,24 @@ import (
 // range of the table at a time, each range in its own transaction: DELETE … WHERE the range and
 // the filters, then COMMIT. PostgreSQL 14+: ranges of the table's blocks (a TID range scan, one
 // pass over the table, as a plain DELETE … WHERE makes; … RETURNING the id and the updated column
-// with r.IDs). MySQL and MariaDB: ranges of RangeRows ids in the order of an index that starts
-// with the id column (the bound read from the index, then DELETE … WHERE id > lo AND id <= hi AND
-// the filters; with r.IDs the range's matching rows are first read with SELECT … FOR UPDATE under
-// REPEATABLE READ, which locks them and the range's gaps, and the DELETE must remove exactly
-// those). The filters are evaluated by the server on each row as it deletes it (on the row's
-// newest version), so a row the application rewrites meanwhile is judged as it is then: removal
-// only of what matches at the moment it is removed, nothing that was rewritten since. The counts
-// are exact: the rows a range's DELETE removed (its row count, or the rows RETURNING names) are
-// Removed once COMMIT succeeds, Unknown if the COMMIT's answer is lost; a failed DELETE removed
-// nothing. Without r.IDs the bytes are not counted (Purged.Bytes -1). r says what is reported of
-// the rows removed. It returns storage.ErrNotSetBased when it cannot do the purge (SQLite, a
-// limit, PostgreSQL before 14 or a table that is not plain, MySQL without an index on the id
-// column, with an id prefix, or with an updated column whose type the server would compare
-// otherwise than the walk does); nothing is removed then.
+// with r.IDs). MySQL, MariaDB and SQLite: ranges of RangeRows ids in the order of an index that
+// starts with the id column (the bound read from the index, then DELETE … WHERE id > lo AND id <=
+// hi AND the filters; with r.IDs on MySQL the range's matching rows are first read with SELECT …
+// FOR UPDATE under REPEATABLE READ, which locks them and the range's gaps, and the DELETE must
+// remove exactly those; SQLite, one writer at a time, has RETURNING). The filters are evaluated
+// by the server on each row as it deletes it (on the row's newest version), so a row the
+// application rewrites meanwhile is judged as it is then: removal only of what matches at the
+// moment it is removed, nothing that was rewritten since. The counts are exact: the rows a range's
+// DELETE removed (its row count, or the rows RETURNING names) are Removed once COMMIT succeeds,
+// Unknown if the COMMIT's answer is lost; a failed DELETE removed nothing. Without r.IDs the bytes
+// are not counted (Purged.Bytes -1). r says what is reported of the rows removed. It returns
+// storage.ErrNotSetBased when it cannot do the purge (a limit; PostgreSQL before 14 or a table that
+// is not plain; on MySQL and SQLite an id prefix, an id column without an index, or ages on an
+// updated column the server would compare otherwise than the walk reads it); nothing is removed
+// then.
 func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r storage.PurgeReport) (storage.Purged, error) {
 	var p storage.Purged
-	if o.Limit > 0 || s.d == SQLite {
+	if o.Limit > 0 {
 		return p, storage.ErrNotSetBased
 	}
 	ages := o.OlderThan > 0 || o.NewerThan > 0
@@ -41,10 +43,13 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 	}
 	var ranges rangeScan
 	var err error
-	if s.d == Postgres {
+	switch s.d {
+	case Postgres:
 		ranges, err = s.blockRanges(ctx)
-	} else {
+	case MySQL:
 		ranges, err = s.keyRanges(ctx, o, ages)
+	default:
+		ranges, err = s.sqliteRanges(ctx, o, ages)
 	}
 	if err != nil {
 		if errors.Is(err, storage.ErrNotSetBased) {
@@ -66,11 +71,18 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 		add(s.id+" LIKE ? ESCAPE '!'", escapeLike(o.IDPrefix))
 		add("starts_with(CAST("+s.id+" AS text), ?)", o.IDPrefix)
 	}
+	upd := s.upd
+	if s.d == SQLite && ages {
+		// SQLite compares any text above any number: only numbers are compared, as the walk
+		// reads them (a REAL truncated to its whole part, as the walk's int64 does)
+		conds = append(conds, "typeof("+s.upd+") IN ('integer', 'real')")
+		upd = "CAST(" + s.upd + " AS INTEGER)"
+	}
 	if o.OlderThan > 0 {
-		add(s.upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan), false))
+		add(upd+" < ?", s.exactBound(o.Now.Add(-o.OlderThan), false))
 	}
 	if o.NewerThan > 0 {
-		add(s.upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan), true))
+		add(upd+" > ?", s.exactBound(o.Now.Add(-o.NewerThan), true))
 	}
 	ret := []string{"COALESCE(" + s.d.octets(s.value) + ", 0)", s.id}
 	if s.upd != "" {
@@ -101,7 +113,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 			// counting WITH) costs about half a plain DELETE's time again, so the bytes are
 			// not counted
 			rows, err = s.deleteRangeCounted(ctx, "DELETE FROM "+s.table+" WHERE "+where, args)
-		case s.d == Postgres:
+		case s.d != MySQL: // PostgreSQL; SQLite 3.35+
 			buf, err = s.deleteRange(ctx, "DELETE FROM "+s.table+" WHERE "+where+" RETURNING "+strings.Join(ret, ", "), args, buf[:0])
 		default:
 			buf, err = s.deleteRangeLocked(ctx, where, strings.Join(ret, ", "), args, buf[:0])
@@ -263,6 +275,87 @@ func (s *Store) keyRanges(ctx context.Context, o storage.WalkOptions, ages bool)
 		k.step = 5000
 	}
 	return k, nil
+}
+
+// sqliteRanges: SQLite's ranges of RangeRows ids, as keyRanges makes them, for a table with an
+// index that starts with the id column (a TEXT PRIMARY KEY has one). It declines an id prefix
+// (LIKE ignores ASCII case), ages on a timestamp unit (SQLite keeps timestamps as text, which
+// compares as text, in whatever format the application wrote), and ages on an updated column
+// holding anything but numbers (text the walk would read as a number would be kept).
+func (s *Store) sqliteRanges(ctx context.Context, o storage.WalkOptions, ages bool) (rangeScan, error) {
+	if o.IDPrefix != "" || (ages && s.m.UpdatedUnit == Timestamp) {
+		return nil, storage.ErrNotSetBased
+	}
+	schema, table := "main", s.m.Table
+	if i := strings.IndexByte(table, '.'); i >= 0 {
+		schema, table = table[:i], table[i+1:]
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_index_list(?, ?) AS il, pragma_index_info(il.name, ?) AS ii
+		WHERE ii.seqno = 0 AND ii.name = ? COLLATE NOCASE`, table, schema, schema, s.m.IDColumn).Scan(&n)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, storage.ErrNotSetBased
+	}
+	if ages {
+		var other bool
+		if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+s.table+" WHERE typeof("+s.upd+") NOT IN ('integer', 'real', 'null'))").Scan(&other); err != nil {
+			return nil, err
+		}
+		if other {
+			return nil, storage.ErrNotSetBased
+		}
+	}
+	// a table with rowids keeps its rows in rowid order: ranges of rowids are ranges of the file
+	// (ranges of ids would rewrite each page once per range that has a row in it: a
+	// 200,000-row purge took 7-11 s against 1.3-2.2 s for the sqlite3 shell's one DELETE, and
+	// 4.6-5.0 s by 5,000 rowids, since each range still rewrites most pages of the id's index).
+	// The default range is 50,000 rowids (2.6-3.2 s): one writer holds the file for a range.
+	// Without rowids (WITHOUT ROWID) the rows are in primary key order: ranges of ids.
+	var shadowed int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info(?, ?) WHERE name = '_rowid_' COLLATE NOCASE", table, schema).Scan(&shadowed); err != nil {
+		return nil, err
+	}
+	var top sql.NullInt64
+	if shadowed == 0 && s.db.QueryRowContext(ctx, "SELECT max(_rowid_) FROM "+s.table).Scan(&top) == nil {
+		r := &sqliteRows{s: s, step: int64(s.RangeRows), end: top.Int64}
+		if r.step <= 0 {
+			r.step = 50000
+		}
+		return r, nil
+	}
+	k := &myKeys{s: s, step: s.RangeRows}
+	if k.step <= 0 {
+		k.step = 50000
+	}
+	return k, nil
+}
+
+// sqliteRows: ranges of a SQLite table's rowids, to the largest (read again at the end: rows
+// may have been added meanwhile).
+type sqliteRows struct {
+	s             *Store
+	step, lo, end int64
+}
+
+func (r *sqliteRows) args() int { return 2 }
+
+func (r *sqliteRows) next(ctx context.Context) (string, []any, bool, error) {
+	if r.lo > 0 && r.lo > r.end { // the first range is read whatever the largest rowid
+		var top sql.NullInt64
+		if err := r.s.db.QueryRowContext(ctx, "SELECT max(_rowid_) FROM "+r.s.table).Scan(&top); err != nil || top.Int64 < r.lo {
+			return "", nil, false, err
+		}
+		r.end = top.Int64
+	}
+	lo := r.lo
+	if lo == 0 {
+		lo = math.MinInt64 // rowids may be negative
+	}
+	r.lo += r.step
+	return "_rowid_ >= ? AND _rowid_ < ?", []any{lo, r.lo}, true, nil
 }
 
 type myKeys struct {

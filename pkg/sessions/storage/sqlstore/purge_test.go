@@ -19,19 +19,13 @@ import (
 // TestPurgeMatchingAgreesWithWalk: the set-based purge removes exactly what a walk with the same
 // options yields (the dry run), for each unit and timestamp type, with ages at the bounds (a clock
 // with nanoseconds: each unit's rounding both ways) and an id prefix with LIKE's special
-// characters; its counts and bytes are exact. MySQL and MariaDB: the same by ranges of the id
-// index (a range of 7 ids, so that ranges end inside the rows), declining an id prefix.
+// characters; its counts and bytes are exact. MySQL, MariaDB and SQLite: the same by ranges of the
+// id index (a range of 7 ids, so that ranges end inside the rows), declining an id prefix (and on
+// SQLite ages on text timestamps).
 func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 	now := time.Date(2024, 5, 1, 12, 0, 0, 500_000_123, time.UTC)
 	day := 24 * time.Hour
 	forEach(t, func(t *testing.T, b *backend) {
-		if b.d == SQLite {
-			s := b.store(t, Mapping{Table: b.table(t, "id "+b.types().id+" PRIMARY KEY", "value "+b.types().text)})
-			if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
-				t.Fatalf("%s: %v, want ErrNotSetBased", b.d, err)
-			}
-			return
-		}
 		ty := b.types()
 		type column struct {
 			unit Unit
@@ -77,9 +71,10 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 						told[e.ID] = true
 					}
 				}, Counted: func(n int, _ int64) { counted += n }})
-				if b.d == MySQL && o.IDPrefix != "" {
+				aged := o.OlderThan > 0 || o.NewerThan > 0
+				if (b.d != Postgres && o.IDPrefix != "") || (b.d == SQLite && c.unit == Timestamp && aged) {
 					if !errors.Is(err, storage.ErrNotSetBased) {
-						t.Fatalf("%s %+v: %v, want ErrNotSetBased (a prefix on MySQL)", c.unit, o, err)
+						t.Fatalf("%s %+v: %v, want ErrNotSetBased (a prefix on MySQL or SQLite, a text timestamp on SQLite)", c.unit, o, err)
 					}
 					if n := len(walkAll(t, s, storage.WalkOptions{})); n != i {
 						t.Fatalf("declined, but %d of %d rows left", n, i)
@@ -131,9 +126,10 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 	})
 }
 
-// setBasedServers are the servers whose stores purge set-based: a subtest on each, the table
-// (id, value, updated_at bigint) made anew in db; open opens db again (after a restart).
-func setBasedServers(t *testing.T, private bool, f func(t *testing.T, srv *testsql.Server, db *sql.DB, d Dialect, open func() *sql.DB)) {
+// setBasedServers are the servers whose stores purge set-based: a subtest on each, with the table
+// s (id, value, updated_at bigint) made anew in db and filled with n sessions 40 days old at
+// updated_at 1000 (fillOn), and the store of it; open opens db again (after a restart).
+func setBasedServers(t *testing.T, private bool, n int, f func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, open func() *sql.DB)) {
 	for _, kind := range []string{"postgres", "mariadb"} {
 		t.Run(kind, func(t *testing.T) {
 			d, id := Postgres, "text"
@@ -168,7 +164,12 @@ func setBasedServers(t *testing.T, private bool, f func(t *testing.T, srv *tests
 					t.Fatal(err)
 				}
 			}
-			f(t, srv, db, d, open)
+			fillOn(t, db, d, "s", n)
+			st, err := New(ctx, db, d, Mapping{Table: "s", UpdatedColumn: "updated_at", UpdatedUnit: Seconds}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, srv, db, st, open)
 		})
 	}
 }
@@ -176,15 +177,10 @@ func setBasedServers(t *testing.T, private bool, f func(t *testing.T, srv *tests
 // TestPurgeMatchingLiveWriters: while the set-based purge of 200,000 old sessions runs, the
 // application rewrites old sessions (which makes them new): not one is lost.
 func TestPurgeMatchingLiveWriters(t *testing.T) {
-	setBasedServers(t, false, func(t *testing.T, srv *testsql.Server, db *sql.DB, d Dialect, _ func() *sql.DB) {
-		const n = 200000
-		fillOn(t, db, d, "s", n)
-		m := Mapping{Table: "s", UpdatedColumn: "updated_at", UpdatedUnit: Seconds}
-		s, err := New(ctx, db, d, m, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		app, _ := New(ctx, db, d, m, Options{Now: func() time.Time { return time.Unix(1000+40*86400, 0) }})
+	const n = 200000
+	setBasedServers(t, false, n, func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, _ func() *sql.DB) {
+		d := s.d
+		app, _ := New(ctx, db, d, s.m, Options{Now: func() time.Time { return time.Unix(1000+40*86400, 0) }})
 		var rewritten sync.Map
 		stop, done := make(chan struct{}), make(chan struct{})
 		started := make(chan struct{})
@@ -244,14 +240,9 @@ func TestPurgeMatchingLiveWriters(t *testing.T) {
 // TestPurgeMatchingFaults: the server killed mid-purge: removed <= gone <= removed + unknown;
 // interrupted: stops after the range under way, exact.
 func TestPurgeMatchingFaults(t *testing.T) {
-	setBasedServers(t, true, func(t *testing.T, srv *testsql.Server, db *sql.DB, d Dialect, open func() *sql.DB) {
-		const n = 300000
-		fillOn(t, db, d, "s", n)
-		m := Mapping{Table: "s", UpdatedColumn: "updated_at", UpdatedUnit: Seconds}
-		s, err := New(ctx, db, d, m, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
+	const n = 300000
+	setBasedServers(t, true, n, func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, open func() *sql.DB) {
+		d := s.d
 		s.RangeBlocks, s.RangeRows = 64, 4000
 		c, cancel := context.WithCancel(ctx)
 		p, err := s.PurgeMatching(c, storage.WalkOptions{}, storage.PurgeReport{Counted: func(int, int64) { cancel() }})
@@ -326,63 +317,102 @@ func TestPurgeMatchingPartitioned(t *testing.T) {
 	}
 }
 
-// TestPurgeMatchingMySQLRanges: MySQL's ranges follow the id column's collation (a case-insensitive
-// one here, with ids of mixed case and trailing spaces, ranges of 2 ids), as the walk's keyset
-// pages do, so the set-based purge removes exactly what the walk matches; it declines a table
-// whose id column has no index and an updated column the server would compare as text.
-func TestPurgeMatchingMySQLRanges(t *testing.T) {
+// TestPurgeMatchingKeyRanges: MySQL's and SQLite's ranges follow the id column's collation (a
+// case-insensitive one here, with ids of mixed case and trailing spaces, ranges of 2 ids), as the
+// walk's keyset pages do, so the set-based purge removes exactly what the walk matches (SQLite: also
+// REAL times either side of the bound, which the walk truncates); it declines a table whose id
+// column has no index and an updated column the server would compare as text.
+func TestPurgeMatchingKeyRanges(t *testing.T) {
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	forEach(t, func(t *testing.T, b *backend) {
-		if b.d != MySQL {
+		ci := map[Dialect]string{MySQL: "VARCHAR(191) COLLATE utf8mb4_general_ci", SQLite: "TEXT COLLATE NOCASE"}[b.d]
+		if ci == "" {
 			return
 		}
-		table := b.table(t, "id VARCHAR(191) COLLATE utf8mb4_general_ci PRIMARY KEY", "value TEXT", "updated BIGINT")
-		s := b.store(t, Mapping{Table: table, UpdatedColumn: "updated", UpdatedUnit: Seconds})
-		s.RangeRows = 2
-		n := 0
-		for i, id := range []string{"a", "B", "c", "D", "e ", "F", "ab", "Ac", "aD", "b-1", "B-2", "Z", "y", "_x", "%w", "é1", "ü1"} {
-			age := time.Duration(i%3) * 20 * 24 * time.Hour // 0, 20 and 40 days
-			s.now = func() time.Time { return now.Add(-age) }
-			if err := s.Write(ctx, id, "v"); err != nil {
-				t.Fatal(err)
-			}
-			n++
+		forms := []string{""}
+		if b.d == SQLite {
+			forms = append(forms, " WITHOUT ROWID") // rowid ranges, then id ranges
 		}
-		if c := b.count(t, table); c != n {
-			t.Fatalf("%d rows for %d ids: two ids are one under the collation", c, n)
-		}
-		o := storage.WalkOptions{Now: now, OlderThan: 30 * 24 * time.Hour}
-		want := ids(walkAll(t, s, o))
-		var got []string
-		p, err := s.PurgeMatching(ctx, o, storage.PurgeReport{IDs: true, Removed: func(es []storage.Entry) { got = append(got, ids(es)...) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(want)
-		sort.Strings(got)
-		if len(want) != 5 || !slices.Equal(got, want) || p.Removed != len(want) {
-			t.Fatalf("purged %q (%+v), the walk matched %q", got, p, want)
-		}
-		if left := len(walkAll(t, s, storage.WalkOptions{})); left != n-len(want) {
-			t.Fatalf("%d left of %d, %d purged", left, n, len(want))
-		}
-
-		plain := b.table(t, "id VARCHAR(191)", "value TEXT", "updated BIGINT")
-		s = b.store(t, Mapping{Table: plain, UpdatedColumn: "updated", UpdatedUnit: Seconds})
-		if _, err := s.PurgeMatching(ctx, o, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
-			t.Fatalf("no index on the id: %v, want ErrNotSetBased", err)
-		}
-		text := b.table(t, "id VARCHAR(191) PRIMARY KEY", "value TEXT", "updated VARCHAR(40)")
-		s = b.store(t, Mapping{Table: text, UpdatedColumn: "updated", UpdatedUnit: Seconds})
-		b.exec(t, "INSERT INTO "+b.d.quote(text)+" VALUES ('x', 'v', 'soon'), ('y', 'v', '17e3')")
-		if _, err := s.PurgeMatching(ctx, o, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
-			t.Fatalf("a text updated column: %v, want ErrNotSetBased", err)
-		}
-		if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{}); err != nil {
-			t.Fatalf("no age filter: the text column is not compared: %v", err)
-		}
-		if b.count(t, text) != 0 {
-			t.Fatal("--all left rows")
+		for _, form := range forms {
+			keyRangesOn(t, b, ci, form, now)
 		}
 	})
+}
+
+func keyRangesOn(t *testing.T, b *backend, ci, form string, now time.Time) {
+	table := fmt.Sprintf("sess_kr_%d", tableSeq.Add(1))
+	b.exec(t, "CREATE TABLE "+b.d.quote(table)+" (id "+ci+" PRIMARY KEY, value TEXT, updated BIGINT)"+form)
+	t.Cleanup(func() { b.db.Exec("DROP TABLE " + b.d.quote(table)) })
+	s := b.store(t, Mapping{Table: table, UpdatedColumn: "updated", UpdatedUnit: Seconds})
+	s.RangeRows = 2
+	n := 0
+	for i, id := range []string{"a", "B", "c", "D", "e ", "F", "ab", "Ac", "aD", "b-1", "B-2", "Z", "y", "_x", "%w", "é1", "ü1"} {
+		age := time.Duration(i%3) * 20 * 24 * time.Hour // 0, 20 and 40 days
+		s.now = func() time.Time { return now.Add(-age) }
+		if err := s.Write(ctx, id, "v"); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	bound := float64(now.Add(-30 * 24 * time.Hour).Unix())
+	if b.d == SQLite {
+		for i, f := range []float64{bound - 1.5, bound - 0.5, bound + 0.5, bound + 1.5} { // the walk: 1 and 0 old, 2 and 1 new
+			b.exec(t, "INSERT INTO "+b.d.quote(table)+" VALUES (?, 'v', ?)", fmt.Sprintf("real-%d", i), f)
+			n++
+		}
+	}
+	if c := b.count(t, table); c != n {
+		t.Fatalf("%d rows for %d ids: two ids are one under the collation", c, n)
+	}
+	o := storage.WalkOptions{Now: now, OlderThan: 30 * 24 * time.Hour}
+	want := ids(walkAll(t, s, o))
+	var got []string
+	p, err := s.PurgeMatching(ctx, o, storage.PurgeReport{IDs: true, Removed: func(es []storage.Entry) { got = append(got, ids(es)...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	wantN := 5
+	if b.d == SQLite {
+		wantN = 7
+	}
+	if len(want) != wantN || !slices.Equal(got, want) || p.Removed != len(want) {
+		t.Fatalf("purged %q (%+v), the walk matched %q", got, p, want)
+	}
+	if left := len(walkAll(t, s, storage.WalkOptions{})); left != n-len(want) {
+		t.Fatalf("%d left of %d, %d purged", left, n, len(want))
+	}
+
+	if b.d == SQLite { // newer than: the walk keeps bound+0.5 (its whole part is the bound), a REAL compare would not
+		reals := b.table(t, "id TEXT PRIMARY KEY", "value TEXT", "updated BIGINT")
+		for i, f := range []float64{bound - 0.5, bound + 0.5, bound + 1.5} {
+			b.exec(t, "INSERT INTO "+b.d.quote(reals)+" VALUES (?, 'v', ?)", fmt.Sprintf("real-%d", i), f)
+		}
+		s := b.store(t, Mapping{Table: reals, UpdatedColumn: "updated", UpdatedUnit: Seconds})
+		o := storage.WalkOptions{Now: now, NewerThan: 30 * 24 * time.Hour}
+		want := ids(walkAll(t, s, o))
+		p, err := s.PurgeMatching(ctx, o, storage.PurgeReport{})
+		if err != nil || len(want) != 1 || p.Removed != 1 || b.count(t, reals) != 2 {
+			t.Fatalf("newer than on REAL times: %+v %v, the walk matched %q", p, err, want)
+		}
+	}
+
+	plain := b.table(t, "id VARCHAR(191)", "value TEXT", "updated BIGINT")
+	s = b.store(t, Mapping{Table: plain, UpdatedColumn: "updated", UpdatedUnit: Seconds})
+	if _, err := s.PurgeMatching(ctx, o, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
+		t.Fatalf("no index on the id: %v, want ErrNotSetBased", err)
+	}
+	text := b.table(t, "id VARCHAR(191) PRIMARY KEY", "value TEXT", "updated VARCHAR(40)")
+	s = b.store(t, Mapping{Table: text, UpdatedColumn: "updated", UpdatedUnit: Seconds})
+	b.exec(t, "INSERT INTO "+b.d.quote(text)+" VALUES ('x', 'v', 'soon'), ('y', 'v', '17e3')")
+	if _, err := s.PurgeMatching(ctx, o, storage.PurgeReport{}); !errors.Is(err, storage.ErrNotSetBased) {
+		t.Fatalf("a text updated column: %v, want ErrNotSetBased", err)
+	}
+	if _, err := s.PurgeMatching(ctx, storage.WalkOptions{}, storage.PurgeReport{}); err != nil {
+		t.Fatalf("no age filter: the text column is not compared: %v", err)
+	}
+	if b.count(t, text) != 0 {
+		t.Fatal("--all left rows")
+	}
 }

@@ -48,8 +48,10 @@ type Store struct {
 	// RangeBlocks is how many table blocks one set-based DELETE of PurgeMatching
 	// covers (PostgreSQL's 8 KB pages: about 50,000 rows of 150 bytes); default 1024.
 	RangeBlocks int
-	// RangeRows is how many ids one set-based DELETE of PurgeMatching covers on
-	// MySQL and MariaDB (a range of the id column's index); default 5000.
+	// RangeRows is how many rows one set-based DELETE of PurgeMatching covers on
+	// MySQL and MariaDB (a range of the id column's index; default 5000) and
+	// SQLite (a range of rowids, or of ids in a WITHOUT ROWID table; default
+	// 50000).
 	RangeRows int
 	// Grace is how long a DELETE under way is waited for after the caller's
 	// context is cancelled, so that an interrupted purge knows what it
