@@ -141,12 +141,16 @@ func TestPurgeWithLiveWriters(t *testing.T) {
 
 func fill(t *testing.T, db *sql.DB, table string, n int) { fillOn(t, db, Postgres, table, n) }
 
-// fillOn is fill on PostgreSQL or MariaDB (its Sequence engine's seq_1_to_N).
+// fillOn is fill on PostgreSQL, MariaDB (its Sequence engine's seq_1_to_N) or SQLite.
 func fillOn(t *testing.T, db *sql.DB, d Dialect, table string, n int) {
 	t.Helper()
 	q := `INSERT INTO ` + table + ` (id, value, updated_at) SELECT 's' || lpad(g::text, 7, '0'), 'v', 1000 FROM generate_series(1, ` + fmt.Sprint(n) + `) g`
-	if d == MySQL {
+	switch d {
+	case MySQL:
 		q = `INSERT INTO ` + table + ` (id, value, updated_at) SELECT concat('s', lpad(seq, 7, '0')), 'v', 1000 FROM seq_1_to_` + fmt.Sprint(n)
+	case SQLite:
+		q = `WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < ` + fmt.Sprint(n) + `)
+			INSERT INTO ` + table + ` (id, value, updated_at) SELECT 's' || substr('000000' || x, -7), 'v', 1000 FROM g`
 	}
 	if _, err := db.Exec(q); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -130,26 +131,45 @@ func TestPurgeMatchingAgreesWithWalk(t *testing.T) {
 // s (id, value, updated_at bigint) made anew in db and filled with n sessions 40 days old at
 // updated_at 1000 (fillOn), and the store of it; open opens db again (after a restart).
 func setBasedServers(t *testing.T, private bool, n int, f func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, open func() *sql.DB)) {
-	for _, kind := range []string{"postgres", "mariadb"} {
+	kinds := []string{"postgres", "mariadb"}
+	if !private {
+		kinds = append(kinds, "sqlite") // no server to kill
+	}
+	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
 			d, id := Postgres, "text"
-			if kind == "mariadb" {
-				d, id = MySQL, "varchar(191)"
-			}
 			var srv *testsql.Server
-			switch {
-			case private:
-				srv = testsql.Start(t, kind)
-			case kind == "postgres":
-				srv = testsql.Postgres(t)
+			var open func() *sql.DB
+			switch kind {
+			case "sqlite":
+				d, id = SQLite, "TEXT"
+				path := filepath.Join(t.TempDir(), "sessions.db")
+				open = func() *sql.DB {
+					db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(20000)")
+					if err != nil {
+						t.Fatal(err)
+					}
+					db.SetMaxOpenConns(1)
+					return db
+				}
+			case "mariadb":
+				d, id = MySQL, "varchar(191)"
+				fallthrough
 			default:
-				srv = testsql.MariaDB(t)
+				switch {
+				case private:
+					srv = testsql.Start(t, kind)
+				case kind == "postgres":
+					srv = testsql.Postgres(t)
+				default:
+					srv = testsql.MariaDB(t)
+				}
+				name := ""
+				if d == MySQL {
+					name = srv.CreateDatabase(t, "purge_"+t.Name())
+				}
+				open = func() *sql.DB { return srv.Open(t, name) }
 			}
-			name := ""
-			if d == MySQL {
-				name = srv.CreateDatabase(t, "purge_"+t.Name())
-			}
-			open := func() *sql.DB { return srv.Open(t, name) }
 			db := open()
 			defer db.Close()
 			if private && d == MySQL {
@@ -178,9 +198,14 @@ func setBasedServers(t *testing.T, private bool, n int, f func(t *testing.T, srv
 // application rewrites old sessions (which makes them new): not one is lost.
 func TestPurgeMatchingLiveWriters(t *testing.T) {
 	const n = 200000
-	setBasedServers(t, false, n, func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, _ func() *sql.DB) {
+	setBasedServers(t, false, n, func(t *testing.T, srv *testsql.Server, db *sql.DB, s *Store, open func() *sql.DB) {
 		d := s.d
-		app, _ := New(ctx, db, d, s.m, Options{Now: func() time.Time { return time.Unix(1000+40*86400, 0) }})
+		appDB := open() // the application's own connections (SQLite: another writer of the file)
+		defer appDB.Close()
+		if d == SQLite {
+			s.RangeRows = 2000 // one writer at a time: the application's writes come between ranges
+		}
+		app, _ := New(ctx, appDB, d, s.m, Options{Now: func() time.Time { return time.Unix(1000+40*86400, 0) }})
 		var rewritten sync.Map
 		stop, done := make(chan struct{}), make(chan struct{})
 		started := make(chan struct{})
