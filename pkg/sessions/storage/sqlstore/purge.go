@@ -64,7 +64,7 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 	var condArgs []any
 	add := func(cond string, arg any) {
 		condArgs = append(condArgs, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "?", s.d.ph(ranges.args()+len(condArgs))))
+		conds = append(conds, strings.ReplaceAll(cond, "?", s.d.ph(rangeArgs+len(condArgs))))
 	}
 	if o.IDPrefix != "" { // PostgreSQL only (keyRanges declines a prefix)
 		// LIKE for an index, starts_with for the exact test (as the walk's)
@@ -146,15 +146,24 @@ func (s *Store) PurgeMatching(ctx context.Context, o storage.WalkOptions, r stor
 
 // rangeScan yields the ranges of a set-based purge, each as a predicate over the table's rows.
 type rangeScan interface {
-	// args is how many arguments a predicate of next may take at most (the first placeholder
-	// number of the filters after it is args()+1).
-	args() int
-	// next is the next range's predicate and its arguments; ok is false when the table is done.
+	// next is the next range's predicate (at most rangeArgs arguments) and its arguments; ok is
+	// false when the table is done.
 	next(ctx context.Context) (pred string, args []any, ok bool, err error)
 }
 
-// blockRanges: PostgreSQL 14+'s TID ranges of RangeBlocks blocks of a plain table, to its end
-// (read again at the end: the table may have grown meanwhile).
+// rangeArgs is how many arguments a range's predicate takes at most: the filters after it are
+// numbered from rangeArgs+1 (PostgreSQL's $n).
+const rangeArgs = 2
+
+// rangeRows is RangeRows, or def when it is not set.
+func (s *Store) rangeRows(def int) int {
+	if s.RangeRows > 0 {
+		return s.RangeRows
+	}
+	return def
+}
+
+// blockRanges: PostgreSQL 14+'s TID ranges of RangeBlocks blocks of a plain table.
 func (s *Store) blockRanges(ctx context.Context) (rangeScan, error) {
 	var version int
 	if err := s.db.QueryRowContext(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
@@ -172,38 +181,43 @@ func (s *Store) blockRanges(ctx context.Context) (rangeScan, error) {
 	if kind != "r" {
 		return nil, storage.ErrNotSetBased
 	}
-	b := &pgBlocks{s: s, step: int64(s.RangeBlocks)}
-	if b.step <= 0 {
-		b.step = 1024
+	step := int64(s.RangeBlocks)
+	if step <= 0 {
+		step = 1024
 	}
-	var err error
-	b.end, err = b.blocks(ctx)
-	return b, err
+	return &spans{step: step, pred: "ctid >= $1::tid AND ctid < $2::tid",
+		arg: func(n int64) any { return fmt.Sprintf("(%d,0)", n) },
+		end: func(ctx context.Context) (int64, error) {
+			var n int64
+			err := s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", s.table).Scan(&n)
+			return n, err
+		}}, nil
 }
 
-type pgBlocks struct {
-	s             *Store
-	step, lo, end int64
+// spans: ranges [lo, lo+step) of a position the rows are stored in order of (PostgreSQL's block
+// numbers, SQLite's rowids), from 0 (the first range from floor) to the end of the table, read
+// when the ranges reach it and again then: the table may have grown meanwhile.
+type spans struct {
+	step, lo, last int64
+	floor          int64 // the first range's lower bound
+	pred           string
+	arg            func(int64) any
+	end            func(context.Context) (int64, error) // the position past the last row
 }
 
-func (b *pgBlocks) args() int { return 2 }
-
-func (b *pgBlocks) blocks(ctx context.Context) (int64, error) {
-	var n int64
-	err := b.s.db.QueryRowContext(ctx, "SELECT pg_relation_size(CAST($1 AS regclass)) / current_setting('block_size')::int", b.s.table).Scan(&n)
-	return n, err
-}
-
-func (b *pgBlocks) next(ctx context.Context) (string, []any, bool, error) {
-	if b.lo >= b.end {
+func (r *spans) next(ctx context.Context) (string, []any, bool, error) {
+	if r.lo >= r.last {
 		var err error
-		if b.end, err = b.blocks(ctx); err != nil || b.lo >= b.end {
+		if r.last, err = r.end(ctx); err != nil || r.lo >= r.last {
 			return "", nil, false, err
 		}
 	}
-	lo := b.lo
-	b.lo += b.step
-	return "ctid >= $1::tid AND ctid < $2::tid", []any{fmt.Sprintf("(%d,0)", lo), fmt.Sprintf("(%d,0)", lo+b.step)}, true, nil
+	lo := r.lo
+	if lo == 0 {
+		lo = r.floor
+	}
+	r.lo += r.step
+	return r.pred, []any{r.arg(lo), r.arg(r.lo)}, true, nil
 }
 
 // keyRanges: MySQL's and MariaDB's ranges of RangeRows ids in the id column's index order, the
@@ -270,15 +284,12 @@ func (s *Store) keyRanges(ctx context.Context, o storage.WalkOptions, ages bool)
 	if !indexed {
 		return nil, storage.ErrNotSetBased
 	}
-	k := &myKeys{s: s, step: s.RangeRows}
-	if k.step <= 0 {
-		k.step = 5000
-	}
-	return k, nil
+	return &myKeys{s: s, step: s.rangeRows(5000)}, nil
 }
 
-// sqliteRanges: SQLite's ranges of RangeRows ids, as keyRanges makes them, for a table with an
-// index that starts with the id column (a TEXT PRIMARY KEY has one). It declines an id prefix
+// sqliteRanges: SQLite's ranges of RangeRows rowids (of ids, as keyRanges makes them, in a table
+// without rowids), for a table with an index that starts with the id column (a TEXT PRIMARY KEY
+// has one). It declines an id prefix
 // (LIKE ignores ASCII case), ages on a timestamp unit (SQLite keeps timestamps as text, which
 // compares as text, in whatever format the application wrote), and ages on an updated column
 // holding anything but numbers (text the walk would read as a number would be kept).
@@ -313,49 +324,27 @@ func (s *Store) sqliteRanges(ctx context.Context, o storage.WalkOptions, ages bo
 	// 200,000-row purge took 7-11 s against 1.3-2.2 s for the sqlite3 shell's one DELETE, and
 	// 4.6-5.0 s by 5,000 rowids, since each range still rewrites most pages of the id's index).
 	// The default range is 50,000 rowids (2.6-3.2 s): one writer holds the file for a range.
-	// Without rowids (WITHOUT ROWID) the rows are in primary key order: ranges of ids.
-	var shadowed int
+	// Without rowids (WITHOUT ROWID) the rows are in primary key order: ranges of ids; so too
+	// when a column is named _rowid_ (it would stand for the rowid).
+	var withoutRowid, shadowed int
+	if err := s.db.QueryRowContext(ctx, "SELECT wr FROM pragma_table_list(?) WHERE schema = ? COLLATE NOCASE", table, schema).Scan(&withoutRowid); err != nil {
+		return nil, err
+	}
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM pragma_table_info(?, ?) WHERE name = '_rowid_' COLLATE NOCASE", table, schema).Scan(&shadowed); err != nil {
 		return nil, err
 	}
-	var top sql.NullInt64
-	if shadowed == 0 && s.db.QueryRowContext(ctx, "SELECT max(_rowid_) FROM "+s.table).Scan(&top) == nil {
-		r := &sqliteRows{s: s, step: int64(s.RangeRows), end: top.Int64}
-		if r.step <= 0 {
-			r.step = 50000
-		}
-		return r, nil
+	if withoutRowid != 0 || shadowed != 0 {
+		return &myKeys{s: s, step: s.rangeRows(50000)}, nil
 	}
-	k := &myKeys{s: s, step: s.RangeRows}
-	if k.step <= 0 {
-		k.step = 50000
-	}
-	return k, nil
-}
-
-// sqliteRows: ranges of a SQLite table's rowids, to the largest (read again at the end: rows
-// may have been added meanwhile).
-type sqliteRows struct {
-	s             *Store
-	step, lo, end int64
-}
-
-func (r *sqliteRows) args() int { return 2 }
-
-func (r *sqliteRows) next(ctx context.Context) (string, []any, bool, error) {
-	if r.lo > 0 && r.lo > r.end { // the first range is read whatever the largest rowid
-		var top sql.NullInt64
-		if err := r.s.db.QueryRowContext(ctx, "SELECT max(_rowid_) FROM "+r.s.table).Scan(&top); err != nil || top.Int64 < r.lo {
-			return "", nil, false, err
-		}
-		r.end = top.Int64
-	}
-	lo := r.lo
-	if lo == 0 {
-		lo = math.MinInt64 // rowids may be negative
-	}
-	r.lo += r.step
-	return "_rowid_ >= ? AND _rowid_ < ?", []any{lo, r.lo}, true, nil
+	return &spans{step: int64(s.rangeRows(50000)), floor: math.MinInt64, // rowids may be negative
+		pred: "_rowid_ >= ? AND _rowid_ < ?", arg: func(n int64) any { return n },
+		end: func(ctx context.Context) (int64, error) {
+			// past the largest rowid, and at least past 0: the first range, from the floor, is
+			// read even when every rowid is negative
+			var top sql.NullInt64
+			err := s.db.QueryRowContext(ctx, "SELECT max(_rowid_) FROM "+s.table).Scan(&top)
+			return max(top.Int64+1, 1), err
+		}}, nil
 }
 
 type myKeys struct {
@@ -364,8 +353,6 @@ type myKeys struct {
 	lo   *string // the last range's upper bound; nil before the first
 	done bool
 }
-
-func (k *myKeys) args() int { return 2 }
 
 func (k *myKeys) next(ctx context.Context) (string, []any, bool, error) {
 	if k.done {
