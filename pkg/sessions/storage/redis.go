@@ -344,28 +344,22 @@ func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, min
 		var again []int // NOSCRIPT: nothing ran; load the script and run them again
 		var failed error
 		for _, cl := range calls {
-			codes, cerr := cl.cmd.Int64Slice()
-			switch {
-			case cerr == nil && len(codes) == cl.hi-cl.lo:
+			codes, kind, cerr := readScript(cl.cmd, cl.hi-cl.lo, "removal script")
+			switch kind {
+			case replied:
 				for j, v := range codes {
-					out[cl.lo+j] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+					out[cl.lo+j] = removalOutcome(v)
 				}
-			case cerr == nil:
-				if failed == nil {
-					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), cl.hi-cl.lo)
-				}
-			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
+			case replyNoScript:
 				for i := cl.lo; i < cl.hi; i++ {
 					again = append(again, i)
 				}
-			case isRedisReply(cerr):
-				if failed == nil {
-					failed = cerr // a refusal (NOPERM, BUSY…): the script did not run
+			case replyLost:
+				for i := cl.lo; i < cl.hi; i++ {
+					out[i] = OutcomeUnknown
 				}
 			default:
-				for i := cl.lo; i < cl.hi; i++ {
-					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
-				}
+				firstErr(&failed, cerr)
 			}
 		}
 		if err != nil && !isRedisReply(err) {
@@ -398,6 +392,47 @@ func (r *Redis) removeKeys(ctx context.Context, n int, item func(i int) (id, min
 func isRedisReply(err error) bool {
 	var re redis.Error
 	return errors.As(err, &re) || errors.Is(err, redis.Nil)
+}
+
+// scriptReply is how one script call sent in a pipeline answered.
+type scriptReply int
+
+const (
+	replied       scriptReply = iota // the values, as many as the call was to answer
+	replyShort                       // values, but not as many: the error is what to report
+	replyNoScript                    // NOSCRIPT: nothing ran (load the script and send it again)
+	replyRefused                     // another error reply (NOPERM, BUSY, OOM, a compile error): it did not run
+	replyLost                        // no reply: it may or may not have run
+)
+
+// readScript reads the answer of a script call that is to answer want values; what says which
+// values (in replyShort's error).
+func readScript(cmd *redis.Cmd, want int, what string) ([]int64, scriptReply, error) {
+	v, err := cmd.Int64Slice()
+	switch {
+	case err == nil && len(v) == want:
+		return v, replied, nil
+	case err == nil:
+		return nil, replyShort, fmt.Errorf("the %s replied %d values where %d were due", what, len(v), want)
+	case strings.HasPrefix(err.Error(), "NOSCRIPT"):
+		return nil, replyNoScript, err
+	case isRedisReply(err):
+		return nil, replyRefused, err
+	}
+	return nil, replyLost, err
+}
+
+// removalOutcome is the Outcome of a removal script's code for a key (or a hash's field): 0 not
+// there, 1 removed, 2 not a session, 3 changed since it matched.
+func removalOutcome(code int64) Outcome {
+	return [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(code, 0), 3)]
+}
+
+// firstErr keeps the first error of a batch in *failed.
+func firstErr(failed *error, err error) {
+	if *failed == nil {
+		*failed = err
+	}
 }
 
 // loadScripts loads the scripts on the server (every master of a cluster).
@@ -1214,12 +1249,8 @@ func (r *Redis) removeAnySlot(ctx context.Context, n int, item func(i int) (id, 
 				mu.Lock()
 				defer mu.Unlock()
 				rest = append(rest, again...)
-				if failed == nil {
-					failed = ferr
-				}
-				if connErr == nil {
-					connErr = cerr
-				}
+				firstErr(&failed, ferr)
+				firstErr(&connErr, cerr)
 			}(m, groups[m])
 		}
 		wg.Wait()
@@ -1278,33 +1309,27 @@ func (r *Redis) removeOn(ctx context.Context, m redis.Cmdable, idx []int, per in
 	var noScript []int
 	for pass := 0; ; pass++ {
 		for _, cl := range calls {
-			codes, cerr := cl.cmd.Int64Slice()
+			codes, kind, cerr := readScript(cl.cmd, len(cl.idx), "removal script")
 			switch {
-			case cerr == nil && len(codes) == len(cl.idx):
+			case kind == replied:
 				for j, v := range codes {
 					if v == 4 {
 						again = append(again, cl.idx[j])
 						continue
 					}
-					out[cl.idx[j]] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+					out[cl.idx[j]] = removalOutcome(v)
 				}
-			case cerr == nil:
-				if failed == nil {
-					failed = fmt.Errorf("the removal script replied %d codes for %d keys", len(codes), len(cl.idx))
-				}
-			case strings.HasPrefix(cerr.Error(), "NOSCRIPT"):
-				noScript = append(noScript, cl.idx...) // nothing ran
-			case isCompileError(cerr):
+			case kind == replyNoScript:
+				noScript = append(noScript, cl.idx...)
+			case kind == replyRefused && isCompileError(cerr): // a master without script flags
 				r.noAnySlot.Store(true)
 				again = append(again, cl.idx...)
-			case isRedisReply(cerr):
-				if failed == nil {
-					failed = cerr // a refusal (NOPERM, BUSY, OOM…): the script did not run
+			case kind == replyLost:
+				for _, i := range cl.idx {
+					out[i] = OutcomeUnknown
 				}
 			default:
-				for _, i := range cl.idx {
-					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
-				}
+				firstErr(&failed, cerr)
 			}
 		}
 		if err != nil && !isRedisReply(err) {

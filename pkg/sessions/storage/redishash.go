@@ -270,30 +270,28 @@ func (h *RedisHash) remove(ctx context.Context, n int, item func(i int) (id, dig
 			} else {
 				_ = h.c.Process(ctx, noRetry{c})
 			}
-			codes, err := c.Int64Slice()
-			if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") && !loaded {
+			codes, kind, err := readScript(c, hi-lo, "removal script")
+			if kind == replyNoScript && !loaded {
 				loaded = true // nothing ran: load the script and send the call again
 				if err := hashRemoveScript.Load(ctx, h.c).Err(); err != nil {
 					return resultOf(out), h.err("purge", "", err)
 				}
 				continue
 			}
-			switch {
-			case err == nil && len(codes) == hi-lo:
+			switch kind {
+			case replied:
 				for j, v := range codes {
-					out[lo+j] = [...]Outcome{0: OutcomeMissing, 1: OutcomeRemoved, 2: OutcomeNotSession, 3: OutcomeChanged}[min(max(v, 0), 3)]
+					out[lo+j] = removalOutcome(v)
 				}
 				if err := checkWait(wait, h.ConfirmReplicas, out[lo:hi]); err != nil {
 					return resultOf(out), h.err("purge", "", err)
 				}
-			case err == nil:
-				return resultOf(out), h.err("purge", "", fmt.Errorf("the removal script replied %d codes for %d fields", len(codes), hi-lo))
-			case isRedisReply(err):
-				return resultOf(out), h.err("purge", "", err) // refused: the script did not run
-			default:
+			case replyLost:
 				for i := lo; i < hi; i++ {
-					out[i] = OutcomeUnknown // sent, no reply: it may or may not have run
+					out[i] = OutcomeUnknown
 				}
+				return resultOf(out), h.err("purge", "", err)
+			default: // refused, or short: the script did not run as asked
 				return resultOf(out), h.err("purge", "", err)
 			}
 			break

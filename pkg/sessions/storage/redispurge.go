@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -336,9 +335,9 @@ func (r *Redis) purgeKeys(ctx context.Context, c redis.Cmdable, anySlot bool, ke
 		wait, perr := send(idx)
 		var again [][2]int // NOSCRIPT: nothing ran; load the script and send them again
 		for _, cl := range calls {
-			v, cerr := cl.cmd.Int64Slice()
+			v, kind, cerr := readScript(cl.cmd, 3*(cl.hi-cl.lo), "purge script")
 			switch {
-			case cerr == nil && len(v) == 3*(cl.hi-cl.lo):
+			case kind == replied:
 				for j := cl.lo; j < cl.hi; j++ {
 					f := purgeFact{code: v[3*(j-cl.lo)], idle: v[3*(j-cl.lo)+1], size: v[3*(j-cl.lo)+2]}
 					switch f.code {
@@ -346,26 +345,18 @@ func (r *Redis) purgeKeys(ctx context.Context, c redis.Cmdable, anySlot bool, ke
 						moved = append(moved, keys[j])
 						f.code = 0
 					case 5:
-						if failed == nil {
-							failed = errNoIdle
-						}
+						firstErr(&failed, errNoIdle)
 					}
 					res[j] = f
 				}
-			case cerr == nil:
-				if failed == nil {
-					failed = fmt.Errorf("the purge script replied %d values for %d keys", len(v), cl.hi-cl.lo)
-				}
-			case strings.HasPrefix(cerr.Error(), "NOSCRIPT") && pass == 0:
+			case kind == replyNoScript && pass == 0:
 				again = append(again, [2]int{cl.lo, cl.hi})
-			case isRedisReply(cerr):
-				if failed == nil {
-					failed = cerr // a refusal (NOPERM, BUSY, OOM…): the script did not run
-				}
-			default:
+			case kind == replyLost:
 				for j := cl.lo; j < cl.hi; j++ {
-					res[j].code = -1 // sent, no reply: it may or may not have run
+					res[j].code = -1
 				}
+			default: // refused (NOSCRIPT again after the load too), or short
+				firstErr(&failed, cerr)
 			}
 		}
 		if werr := waitShort(wait, r.ConfirmReplicas); werr != nil {
@@ -374,9 +365,7 @@ func (r *Redis) purgeKeys(ctx context.Context, c redis.Cmdable, anySlot bool, ke
 					res[j].code = -1 // removed on the master, perhaps not on its replicas
 				}
 			}
-			if failed == nil {
-				failed = werr
-			}
+			firstErr(&failed, werr)
 		}
 		if perr != nil && !isRedisReply(perr) {
 			return res, nil, perr
